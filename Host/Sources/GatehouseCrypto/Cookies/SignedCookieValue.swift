@@ -1,0 +1,60 @@
+import Crypto
+import Foundation
+
+/// The signed-cookie format shared with Better Auth (better-call):
+/// `encodeURIComponent(value + "." + base64(HMAC-SHA256(secret, value)))`.
+public struct CookieSigner: Sendable {
+    private let key: SymmetricKey
+
+    public init(secret: String) {
+        key = SymmetricKey(data: Array(secret.utf8))
+    }
+
+    /// The signature alone: standard base64 with padding, always 44 characters.
+    public func signature(of value: String) -> String {
+        Base64.standard(HMAC<SHA256>.authenticationCode(for: Array(value.utf8), using: key))
+    }
+
+    /// The raw `value.signature` string before URL-encoding (what the bearer header carries).
+    public func signedValue(_ value: String) -> String {
+        value + "." + signature(of: value)
+    }
+
+    /// The cookie value as it goes on the wire, URL-encoded like `encodeURIComponent`.
+    public func sign(_ value: String) -> String {
+        URIComponent.encode(signedValue(value))
+    }
+
+    /// The signed value if the cookie is genuine; nil for anything malformed or forged.
+    public func verify(_ cookieValue: String) -> String? {
+        let decoded = URIComponent.decode(cookieValue) ?? cookieValue
+        guard let dot = decoded.lastIndex(of: ".") else { return nil }
+        let value = String(decoded[..<dot])
+        let signature = String(decoded[decoded.index(after: dot)...])
+        guard !value.isEmpty, signature.utf8.count == 44, signature.hasSuffix("="),
+            let mac = Base64.decode(signature)
+        else { return nil }
+        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Array(value.utf8), using: key) ? value : nil
+    }
+}
+
+/// `encodeURIComponent` / `decodeURIComponent` as JavaScript defines them.
+public enum URIComponent {
+    private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()".utf8)
+
+    public static func encode(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            if unreserved.contains(byte) {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                out += "%" + Hex.encode([byte]).uppercased()
+            }
+        }
+        return out
+    }
+
+    public static func decode(_ text: String) -> String? {
+        text.removingPercentEncoding
+    }
+}

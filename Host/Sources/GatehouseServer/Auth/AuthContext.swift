@@ -1,0 +1,62 @@
+import Foundation
+import GatehouseCrypto
+import GatehouseEmail
+import GatehouseJSON
+import GatehouseStorage
+import Logging
+
+/// Everything endpoints and hooks share for one plugin generation: settings, storage,
+/// crypto, cookies and email. Immutable; a reload builds a new one.
+public final class AuthContext: Sendable {
+    public let config: GatehouseConfig
+    public let secret: String
+    public let database: any Database
+    public let schema: Schema
+    public let store: AuthStore
+    public let signer: CookieSigner
+    public let tokens: HS256Tokens
+    public let passwords: PasswordService
+    public let cookies: AuthCookies
+    public let trustedOrigins: TrustedOrigins
+    public let email: EmailSender?
+    public let logger: Logger
+
+    public var sessions: SessionService { SessionService(auth: self) }
+
+    init(config: GatehouseConfig, secret: String, database: any Database, schema: Schema, passwords: PasswordService,
+         email: EmailSender?, logger: Logger) async {
+        self.config = config
+        self.secret = secret
+        self.database = database
+        self.schema = schema
+        store = AuthStore(adapter: Adapter(schema: schema, executor: database, newID: { RandomIdentifier.generate() }))
+        signer = CookieSigner(secret: secret)
+        tokens = await HS256Tokens(secret: secret)
+        self.passwords = passwords
+        cookies = AuthCookies(prefix: config.advanced.cookiePrefix, secure: config.secureCookies)
+        trustedOrigins = TrustedOrigins(baseURL: config.baseURL, configured: config.trustedOrigins,
+                                        includeLoopback: !config.baseURLConfigured, port: config.port)
+        self.email = email
+        self.logger = logger
+    }
+
+    /// A record as API output: only `returned` fields, in schema order, dates as ISO strings.
+    public func output(_ table: String, _ record: Record) -> JSONValue {
+        guard let schema = schema.table(table) else { return .object([:]) }
+        var out = JSONValue.object([:]).objectValue!
+        for (name, field) in schema.fields where field.returned {
+            out[name] = record[name]?.json ?? .null
+        }
+        return .object(out)
+    }
+
+    /// `{session, user}` as get-session returns it.
+    public func output(_ session: AuthSession) -> JSONValue {
+        ["session": output("session", session.session), "user": output("user", session.user)]
+    }
+
+    /// An absolute URL under the base path, e.g. `url("/verify-email")`.
+    public func endpointURL(_ path: String) -> String {
+        config.baseURL + config.basePath + path
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import GatehouseStorage
+
+/// The internal adapter: users, sessions, accounts and verification rows, the way Better
+/// Auth's `internalAdapter` manages them. Plugins reach these operations through the host.
+public struct AuthStore: Sendable {
+    public let adapter: Adapter
+
+    public init(adapter: Adapter) {
+        self.adapter = adapter
+    }
+
+    /// Runs `body` with a store whose statements share one transaction.
+    public func transaction<T: Sendable>(in database: any Database, _ body: @Sendable (AuthStore) async throws -> T) async throws -> T {
+        try await database.transaction { tx in try await body(AuthStore(adapter: adapter.using(tx))) }
+    }
+
+    // MARK: Users
+
+    public func createUser(_ data: Record) async throws -> Record {
+        var data = data
+        if let email = data.string("email") { data["email"] = .string(email.lowercased()) }
+        return try await adapter.create("user", data)
+    }
+
+    public func user(id: String) async throws -> Record? {
+        try await adapter.findOne("user", where: [Condition("id", .eq, .string(id))])
+    }
+
+    public func user(email: String) async throws -> Record? {
+        try await adapter.findOne("user", where: [Condition("email", .eq, .string(email.lowercased()))])
+    }
+
+    @discardableResult
+    public func updateUser(id: String, _ changes: Record) async throws -> Record? {
+        try await adapter.update("user", where: [Condition("id", .eq, .string(id))], set: changes).first
+    }
+
+    /// Deletes the user with their sessions and accounts.
+    public func deleteUser(id: String) async throws {
+        try await adapter.delete("session", where: [Condition("userId", .eq, .string(id))])
+        try await adapter.delete("account", where: [Condition("userId", .eq, .string(id))])
+        try await adapter.delete("user", where: [Condition("id", .eq, .string(id))])
+    }
+
+    // MARK: Accounts
+
+    public func createAccount(_ data: Record) async throws -> Record {
+        try await adapter.create("account", data)
+    }
+
+    public func accounts(userID: String) async throws -> [Record] {
+        try await adapter.findMany("account", where: [Condition("userId", .eq, .string(userID))], orderBy: SortOrder("createdAt"))
+    }
+
+    public func credentialAccount(userID: String) async throws -> Record? {
+        try await adapter.findOne("account", where: [
+            Condition("userId", .eq, .string(userID)), Condition("providerId", .eq, .string("credential")),
+        ])
+    }
+
+    /// Sets the credential password, creating the credential account when the user has none.
+    public func setPassword(userID: String, hash: String) async throws {
+        let updated = try await adapter.update("account", where: [
+            Condition("userId", .eq, .string(userID)), Condition("providerId", .eq, .string("credential")),
+        ], set: ["password": .string(hash)])
+        if updated.isEmpty {
+            try await createAccount([
+                "accountId": .string(userID), "providerId": "credential", "issuer": "local:credential",
+                "userId": .string(userID), "password": .string(hash),
+            ])
+        }
+    }
+
+    public func deleteAccount(id: String) async throws {
+        try await adapter.delete("account", where: [Condition("id", .eq, .string(id))])
+    }
+
+    // MARK: Sessions
+
+    public func createSession(userID: String, token: String, expiresAt: Date, ipAddress: String?, userAgent: String?) async throws -> Record {
+        try await adapter.create("session", [
+            "expiresAt": .date(expiresAt), "token": .string(token), "ipAddress": .string(ipAddress ?? ""),
+            "userAgent": .string(userAgent ?? ""), "userId": .string(userID),
+        ])
+    }
+
+    /// The session with this token and its user, expired or not.
+    public func session(token: String) async throws -> AuthSession? {
+        guard let session = try await adapter.findOne("session", where: [Condition("token", .eq, .string(token))]),
+            let userID = session.string("userId"), let user = try await user(id: userID)
+        else { return nil }
+        return AuthSession(session: session, user: user)
+    }
+
+    public func sessions(userID: String) async throws -> [Record] {
+        try await adapter.findMany("session", where: [Condition("userId", .eq, .string(userID))], orderBy: SortOrder("createdAt"))
+    }
+
+    @discardableResult
+    public func updateSession(token: String, _ changes: Record) async throws -> Record? {
+        try await adapter.update("session", where: [Condition("token", .eq, .string(token))], set: changes).first
+    }
+
+    public func deleteSession(token: String) async throws {
+        try await adapter.delete("session", where: [Condition("token", .eq, .string(token))])
+    }
+
+    public func deleteSessions(userID: String, except token: String? = nil) async throws {
+        var conditions = [Condition("userId", .eq, .string(userID))]
+        if let token { conditions.append(Condition("token", .ne, .string(token))) }
+        try await adapter.delete("session", where: conditions)
+    }
+
+    // MARK: Verification rows
+
+    public func createVerification(identifier: String, value: String, expiresAt: Date) async throws {
+        try await adapter.create("verification", [
+            "identifier": .string(identifier), "value": .string(value), "expiresAt": .date(expiresAt),
+        ])
+    }
+
+    /// The unexpired row for `identifier`, left in place.
+    public func verification(identifier: String) async throws -> Record? {
+        let rows = try await adapter.findMany("verification", where: [Condition("identifier", .eq, .string(identifier))],
+                                              orderBy: SortOrder("createdAt", descending: true), limit: 1)
+        guard let row = rows.first, let expires = row.date("expiresAt"), expires > Date() else { return nil }
+        return row
+    }
+
+    /// Deletes the rows for `identifier` and returns the value if one was unexpired: a
+    /// token can be consumed once even under concurrent requests.
+    public func consumeVerification(identifier: String) async throws -> String? {
+        let deleted = try await adapter.delete("verification", where: [Condition("identifier", .eq, .string(identifier))])
+        return deleted.first { ($0.date("expiresAt") ?? .distantPast) > Date() }?.string("value")
+    }
+}

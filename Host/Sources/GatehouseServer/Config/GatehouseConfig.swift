@@ -1,0 +1,247 @@
+import Foundation
+import GatehouseJSON
+import GatehouseStorage
+
+/// The server's settings, with Better Auth's option names and defaults. Durations are seconds.
+public struct GatehouseConfig: Sendable {
+    public enum Mode: String, Sendable { case development, production }
+
+    public struct EmailAndPassword: Sendable {
+        public var enabled = true
+        public var disableSignUp = false
+        public var minPasswordLength = 8
+        public var maxPasswordLength = 128
+        public var requireEmailVerification = false
+        public var autoSignIn = true
+        public var revokeSessionsOnPasswordReset = false
+        public var resetPasswordTokenExpiresIn = 3600
+        /// `scrypt` (Better Auth's format) or `argon2id` for new hashes.
+        public var passwordHash = "scrypt"
+    }
+
+    public struct EmailVerification: Sendable {
+        public var sendOnSignUp = false
+        public var sendOnSignIn = false
+        public var autoSignInAfterVerification = false
+        public var expiresIn = 3600
+    }
+
+    public struct Session: Sendable {
+        public var expiresIn = 604_800
+        public var updateAge = 86_400
+        public var freshAge = 86_400
+        public var deferSessionRefresh = false
+        public var disableSessionRefresh = false
+        public var cookieCacheEnabled = false
+        public var cookieCacheMaxAge = 300
+    }
+
+    public struct RateLimit: Sendable {
+        public enum Storage: String, Sendable { case memory, database }
+        /// nil: on in production only, as in Better Auth.
+        public var enabled: Bool?
+        public var window = 10
+        public var max = 100
+        public var storage = Storage.memory
+        /// Path pattern → rule, or nil to turn limiting off for that path.
+        public var customRules: [(pattern: String, rule: (window: Int, max: Int)?)] = []
+    }
+
+    public struct User: Sendable {
+        public var deleteUserEnabled = false
+        public var deleteTokenExpiresIn = 86_400
+        public var sendDeleteAccountVerification = false
+        public var changeEmailEnabled = false
+        public var updateEmailWithoutVerification = false
+    }
+
+    public struct Advanced: Sendable {
+        public var cookiePrefix = "better-auth"
+        public var useSecureCookies: Bool?
+        public var disabledPaths: [String] = []
+        public var ipAddressHeaders = ["x-forwarded-for"]
+        public var disableIpTracking = false
+    }
+
+    public struct Email: Sendable {
+        public enum Transport: String, Sendable { case smtp, webhook, log, none }
+        public var transport: Transport
+        public var from = "Gatehouse <no-reply@localhost>"
+        public var templatesDir: String?
+        public var smtpHost: String?
+        public var smtpPort = 587
+        public var smtpSecure = false
+        public var smtpStartTLS = "opportunistic"
+        public var smtpUsername: String?
+        public var smtpPassword: String?
+        public var webhookURL: String?
+    }
+
+    public var appName = "Gatehouse"
+    public var baseURL: String
+    public var basePath = "/api/auth"
+    /// nil until resolved: then generated and kept next to the database.
+    public var secret: String?
+    public var database = "sqlite:./gatehouse.db"
+    public var mode = Mode.development
+    public var trustedOrigins: [String] = []
+    public var pluginsDir = "./plugins.d"
+    public var host = "127.0.0.1"
+    public var port = 3000
+    public var logLevel = "info"
+    public var emailAndPassword = EmailAndPassword()
+    public var emailVerification = EmailVerification()
+    public var session = Session()
+    public var rateLimit = RateLimit()
+    public var user = User()
+    public var advanced = Advanced()
+    public var email: Email
+    public var plugins: [String: JSONValue] = [:]
+
+    /// Whether `baseURL` came from the configuration (otherwise it is derived from host and port).
+    public var baseURLConfigured: Bool
+
+    public var isProduction: Bool { mode == .production }
+    public var rateLimitEnabled: Bool { rateLimit.enabled ?? isProduction }
+    public var secureCookies: Bool { advanced.useSecureCookies ?? baseURL.lowercased().hasPrefix("https://") }
+}
+
+extension GatehouseConfig {
+    /// Better Auth's development default secret: refused in production.
+    public static let defaultSecret = "better-auth-secret-12345678901234567890"
+
+    /// Loads the YAML file (nil: none) and environment overrides, and validates the result.
+    public static func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GatehouseConfig {
+        try GatehouseConfig(ConfigSource.load(path: path, environment: environment))
+    }
+
+    init(_ source: ConfigSource) throws {
+        func string(_ key: String) -> String? { source.value(key)?.stringValue }
+        func int(_ key: String) -> Int? { source.value(key)?.intValue }
+        func bool(_ key: String) -> Bool? { source.value(key)?.boolValue }
+        func list(_ key: String) -> [String]? { source.value(key)?.arrayValue?.compactMap(\.stringValue) }
+        func oneOf<T: RawRepresentable<String>>(_ key: String, _ fallback: T) throws -> T {
+            guard let text = string(key) else { return fallback }
+            guard let value = T(rawValue: text) else { throw ConfigError(key: key, "unsupported value \"\(text)\"") }
+            return value
+        }
+        func positive(_ key: String, _ fallback: Int, allowZero: Bool = false) throws -> Int {
+            guard let value = int(key) else { return fallback }
+            guard value > 0 || (allowZero && value == 0) else { throw ConfigError(key: key, "must be \(allowZero ? "zero or more" : "greater than zero")") }
+            return value
+        }
+
+        mode = try oneOf("mode", Mode.development)
+        appName = string("appName") ?? appName
+        host = string("server.host") ?? host
+        port = int("server.port") ?? port
+        guard (0...65535).contains(port) else { throw ConfigError(key: "server.port", "must be between 0 and 65535") }
+        baseURLConfigured = string("baseURL") != nil
+        baseURL = string("baseURL") ?? "http://\(host == "0.0.0.0" || host == "::" ? "localhost" : host):\(port)"
+        guard let url = URL(string: baseURL), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+            throw ConfigError(key: "baseURL", "must be an absolute http(s) URL, got \"\(baseURL)\"")
+        }
+        baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        basePath = string("basePath") ?? basePath
+        guard basePath.hasPrefix("/"), basePath == "/" || !basePath.hasSuffix("/"), !basePath.contains("//") else {
+            throw ConfigError(key: "basePath", "must start with / and not end with /")
+        }
+        if basePath == "/" { basePath = "" }
+        secret = string("secret")
+        database = string("database") ?? database
+        do { _ = try DatabaseLocation(database) } catch { throw ConfigError(key: "database", error.description) }
+        trustedOrigins = list("trustedOrigins") ?? []
+        pluginsDir = string("pluginsDir") ?? pluginsDir
+        logLevel = string("logging.level") ?? logLevel
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+            throw ConfigError(key: "logging.level", "unsupported value \"\(logLevel)\"")
+        }
+
+        emailAndPassword.enabled = bool("emailAndPassword.enabled") ?? true
+        emailAndPassword.disableSignUp = bool("emailAndPassword.disableSignUp") ?? false
+        emailAndPassword.minPasswordLength = try positive("emailAndPassword.minPasswordLength", 8)
+        emailAndPassword.maxPasswordLength = try positive("emailAndPassword.maxPasswordLength", 128)
+        guard emailAndPassword.maxPasswordLength >= emailAndPassword.minPasswordLength else {
+            throw ConfigError(key: "emailAndPassword.maxPasswordLength", "must not be below minPasswordLength")
+        }
+        emailAndPassword.requireEmailVerification = bool("emailAndPassword.requireEmailVerification") ?? false
+        emailAndPassword.autoSignIn = bool("emailAndPassword.autoSignIn") ?? true
+        emailAndPassword.revokeSessionsOnPasswordReset = bool("emailAndPassword.revokeSessionsOnPasswordReset") ?? false
+        emailAndPassword.resetPasswordTokenExpiresIn = try positive("emailAndPassword.resetPasswordTokenExpiresIn", 3600)
+        emailAndPassword.passwordHash = string("emailAndPassword.passwordHash") ?? "scrypt"
+        guard ["scrypt", "argon2id"].contains(emailAndPassword.passwordHash) else {
+            throw ConfigError(key: "emailAndPassword.passwordHash", "must be scrypt or argon2id")
+        }
+
+        emailVerification.sendOnSignUp = bool("emailVerification.sendOnSignUp") ?? false
+        emailVerification.sendOnSignIn = bool("emailVerification.sendOnSignIn") ?? false
+        emailVerification.autoSignInAfterVerification = bool("emailVerification.autoSignInAfterVerification") ?? false
+        emailVerification.expiresIn = try positive("emailVerification.expiresIn", 3600)
+
+        session.expiresIn = try positive("session.expiresIn", 604_800)
+        session.updateAge = try positive("session.updateAge", 86_400, allowZero: true)
+        session.freshAge = try positive("session.freshAge", 86_400, allowZero: true)
+        session.deferSessionRefresh = bool("session.deferSessionRefresh") ?? false
+        session.disableSessionRefresh = bool("session.disableSessionRefresh") ?? false
+        session.cookieCacheEnabled = bool("session.cookieCache.enabled") ?? false
+        session.cookieCacheMaxAge = try positive("session.cookieCache.maxAge", 300)
+
+        rateLimit.enabled = bool("rateLimit.enabled")
+        rateLimit.window = try positive("rateLimit.window", 10)
+        rateLimit.max = try positive("rateLimit.max", 100)
+        rateLimit.storage = try oneOf("rateLimit.storage", RateLimit.Storage.memory)
+        for (pattern, rule) in source.value("rateLimit.customRules")?.objectValue ?? [:] {
+            let key = "rateLimit.customRules.\(pattern)"
+            guard pattern.hasPrefix("/") else { throw ConfigError(key: key, "a rule's path must start with /") }
+            if rule == .bool(false) {
+                rateLimit.customRules.append((pattern, nil))
+            } else if let window = rule["window"]?.intValue, let max = rule["max"]?.intValue, window > 0, max > 0 {
+                rateLimit.customRules.append((pattern, (window, max)))
+            } else {
+                throw ConfigError(key: key, "must be false or {window, max} with positive whole numbers")
+            }
+        }
+
+        user.deleteUserEnabled = bool("user.deleteUser.enabled") ?? false
+        user.deleteTokenExpiresIn = try positive("user.deleteUser.deleteTokenExpiresIn", 86_400)
+        user.sendDeleteAccountVerification = bool("user.deleteUser.sendDeleteAccountVerification") ?? false
+        user.changeEmailEnabled = bool("user.changeEmail.enabled") ?? false
+        user.updateEmailWithoutVerification = bool("user.changeEmail.updateEmailWithoutVerification") ?? false
+
+        advanced.cookiePrefix = string("advanced.cookiePrefix") ?? advanced.cookiePrefix
+        guard !advanced.cookiePrefix.isEmpty, advanced.cookiePrefix.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw ConfigError(key: "advanced.cookiePrefix", "may only contain letters, digits, '-', '_' and '.'")
+        }
+        advanced.useSecureCookies = bool("advanced.useSecureCookies")
+        advanced.disabledPaths = list("advanced.disabledPaths") ?? []
+        advanced.ipAddressHeaders = (list("advanced.ipAddress.ipAddressHeaders") ?? advanced.ipAddressHeaders).map { $0.lowercased() }
+        advanced.disableIpTracking = bool("advanced.ipAddress.disableIpTracking") ?? false
+
+        email = Email(transport: mode == .production ? .none : .log)
+        email.transport = try oneOf("email.transport", email.transport)
+        email.from = string("email.from") ?? email.from
+        email.templatesDir = string("email.templatesDir")
+        email.smtpHost = string("email.smtp.host")
+        email.smtpPort = int("email.smtp.port") ?? (bool("email.smtp.secure") == true ? 465 : 587)
+        email.smtpSecure = bool("email.smtp.secure") ?? false
+        email.smtpStartTLS = string("email.smtp.startTLS") ?? "opportunistic"
+        guard ["off", "opportunistic", "required"].contains(email.smtpStartTLS) else {
+            throw ConfigError(key: "email.smtp.startTLS", "must be off, opportunistic or required")
+        }
+        email.smtpUsername = string("email.smtp.username")
+        email.smtpPassword = string("email.smtp.password")
+        email.webhookURL = string("email.webhook.url")
+        if email.transport == .smtp, email.smtpHost == nil { throw ConfigError(key: "email.smtp.host", "is required when email.transport is smtp") }
+        if email.transport == .webhook, email.webhookURL.flatMap(URL.init(string:))?.scheme == nil {
+            throw ConfigError(key: "email.webhook.url", "must be an http(s) URL when email.transport is webhook")
+        }
+        plugins = Dictionary(uniqueKeysWithValues: (source.value("plugins")?.objectValue ?? [:]).map { ($0.key, $0.value) })
+
+        if mode == .production {
+            guard let secret else { throw ConfigError(key: "secret", "is required in production (set GATEHOUSE_SECRET)") }
+            guard secret != Self.defaultSecret else { throw ConfigError(key: "secret", "the default development secret is not allowed in production") }
+            guard secret.count >= 32 else { throw ConfigError(key: "secret", "must be at least 32 characters in production") }
+            guard email.transport != .log else { throw ConfigError(key: "email.transport", "log is for development only; use smtp or webhook") }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import HTTPTypes
+
+/// Who may call an endpoint (Better Auth's session middlewares).
+public enum AuthRequirement: String, Sendable {
+    case none
+    /// Any valid session; the cookie cache may answer.
+    case session
+    /// A session created less than `session.freshAge` ago.
+    case freshSession
+    /// A session confirmed against the database, bypassing the cookie cache.
+    case sensitiveSession
+}
+
+/// One route: method, path (with `:param` segments) and its handler.
+public struct Endpoint: Sendable {
+    public typealias Handler = @Sendable (EndpointContext) async throws -> APIResponse
+
+    public let method: HTTPRequest.Method
+    public let path: String
+    public var auth: AuthRequirement
+    /// Also accept `application/x-www-form-urlencoded` bodies (sign-in, sign-up).
+    public var acceptsForm: Bool
+    /// Apply Better Auth's form-CSRF rule (block cross-site navigations without cookies).
+    public var formCSRF: Bool
+    public var body: BodySchema?
+    public var query: BodySchema?
+    public var summary: String
+    public var tag: String
+    public let handler: Handler
+
+    public init(
+        _ method: HTTPRequest.Method, _ path: String, auth: AuthRequirement = .none, acceptsForm: Bool = false,
+        formCSRF: Bool = false, body: BodySchema? = nil, query: BodySchema? = nil, summary: String, tag: String = "Default",
+        handler: @escaping Handler
+    ) {
+        self.method = method
+        self.path = path
+        self.auth = auth
+        self.acceptsForm = acceptsForm
+        self.formCSRF = formCSRF
+        self.body = body
+        self.query = query
+        self.summary = summary
+        self.tag = tag
+        self.handler = handler
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import GatehouseJSON
+import HTTPTypes
+import OrderedCollections
+
+/// Parses a request body by its media type: JSON everywhere, form-encoded where the endpoint allows it.
+enum RequestBody {
+    static func parse(_ ctx: EndpointContext, endpoint: Endpoint) throws -> JSONValue {
+        guard !ctx.rawBody.isEmpty else { return .null }
+        let mediaType = (ctx.headers[.contentType] ?? "application/json").split(separator: ";").first?
+            .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        switch mediaType {
+        case "application/json", "text/plain", "":
+            do {
+                return try JSONValue.parse(ctx.rawBody)
+            } catch {
+                throw APIError(.badRequest, "INVALID_JSON", "Request body is not valid JSON: \(error.description)")
+            }
+        case "application/x-www-form-urlencoded" where endpoint.acceptsForm:
+            return form(ctx.rawBody, schema: endpoint.body)
+        default:
+            throw APIError(.unsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
+                           "Unsupported media type \(mediaType); send application/json")
+        }
+    }
+
+    /// Form fields become strings, except fields the schema declares boolean.
+    static func form(_ bytes: [UInt8], schema: BodySchema?) -> JSONValue {
+        var object = OrderedDictionary<String, JSONValue>()
+        for (key, value) in QueryString.parse(String(decoding: bytes, as: UTF8.self)) {
+            let kind = schema?.properties.first(where: { $0.name == key })?.kind
+            if kind == .boolean, value == "true" || value == "false" || value == "on" {
+                object[key] = .bool(value != "false")
+            } else {
+                object[key] = .string(value)
+            }
+        }
+        return .object(object)
+    }
+}
+
+/// `a=1&b=two` with `+` as space and percent-decoding; the first value of a repeated key wins.
+enum QueryString {
+    static func parse(_ text: String) -> OrderedDictionary<String, String> {
+        var out = OrderedDictionary<String, String>()
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = decode(parts[0])
+            guard !key.isEmpty, out[key] == nil else { continue }
+            out[key] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        return out
+    }
+
+    private static func decode(_ part: Substring) -> String {
+        let spaced = part.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+}

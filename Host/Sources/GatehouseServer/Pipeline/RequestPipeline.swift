@@ -1,0 +1,108 @@
+import Foundation
+import GatehouseJSON
+import HTTPTypes
+import Logging
+
+/// A request under the base path as it arrives, before routing.
+struct IncomingRequest: Sendable {
+    var method: HTTPRequest.Method
+    /// The path below the base path.
+    var path: String
+    var query: [String: String]
+    var headers: HTTPFields
+    var body: [UInt8]
+    var clientIP: String?
+}
+
+/// Runs one request through Better Auth's order: disabled paths → rate limiter → onRequest →
+/// routing → origin/CSRF check → router middlewares → before hooks → validation and session
+/// requirement → endpoint → after hooks → onResponse.
+extension PluginGeneration {
+    func respond(to request: IncomingRequest, logger: Logger) async -> (APIResponse, route: String) {
+        let ctx = EndpointContext(auth: auth, routes: routes, method: request.method, path: request.path, query: request.query,
+                                  headers: request.headers, rawBody: request.body, clientIP: request.clientIP)
+        let path = request.path
+        if path.contains("//") || (path.hasSuffix("/") && path.count > 1) || auth.config.advanced.disabledPaths.contains(path) {
+            return (APIResponse(error: .empty(.notFound)), "unmatched")
+        }
+        if let limiter = rateLimiter {
+            do {
+                if case .limited(let retryAfter) = try await limiter.check(ip: request.clientIP, path: path) {
+                    var response = APIResponse.json(["message": "Too many requests. Please try again later."], status: .tooManyRequests)
+                    response.headers[HTTPField.Name("X-Retry-After")!] = String(retryAfter)
+                    return (response, "rate-limited")
+                }
+            } catch {
+                logger.error("rate limiter failed", metadata: ["error": "\(error)"])
+            }
+        }
+        var route = "unmatched"
+        var response: APIResponse
+        do {
+            response = try await dispatch(ctx, route: &route, logger: logger)
+        } catch let error as APIError {
+            response = APIResponse(error: error)
+        } catch {
+            logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
+            response = APIResponse(error: APIError(.internalServerError, "INTERNAL_SERVER_ERROR", "Internal server error"))
+        }
+        for interceptor in onResponse {
+            if let replaced = try? await interceptor.run(ctx, response) { response = replaced }
+        }
+        for field in ctx.responseHeaders {
+            if field.name == .setCookie || response.headers[field.name] == nil { response.headers.append(field) }
+        }
+        return (response, route)
+    }
+
+    private func dispatch(_ ctx: EndpointContext, route: inout String, logger: Logger) async throws -> APIResponse {
+        for interceptor in onRequest {
+            if let answer = try await interceptor.run(ctx) { return answer }
+        }
+        guard let (endpoint, params) = routes.match(ctx.method, ctx.path) else { return APIResponse(error: .empty(.notFound)) }
+        route = "\(endpoint.method.rawValue) \(endpoint.path)"
+        ctx.endpoint = endpoint
+        ctx.params = params
+        ctx.body = try RequestBody.parse(ctx, endpoint: endpoint)
+        try OriginCheck.run(ctx)
+        for middleware in middlewares where middleware.matcher.matches(ctx.path) {
+            if let answer = try await middleware.run(ctx) { return answer }
+        }
+        for hook in beforeHooks where hook.matcher.matches(ctx.path) {
+            if case .respond(let answer) = try await hook.run(ctx) { return answer }
+        }
+        var response: APIResponse
+        do {
+            try validate(ctx, endpoint: endpoint)
+            try await requireAuth(ctx, endpoint.auth)
+            response = try await endpoint.handler(ctx)
+        } catch let error as APIError {
+            response = APIResponse(error: error)
+        }
+        for hook in afterHooks where hook.matcher.matches(ctx.path) {
+            if let replaced = try await hook.run(ctx, response) { response = replaced }
+        }
+        return response
+    }
+
+    private func validate(_ ctx: EndpointContext, endpoint: Endpoint) throws {
+        var problems: [String] = []
+        if let schema = endpoint.body { problems += schema.problems(in: ctx.body, location: "body") }
+        if let schema = endpoint.query {
+            problems += schema.problems(in: .object(.init(uniqueKeysWithValues: ctx.query.map { ($0.key, JSONValue.string($0.value)) })),
+                                        location: "query")
+        }
+        if !problems.isEmpty { throw APIError(.badRequest, "VALIDATION_ERROR", problems.joined(separator: "; ")) }
+    }
+
+    private func requireAuth(_ ctx: EndpointContext, _ requirement: AuthRequirement) async throws {
+        switch requirement {
+        case .none: return
+        case .session: _ = try await ctx.requireSession()
+        case .sensitiveSession: _ = try await ctx.requireSession(sensitive: true)
+        case .freshSession:
+            let session = try await ctx.requireSession()
+            guard auth.sessions.isFresh(session) else { throw CoreErrors.error("SESSION_NOT_FRESH", .forbidden) }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import HTTPTypes
+
+/// Finds the endpoint for a method and path: exact paths by dictionary, `:param` paths by segment match.
+public struct RouteTable: Sendable {
+    private var exact: [String: Endpoint] = [:]
+    private var parameterized: [(method: HTTPRequest.Method, segments: [Substring], endpoint: Endpoint)] = []
+    public private(set) var endpoints: [Endpoint] = []
+
+    public init() {}
+
+    /// Adds a route; a second route for the same method and path is a conflict.
+    public mutating func add(_ endpoint: Endpoint) throws(RouteConflict) {
+        let segments = endpoint.path.split(separator: "/")
+        if segments.contains(where: { $0.hasPrefix(":") }) {
+            let clash = parameterized.contains { $0.method == endpoint.method && Self.sameShape($0.segments, segments) }
+            if clash { throw RouteConflict(method: endpoint.method, path: endpoint.path) }
+            parameterized.append((endpoint.method, segments, endpoint))
+        } else {
+            let key = Self.key(endpoint.method, endpoint.path)
+            guard exact[key] == nil else { throw RouteConflict(method: endpoint.method, path: endpoint.path) }
+            exact[key] = endpoint
+        }
+        endpoints.append(endpoint)
+    }
+
+    public func match(_ method: HTTPRequest.Method, _ path: String) -> (endpoint: Endpoint, params: [String: String])? {
+        if let endpoint = exact[Self.key(method, path)] { return (endpoint, [:]) }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        for route in parameterized where route.method == method && route.segments.count == segments.count {
+            var params: [String: String] = [:]
+            var matched = true
+            for (pattern, actual) in zip(route.segments, segments) {
+                if pattern.hasPrefix(":") {
+                    guard !actual.isEmpty else { matched = false; break }
+                    params[String(pattern.dropFirst())] = String(actual).removingPercentEncoding ?? String(actual)
+                } else if pattern != actual {
+                    matched = false
+                    break
+                }
+            }
+            if matched { return (route.endpoint, params) }
+        }
+        return nil
+    }
+
+    private static func key(_ method: HTTPRequest.Method, _ path: String) -> String { method.rawValue + " " + path }
+
+    private static func sameShape(_ a: [Substring], _ b: [Substring]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { ($0.hasPrefix(":") && $1.hasPrefix(":")) || $0 == $1 }
+    }
+}
+
+public struct RouteConflict: Error, Sendable, CustomStringConvertible {
+    public let method: HTTPRequest.Method
+    public let path: String
+    public var description: String { "route \(method.rawValue) \(path) is already registered" }
+}

@@ -1,0 +1,22 @@
+import GatehouseStorage
+
+/// The core auth API, registered through the same `AuthPlugin` interface a plugin uses.
+struct CorePlugin: AuthPlugin {
+    let id = "core"
+    let version = GatehouseVersion.current
+    let includeRateLimitTable: Bool
+
+    var endpoints: [Endpoint] {
+        [SignUpRoute.endpoint, SignInRoute.endpoint] + SessionRoutes.endpoints + PasswordRoutes.endpoints
+            + EmailVerificationRoutes.endpoints + UserRoutes.endpoints + AccountRoutes.endpoints + UtilityRoutes.endpoints
+    }
+
+    var errorCodes: [ErrorCode] { CoreErrors.catalogue }
+
+    var schema: SchemaExtension { CoreSchema.tables(includeRateLimit: includeRateLimitTable) }
+}
+
+/// The Gatehouse release.
+public enum GatehouseVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,107 @@
+import Foundation
+import GatehouseCrypto
+import GatehouseJSON
+import GatehouseStorage
+
+/// Password reset by email, password checks and changes.
+enum PasswordRoutes {
+    static var endpoints: [Endpoint] { [requestReset, resetCallback, resetPassword, verifyPassword, changePassword] }
+
+    static let resetMessage = "If this email exists in our system, check your email for the reset link"
+
+    static let requestReset = Endpoint(
+        .post, "/request-password-reset",
+        body: BodySchema([.init("email", .string, required: true), .init("redirectTo", .string)]),
+        summary: "Email a password-reset link (same answer whether or not the email exists)", tag: "Password"
+    ) { ctx in
+        let auth = ctx.auth
+        guard let email = auth.email else { throw CoreErrors.error("RESET_PASSWORD_DISABLED", .badRequest) }
+        let address = (ctx.bodyString("email") ?? "").lowercased()
+        let token = RandomIdentifier.generate(length: 24)
+        if let user = try await auth.store.user(email: address) {
+            let expires = Date().addingTimeInterval(TimeInterval(auth.config.emailAndPassword.resetPasswordTokenExpiresIn))
+            try await auth.store.createVerification(identifier: "reset-password:\(token)", value: user.id, expiresAt: expires)
+            let url = auth.endpointURL("/reset-password/\(token)") + "?callbackURL=" + URIComponent.encode(ctx.bodyString("redirectTo") ?? "")
+            email.send(kind: "reset-password", to: address, url: url, token: token, context: auth.templateContext(user))
+        } else {
+            // The same database round trip an existing user costs, so timing reveals nothing.
+            _ = try await auth.store.verification(identifier: "reset-password:\(token)")
+        }
+        return .json(["status": true, "message": .string(resetMessage)])
+    }
+
+    static let resetCallback = Endpoint(
+        .get, "/reset-password/:token", query: BodySchema([.init("callbackURL", .string, required: true)]),
+        summary: "Follow a reset link: redirects to callbackURL with the token or an error", tag: "Password"
+    ) { ctx in
+        let token = ctx.params["token"] ?? ""
+        let callbackURL = ctx.query["callbackURL"] ?? "/"
+        guard !token.isEmpty, try await ctx.auth.store.verification(identifier: "reset-password:\(token)") != nil else {
+            return .redirect(AuthContext.appending(callbackURL, "error", "INVALID_TOKEN"))
+        }
+        return .redirect(AuthContext.appending(callbackURL, "token", token))
+    }
+
+    static let resetPassword = Endpoint(
+        .post, "/reset-password",
+        body: BodySchema([.init("newPassword", .string, required: true), .init("token", .string)]),
+        summary: "Set a new password with a reset token (single use)", tag: "Password"
+    ) { ctx in
+        let auth = ctx.auth
+        guard let token = ctx.bodyString("token") ?? ctx.query["token"], !token.isEmpty else { throw CoreErrors.invalidToken }
+        let password = ctx.bodyString("newPassword") ?? ""
+        try auth.checkPasswordLength(password)
+        guard let userID = try await auth.store.consumeVerification(identifier: "reset-password:\(token)") else {
+            throw CoreErrors.invalidToken
+        }
+        guard try await auth.store.user(id: userID) != nil else { throw CoreErrors.userNotFound }
+        let hash = try await auth.passwords.hash(password)
+        let revoke = auth.config.emailAndPassword.revokeSessionsOnPasswordReset
+        try await auth.store.transaction(in: auth.database) { store in
+            try await store.setPassword(userID: userID, hash: hash)
+            if revoke { try await store.deleteSessions(userID: userID) }
+        }
+        return .json(["status": true])
+    }
+
+    static let verifyPassword = Endpoint(
+        .post, "/verify-password", auth: .sensitiveSession, body: BodySchema([.init("password", .string, required: true)]),
+        summary: "Check the signed-in user's password", tag: "Password"
+    ) { ctx in
+        let session = try await ctx.requireSession(sensitive: true)
+        guard let hash = try await ctx.auth.store.credentialAccount(userID: session.userID)?.string("password"),
+            await ctx.auth.passwords.verify(ctx.bodyString("password") ?? "", against: hash)
+        else { throw CoreErrors.invalidPassword }
+        return .json(["status": true])
+    }
+
+    static let changePassword = Endpoint(
+        .post, "/change-password", auth: .sensitiveSession,
+        body: BodySchema([
+            .init("newPassword", .string, required: true), .init("currentPassword", .string, required: true),
+            .init("revokeOtherSessions", .boolean),
+        ]),
+        summary: "Change the password, optionally revoking every other session", tag: "Password"
+    ) { ctx in
+        let auth = ctx.auth
+        let session = try await ctx.requireSession(sensitive: true)
+        let newPassword = ctx.bodyString("newPassword") ?? ""
+        try auth.checkPasswordLength(newPassword)
+        guard let hash = try await auth.store.credentialAccount(userID: session.userID)?.string("password") else {
+            throw CoreErrors.error("CREDENTIAL_ACCOUNT_NOT_FOUND", .badRequest)
+        }
+        guard await auth.passwords.verify(ctx.bodyString("currentPassword") ?? "", against: hash) else { throw CoreErrors.invalidPassword }
+        let newHash = try await auth.passwords.hash(newPassword)
+        let revoke = ctx.bodyBool("revokeOtherSessions") == true
+        try await auth.store.transaction(in: auth.database) { store in
+            try await store.setPassword(userID: session.userID, hash: newHash)
+            if revoke { try await store.deleteSessions(userID: session.userID) }
+        }
+        var token: JSONValue = .null
+        if revoke {
+            let fresh = try await auth.sessions.signIn(ctx, user: session.user, rememberMe: !auth.sessions.isDontRemember(ctx))
+            token = .string(fresh.token)
+        }
+        return .json(["token": token, "user": auth.output("user", session.user)])
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import GatehouseCrypto
+import GatehouseJSON
+import GatehouseStorage
+
+extension AuthContext {
+    /// Better Auth's length policy for new passwords.
+    func checkPasswordLength(_ password: String) throws {
+        if password.count < config.emailAndPassword.minPasswordLength { throw CoreErrors.passwordTooShort }
+        if password.count > config.emailAndPassword.maxPasswordLength { throw CoreErrors.passwordTooLong }
+    }
+
+    /// The settable fields of `table` found in `body`, skipping `reserved` keys. A field the
+    /// client may not set (`input: false`) is `FIELD_NOT_ALLOWED`; unknown keys are ignored.
+    func inputFields(_ table: String, from body: JSONValue, reserved: Set<String>) throws -> Record {
+        var record = Record()
+        guard let fields = schema.table(table)?.fields, let members = body.objectValue else { return record }
+        for (key, value) in members where !reserved.contains(key) {
+            guard let field = fields[key], key != "id" else { continue }
+            guard field.input else {
+                if value.isNull || value == .bool(false) { continue }
+                throw APIError(.badRequest, "FIELD_NOT_ALLOWED", "\(key) is not allowed to be set")
+            }
+            record[key] = try Self.dbValue(value, for: field, key: key)
+        }
+        return record
+    }
+
+    static func dbValue(_ value: JSONValue, for field: Field, key: String) throws -> DBValue {
+        switch (field.type, value) {
+        case (_, .null):
+            guard !field.required else { throw APIError(.badRequest, "VALIDATION_ERROR", "[body.\(key)] Invalid input: expected \(field.type.rawValue), received null") }
+            return .null
+        case (.string, .string(let s)): return .string(s)
+        case (.boolean, .bool(let b)): return .bool(b)
+        case (.number, .number(let n)): return n.rounded() == n ? .int(Int64(n)) : .double(n)
+        case (.date, .string(let s)):
+            guard let date = ISOTimestamp.parse(s) else { break }
+            return .date(date)
+        case (.json, _), (.stringArray, .array), (.numberArray, .array): return .json(value)
+        default: break
+        }
+        throw APIError(.badRequest, "VALIDATION_ERROR", "[body.\(key)] Invalid input: expected \(field.type.rawValue), received \(value.typeName)")
+    }
+
+    /// `url` with `name=value` appended to its query.
+    static func appending(_ url: String, _ name: String, _ value: String) -> String {
+        url + (url.contains("?") ? "&" : "?") + name + "=" + URIComponent.encode(value)
+    }
+}
+
+extension JSONValue {
+    /// An object with `key` removed when its value would be JavaScript's `undefined`.
+    static func object(dropping nilValues: [(String, JSONValue?)]) -> JSONValue {
+        .object(.init(uniqueKeysWithValues: nilValues.compactMap { key, value in value.map { (key, $0) } }))
+    }
+}

@@ -1,0 +1,108 @@
+import Dispatch
+import Foundation
+import GatehouseCrypto
+import GatehouseJSON
+import Hummingbird
+import HTTPTypes
+import Logging
+import NIOCore
+import Prometheus
+
+/// Per-request context: Hummingbird's core storage plus the peer address.
+public struct GatehouseRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let peerAddress: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        peerAddress = source.channel.remoteAddress?.ipAddress
+    }
+}
+
+/// Serves `/healthz`, `/readyz`, `/metrics` and hands everything under the base path to the
+/// current plugin generation. Any other path is a 404 with an empty body.
+struct GatehouseResponder: HTTPResponder {
+    static let maxBodyBytes = 1 << 20
+
+    let runtime: GatehouseRuntime
+    let metricsRegistry: PrometheusCollectorRegistry
+
+    func respond(to request: Request, context: GatehouseRequestContext) async throws -> Response {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let path = request.uri.path
+        let basePath = runtime.config.basePath
+        switch path {
+        case "/healthz":
+            return Self.json(["status": "ok"], status: .ok)
+        case "/readyz":
+            let ready = await runtime.database.isReachable()
+            return Self.json(["status": .string(ready ? "ok" : "unavailable")], status: ready ? .ok : .serviceUnavailable)
+        case "/metrics":
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metricsRegistry.emitToBuffer())))
+        default:
+            break
+        }
+        guard path == basePath || path.hasPrefix(basePath + "/") else { return Response(status: .notFound) }
+
+        let requestID = RandomIdentifier.generate(length: 16)
+        var logger = runtime.logger
+        logger[metadataKey: "request_id"] = .string(requestID)
+        let generation = runtime.generation
+        let config = runtime.config
+
+        let body: [UInt8]
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > Self.maxBodyBytes {
+            return Self.tooLarge()
+        }
+        do {
+            body = Array((try await request.body.collect(upTo: Self.maxBodyBytes)).readableBytesView)
+        } catch {
+            return Self.tooLarge()
+        }
+        let headerIPs = config.advanced.disableIpTracking ? [] : config.advanced.ipAddressHeaders.map { name in
+            HTTPField.Name(name).flatMap { request.headers[$0] }
+        }
+        let incoming = IncomingRequest(
+            method: request.method, path: String(path.dropFirst(basePath.count)).isEmpty ? "/" : String(path.dropFirst(basePath.count)),
+            query: Dictionary(QueryString.parse(request.uri.query ?? "").map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }),
+            headers: request.headers, body: body, clientIP: ClientAddress.resolve(headerValues: headerIPs, peer: context.peerAddress))
+        let (answer, route) = await generation.respond(to: incoming, logger: logger)
+        var response = Self.response(answer)
+        response.headers[HTTPField.Name("x-request-id")!] = requestID
+        RequestMetrics.record(route: route, status: Int(answer.status.code), startedAt: started)
+        logger.info("request", metadata: [
+            "method": "\(request.method.rawValue)", "route": "\(route)", "status": "\(answer.status.code)",
+            "duration_ms": "\((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)",
+        ])
+        return response
+    }
+
+    static func response(_ answer: APIResponse) -> Response {
+        var headers = answer.headers
+        let bytes: [UInt8]
+        switch answer.body {
+        case .json(let value):
+            bytes = value.serializedBytes()
+            if headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        case .html(let page):
+            bytes = Array(page.utf8)
+            headers[.contentType] = "text/html; charset=utf-8"
+        case .text(let text, let type):
+            bytes = Array(text.utf8)
+            headers[.contentType] = type
+        case .empty:
+            bytes = []
+        }
+        return Response(status: answer.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
+        response(.json(value, status: status))
+    }
+
+    static func tooLarge() -> Response {
+        response(APIResponse(error: APIError(.contentTooLarge, "PAYLOAD_TOO_LARGE", "Request body is too large (limit 1 MiB)")))
+    }
+}

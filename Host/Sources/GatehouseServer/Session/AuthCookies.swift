@@ -1,0 +1,54 @@
+import Foundation
+
+/// Names and attributes of Gatehouse's cookies, as Better Auth's `createCookieGetter` makes them:
+/// `<prefix>.<name>`, `__Secure-` in front on https, `HttpOnly; Path=/; SameSite=Lax`.
+public struct AuthCookies: Sendable {
+    public let prefix: String
+    public let secure: Bool
+
+    public init(prefix: String, secure: Bool) {
+        self.prefix = prefix
+        self.secure = secure
+    }
+
+    public func name(_ base: String) -> String {
+        (secure ? "__Secure-" : "") + prefix + "." + base
+    }
+
+    public var sessionToken: String { name("session_token") }
+    public var sessionData: String { name("session_data") }
+    public var dontRemember: String { name("dont_remember") }
+
+    /// A `Set-Cookie` value. `maxAge` nil makes a browser-session cookie.
+    public func setCookie(_ name: String, _ value: String, maxAge: Int?, httpOnly: Bool = true, sameSite: String = "Lax") -> String {
+        var parts = ["\(name)=\(value)"]
+        if let maxAge { parts.append("Max-Age=\(maxAge)") }
+        parts.append("Path=/")
+        if httpOnly { parts.append("HttpOnly") }
+        if secure { parts.append("Secure") }
+        parts.append("SameSite=\(sameSite)")
+        return parts.joined(separator: "; ")
+    }
+
+    /// Deletes a cookie: empty value, `Max-Age=0`.
+    public func expire(_ name: String) -> String {
+        setCookie(name, "", maxAge: 0)
+    }
+}
+
+/// Parses a `Cookie` request header into name → value (first occurrence wins).
+enum CookieHeader {
+    static func parse(_ headers: [String]) -> [String: String] {
+        var cookies: [String: String] = [:]
+        for header in headers {
+            for pair in header.split(separator: ";") {
+                guard let eq = pair.firstIndex(of: "=") else { continue }
+                let name = pair[..<eq].trimmingCharacters(in: .whitespaces)
+                var value = pair[pair.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+                if !name.isEmpty, cookies[name] == nil { cookies[name] = value }
+            }
+        }
+        return cookies
+    }
+}

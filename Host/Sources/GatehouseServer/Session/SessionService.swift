@@ -1,0 +1,101 @@
+import Foundation
+import GatehouseCrypto
+import GatehouseJSON
+import GatehouseStorage
+
+/// Creates sessions, writes and clears their cookies, and resolves the session of a request
+/// from its signed cookie (through the cookie cache when it is on).
+public struct SessionService: Sendable {
+    let auth: AuthContext
+
+    private var settings: GatehouseConfig.Session { auth.config.session }
+
+    /// Creates a session row for `user`, sets the cookies and records it as the request's new session.
+    @discardableResult
+    public func signIn(_ ctx: EndpointContext, user: Record, rememberMe: Bool = true) async throws -> AuthSession {
+        let lifetime = rememberMe ? settings.expiresIn : 86_400
+        let ip = auth.config.advanced.disableIpTracking ? nil : ctx.clientIP
+        let row = try await auth.store.createSession(
+            userID: user.id, token: RandomIdentifier.generate(), expiresAt: Date().addingTimeInterval(TimeInterval(lifetime)),
+            ipAddress: ip, userAgent: ctx.userAgent)
+        let session = AuthSession(session: row, user: user)
+        setCookies(ctx, session, rememberMe: rememberMe)
+        ctx.newSession = session
+        ctx.resolvedSession = .some(session)
+        return session
+    }
+
+    /// Writes `session_token` (and `dont_remember`, `session_data` when they apply).
+    public func setCookies(_ ctx: EndpointContext, _ session: AuthSession, rememberMe: Bool) {
+        let cookies = auth.cookies
+        ctx.setCookie(cookies.sessionToken, auth.signer.sign(session.token), maxAge: rememberMe ? settings.expiresIn : nil)
+        if !rememberMe { ctx.setCookie(cookies.dontRemember, auth.signer.sign("true"), maxAge: nil) }
+        if settings.cookieCacheEnabled {
+            for (name, value) in CookieCache(auth: auth).cookies(for: session) {
+                ctx.setCookie(name, value, maxAge: rememberMe ? settings.cookieCacheMaxAge : nil)
+            }
+        }
+    }
+
+    /// Expires every session cookie (sign-out, invalid or expired session).
+    public func clearCookies(_ ctx: EndpointContext) {
+        let cookies = auth.cookies
+        ctx.expireCookie(cookies.sessionToken)
+        ctx.expireCookie(cookies.dontRemember)
+        for name in ctx.cookies.keys where name == cookies.sessionData || name.hasPrefix(cookies.sessionData + ".") {
+            ctx.expireCookie(name)
+        }
+        if !ctx.cookies.keys.contains(cookies.sessionData), settings.cookieCacheEnabled { ctx.expireCookie(cookies.sessionData) }
+    }
+
+    /// The token from the signed session cookie, if the signature holds.
+    public func token(from ctx: EndpointContext) -> String? {
+        ctx.cookies[auth.cookies.sessionToken].flatMap(auth.signer.verify)
+    }
+
+    /// Whether the request carries a `dont_remember` cookie signed by us.
+    public func isDontRemember(_ ctx: EndpointContext) -> Bool {
+        ctx.cookies[auth.cookies.dontRemember].flatMap(auth.signer.verify) == "true"
+    }
+
+    /// The request's session; an expired one is deleted and its cookies cleared.
+    func resolve(_ ctx: EndpointContext, allowCache: Bool) async throws -> AuthSession? {
+        guard let token = token(from: ctx) else { return nil }
+        if allowCache, settings.cookieCacheEnabled, ctx.query["disableCookieCache"] != "true",
+            let cached = CookieCache(auth: auth).session(from: ctx.cookies, token: token)
+        {
+            ctx.sessionFromCache = true
+            return cached
+        }
+        guard let found = try await auth.store.session(token: token) else { return nil }
+        guard let expires = found.session.date("expiresAt"), expires > Date() else {
+            try await auth.store.deleteSession(token: token)
+            clearCookies(ctx)
+            return nil
+        }
+        return found
+    }
+
+    /// Whether the session is due for a refresh (older than `updateAge` since its last one).
+    public func needsRefresh(_ session: AuthSession) -> Bool {
+        guard !settings.disableSessionRefresh, let expires = session.session.date("expiresAt") else { return false }
+        let refreshedAt = expires.addingTimeInterval(-TimeInterval(settings.expiresIn))
+        return refreshedAt.addingTimeInterval(TimeInterval(settings.updateAge)) <= Date()
+    }
+
+    /// Extends the session to `now + expiresIn` and reissues its cookies.
+    public func refresh(_ ctx: EndpointContext, _ session: AuthSession) async throws -> AuthSession {
+        let expiresAt = Date().addingTimeInterval(TimeInterval(settings.expiresIn))
+        guard let row = try await auth.store.updateSession(token: session.token, ["expiresAt": .date(expiresAt)]) else { return session }
+        let refreshed = AuthSession(session: row, user: session.user)
+        setCookies(ctx, refreshed, rememberMe: true)
+        return refreshed
+    }
+
+    /// Whether the session was created less than `freshAge` ago (`freshAge` 0 disables the check).
+    public func isFresh(_ session: AuthSession) -> Bool {
+        guard settings.freshAge > 0 else { return true }
+        guard let created = session.session.date("createdAt") else { return false }
+        return Date().timeIntervalSince(created) < TimeInterval(settings.freshAge)
+    }
+}

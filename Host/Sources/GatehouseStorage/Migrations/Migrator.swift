@@ -1,0 +1,126 @@
+/// Computes and applies additive migrations: create missing tables, add missing
+/// columns and indexes. Nothing is ever dropped or altered.
+public struct Migrator: Sendable {
+    public let database: any Database
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
+    /// The statements that would bring the database up to `schema`, in order.
+    public func plan(for schema: Schema) async throws -> [String] {
+        let d = database.dialect
+        var statements: [String] = []
+        for table in schema.tables.values {
+            let existing = try await columns(of: table.name)
+            if existing.isEmpty {
+                statements.append(createTable(table))
+            } else {
+                let rows = try await rowCount(table.name)
+                for field in table.fields.values where !existing.contains(field.name) {
+                    statements.append(try addColumn(field, to: table.name, tableIsEmpty: rows == 0))
+                }
+            }
+            let indexed = try await indexedColumnSets(of: table.name)
+            for field in table.fields.values where field.name != "id" && (field.unique || field.indexed || field.references != nil) {
+                guard !indexed.contains([field.name]) else { continue }
+                let kind = field.unique ? "UNIQUE INDEX" : "INDEX"
+                let name = "\(table.name)_\(field.name)_\(field.unique ? "uidx" : "idx")"
+                statements.append("CREATE \(kind) IF NOT EXISTS \(d.quote(name)) ON \(d.quote(table.name)) (\(d.quote(field.name)))")
+            }
+            for group in table.uniqueTogether where !indexed.contains(group) {
+                let name = "\(table.name)_\(group.joined(separator: "_"))_uidx"
+                let cols = group.map(d.quote).joined(separator: ", ")
+                statements.append("CREATE UNIQUE INDEX IF NOT EXISTS \(d.quote(name)) ON \(d.quote(table.name)) (\(cols))")
+            }
+        }
+        return statements
+    }
+
+    /// Applies the plan in one transaction and returns what ran.
+    @discardableResult
+    public func migrate(to schema: Schema) async throws -> [String] {
+        let statements = try await plan(for: schema)
+        guard !statements.isEmpty else { return [] }
+        try await database.transaction { tx in
+            for sql in statements { _ = try await tx.query(sql, []) }
+        }
+        return statements
+    }
+
+    private func createTable(_ table: TableSchema) -> String {
+        let d = database.dialect
+        var lines: [String] = []
+        for field in table.fields.values {
+            var line = "\(d.quote(field.name)) \(d.columnType(field))"
+            if field.name == "id" { line += " PRIMARY KEY" } else if field.required { line += " NOT NULL" }
+            if case .value(let value) = field.defaultValue { line += " DEFAULT \(d.literal(value))" }
+            if let ref = field.references {
+                line += " REFERENCES \(d.quote(ref.table)) (\(d.quote(ref.field))) ON DELETE \(ref.onDelete.uppercased())"
+            }
+            lines.append(line)
+        }
+        return "CREATE TABLE \(d.quote(table.name)) (\(lines.joined(separator: ", ")))"
+    }
+
+    private func addColumn(_ field: Field, to table: String, tableIsEmpty: Bool) throws -> String {
+        let d = database.dialect
+        var sql = "ALTER TABLE \(d.quote(table)) ADD COLUMN \(d.quote(field.name)) \(d.columnType(field))"
+        switch (field.required, field.defaultValue) {
+        case (true, .value(let value)):
+            sql += " NOT NULL DEFAULT \(d.literal(value))"
+        case (true, _):
+            guard tableIsEmpty else {
+                throw SchemaError.unsafeMigration(
+                    "cannot add required column \"\(table).\(field.name)\" without a default: table \"\(table)\" already has rows. "
+                        + "Give the field a default value or make it optional, or fill the table's rows first.")
+            }
+            // SQLite cannot add a NOT NULL column without a default even to an empty table;
+            // the adapter still refuses rows without it.
+            if d.kind == .postgres { sql += " NOT NULL" }
+        case (false, .value(let value)):
+            sql += " DEFAULT \(d.literal(value))"
+        case (false, _):
+            break
+        }
+        if let ref = field.references, d.kind == .postgres {
+            sql += " REFERENCES \(d.quote(ref.table)) (\(d.quote(ref.field))) ON DELETE \(ref.onDelete.uppercased())"
+        } else if let ref = field.references {
+            // SQLite only accepts a foreign key on ADD COLUMN when the default is NULL.
+            if !field.required { sql += " REFERENCES \(d.quote(ref.table)) (\(d.quote(ref.field))) ON DELETE \(ref.onDelete.uppercased())" }
+        }
+        return sql
+    }
+
+    private func columns(of table: String) async throws -> Set<String> {
+        let d = database.dialect
+        switch d.kind {
+        case .sqlite:
+            let rows = try await database.query("PRAGMA table_info(\(d.quote(table)))", [])
+            return Set(rows.compactMap { if case .text(let n) = $0["name"] { n } else { nil } })
+        case .postgres:
+            let rows = try await database.query(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
+                [.string(table)])
+            return Set(rows.compactMap { if case .text(let n) = $0["column_name"] { n } else { nil } })
+        }
+    }
+
+    private func indexedColumnSets(of table: String) async throws -> Set<[String]> {
+        let d = database.dialect
+        guard d.kind == .sqlite else { return [] }
+        var sets = Set<[String]>()
+        for index in try await database.query("PRAGMA index_list(\(d.quote(table)))", []) {
+            guard case .text(let name) = index["name"] else { continue }
+            let cols = try await database.query("PRAGMA index_info(\(d.quote(name)))", [])
+            sets.insert(cols.compactMap { if case .text(let n) = $0["name"] { n } else { nil } })
+        }
+        return sets
+    }
+
+    private func rowCount(_ table: String) async throws -> Int {
+        let rows = try await database.query("SELECT COUNT(*) AS n FROM \(database.dialect.quote(table))", [])
+        if case .integer(let n) = rows.first?["n"] { return Int(n) }
+        return 0
+    }
+}

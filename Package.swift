@@ -1,0 +1,81 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Gatehouse",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gatehouse", targets: ["gatehouse"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries from Debian: libsodium (argon2id) and libcurl (SMTP, webhooks).
+        .systemLibrary(name: "CSodium", path: "Host/Sources/CSodium", pkgConfig: "libsodium",
+                       providers: [.apt(["libsodium-dev"])]),
+        .target(name: "CCurlShim", path: "Host/Sources/CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
+
+        .target(name: "GatehouseJSON", dependencies: [
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ], path: "Host/Sources/GatehouseJSON", swiftSettings: swift6),
+        .target(name: "GatehouseCrypto", dependencies: [
+            "CSodium",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CryptoExtras", package: "swift-crypto"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+        ], path: "Host/Sources/GatehouseCrypto", swiftSettings: swift6),
+        .target(name: "GatehouseStorage", dependencies: [
+            "GatehouseJSON",
+            .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            .product(name: "OrderedCollections", package: "swift-collections"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ], path: "Host/Sources/GatehouseStorage", swiftSettings: swift6),
+        .target(name: "GatehouseEmail", dependencies: [
+            "CCurlShim", "GatehouseJSON",
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Host/Sources/GatehouseEmail", swiftSettings: swift6),
+        .target(name: "GatehouseServer", dependencies: [
+            "GatehouseJSON", "GatehouseCrypto", "GatehouseStorage", "GatehouseEmail",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "OrderedCollections", package: "swift-collections"),
+            .product(name: "Yams", package: "Yams"),
+        ], path: "Host/Sources/GatehouseServer", swiftSettings: swift6),
+        .executableTarget(name: "gatehouse", dependencies: [
+            "GatehouseServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Host/Sources/gatehouse", swiftSettings: swift6),
+
+        .testTarget(name: "GatehouseCryptoTests", dependencies: ["GatehouseCrypto"],
+                    path: "Tests/GatehouseCryptoTests", swiftSettings: swift6),
+        .testTarget(name: "GatehouseStorageTests", dependencies: ["GatehouseStorage"],
+                    path: "Tests/GatehouseStorageTests", swiftSettings: swift6),
+        .testTarget(name: "GatehouseEmailTests", dependencies: ["GatehouseEmail", "GatehouseJSON"],
+                    path: "Tests/GatehouseEmailTests", exclude: ["smtp_sink.py", "webhook_sink.py"], swiftSettings: swift6),
+        .testTarget(name: "GatehouseServerTests", dependencies: ["GatehouseServer"],
+                    path: "Tests/GatehouseServerTests", swiftSettings: swift6),
+    ]
+)
