@@ -343,8 +343,15 @@ class GatehouseServer:
                if not k.startswith(("GATEHOUSE_", "BETTER_AUTH_", "AUTH_SECRET", "NEXT_PUBLIC_BETTER", "PUBLIC_BETTER", "NUXT_PUBLIC_BETTER"))}
         env.update(self.extra_env)
         self._logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([str(binary), "serve", "--config", str(self.config_path)],
-                                     cwd=str(self.tmp), stdout=self._logf, stderr=subprocess.STDOUT, env=env)
+        for attempt in range(50):  # the binary may be mid-rewrite by a concurrent build (ETXTBSY)
+            try:
+                self.proc = subprocess.Popen([str(binary), "serve", "--config", str(self.config_path)],
+                                             cwd=str(self.tmp), stdout=self._logf, stderr=subprocess.STDOUT, env=env)
+                break
+            except OSError as e:
+                if e.errno != 26 or attempt == 49:
+                    raise
+                time.sleep(0.2)
         deadline = time.time() + timeout
         last_err = None
         while time.time() < deadline:
@@ -360,6 +367,11 @@ class GatehouseServer:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"gatehouse not ready after {timeout}s ({last_err})\n{self.logs()}")
+
+    def terminate(self):
+        """Sends SIGTERM without waiting (lets many servers shut down in parallel)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -636,6 +648,8 @@ def server_factory(smtp_sink):
         return srv
 
     yield make
+    for srv in list(_LIVE_SERVERS):
+        srv.terminate()
     for srv in list(_LIVE_SERVERS):
         srv.stop()
     _LIVE_SERVERS.clear()

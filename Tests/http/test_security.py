@@ -93,9 +93,16 @@ def test_body_over_one_mib(gatehouse):
 def test_unsupported_media_type(gatehouse):
     r = raw(gatehouse, "POST", "/api/auth/update-session", data="name=x",
             headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert_error(r, 415)
+    assert_error(r, 415, "UNSUPPORTED_MEDIA_TYPE")
     r2 = raw(gatehouse, "POST", "/api/auth/sign-in/email", data="hello", headers={"Content-Type": "text/plain"})
-    assert_error(r2, 415)
+    assert_error(r2, 415, "UNSUPPORTED_MEDIA_TYPE")
+
+
+def test_body_without_content_type(gatehouse):
+    """better-call getBody: a body without Content-Type is 415 when media types are restricted."""
+    r = raw(gatehouse, "POST", "/api/auth/sign-in/email", data=b'{"email":"a@b.co","password":"xxxxxxxx"}',
+            headers={"Content-Type": None})
+    assert_error(r, 415, "UNSUPPORTED_MEDIA_TYPE")
 
 
 def test_json_body_not_object_on_sign_in(client):

@@ -31,10 +31,10 @@ public struct CookieSigner: Sendable {
         guard let dot = decoded.lastIndex(of: ".") else { return nil }
         let value = String(decoded[..<dot])
         let signature = String(decoded[decoded.index(after: dot)...])
-        guard !value.isEmpty, signature.utf8.count == 44, signature.hasSuffix("="),
-            let mac = Base64.decode(signature)
-        else { return nil }
-        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Array(value.utf8), using: key) ? value : nil
+        guard !value.isEmpty, signature.utf8.count == 44, signature.hasSuffix("=") else { return nil }
+        // Comparing the canonical encoding (not decoded bytes) also rejects the unused low
+        // bits of the last base64 digit being flipped.
+        return ConstantTime.equals(self.signature(of: value), signature) ? value : nil
     }
 }
 

@@ -47,9 +47,9 @@ public struct Adapter: Sendable {
         for key in data.fields.keys where table.fields[key] == nil {
             throw SchemaError.unknownField(table: tableName, field: key)
         }
-        let columns = row.fields.keys.map(dialect.quote).joined(separator: ", ")
+        let names = row.fields.keys.map(dialect.quote).joined(separator: ", ")
         let placeholders = (0..<row.fields.count).map(dialect.placeholder).joined(separator: ", ")
-        let sql = "INSERT INTO \(dialect.quote(tableName)) (\(columns)) VALUES (\(placeholders)) RETURNING *"
+        let sql = "INSERT INTO \(dialect.quote(tableName)) (\(names)) VALUES (\(placeholders)) RETURNING \(columns(table))"
         let rows = try await executor.query(sql, Array(row.fields.values))
         return rows.first.map { RecordCodec.decode($0, table: table) } ?? row
     }
@@ -64,7 +64,7 @@ public struct Adapter: Sendable {
     ) async throws -> [Record] {
         let table = try self.table(tableName)
         var binds: [DBValue] = []
-        var sql = "SELECT * FROM \(dialect.quote(tableName))" + (try whereClause(conditions, table: table, binds: &binds))
+        var sql = "SELECT \(columns(table)) FROM \(dialect.quote(tableName))" + (try whereClause(conditions, table: table, binds: &binds))
         if let orderBy {
             guard table.fields[orderBy.field] != nil else { throw SchemaError.unknownField(table: tableName, field: orderBy.field) }
             sql += " ORDER BY \(dialect.quote(orderBy.field)) \(orderBy.descending ? "DESC" : "ASC")"
@@ -100,7 +100,7 @@ public struct Adapter: Sendable {
             binds.append(coerced)
         }
         let sql = "UPDATE \(dialect.quote(tableName)) SET \(assignments.joined(separator: ", "))"
-            + (try whereClause(conditions, table: table, binds: &binds)) + " RETURNING *"
+            + (try whereClause(conditions, table: table, binds: &binds)) + " RETURNING \(columns(table))"
         return try await executor.query(sql, binds).map { RecordCodec.decode($0, table: table) }
     }
 
@@ -109,8 +109,13 @@ public struct Adapter: Sendable {
     public func delete(_ tableName: String, where conditions: [Condition]) async throws -> [Record] {
         let table = try self.table(tableName)
         var binds: [DBValue] = []
-        let sql = "DELETE FROM \(dialect.quote(tableName))" + (try whereClause(conditions, table: table, binds: &binds)) + " RETURNING *"
+        let sql = "DELETE FROM \(dialect.quote(tableName))" + (try whereClause(conditions, table: table, binds: &binds)) + " RETURNING \(columns(table))"
         return try await executor.query(sql, binds).map { RecordCodec.decode($0, table: table) }
+    }
+
+    /// An explicit column list: SQLite readers may expand `*` from a schema cached before a migration.
+    private func columns(_ table: TableSchema) -> String {
+        table.fields.keys.map(dialect.quote).joined(separator: ", ")
     }
 
     private func table(_ name: String) throws -> TableSchema {

@@ -1,0 +1,78 @@
+import GatehouseJSON
+@testable import GatehouseServer
+import Testing
+
+@Suite struct PathPatternTests {
+    @Test func wildcards() {
+        #expect(PathPattern("/sign-in/email").matches("/sign-in/email"))
+        #expect(!PathPattern("/sign-in/email").matches("/sign-in/email/x"))
+        #expect(PathPattern("/two-factor/*").matches("/two-factor/verify-totp"))
+        #expect(!PathPattern("/two-factor/*").matches("/two-factor/a/b"))
+        #expect(PathPattern("/org/**").matches("/org/a/b/c"))
+        #expect(PathPattern("/**").matches("/anything/at/all"))
+        #expect(PathPattern("/sign-*").matches("/sign-up"))
+    }
+}
+
+@Suite struct RouteTableTests {
+    let handler: Endpoint.Handler = { _ in .json(.null) }
+
+    @Test func exactAndParameterRoutes() throws {
+        var table = RouteTable()
+        try table.add(Endpoint(.get, "/reset-password/:token", summary: "", handler: handler))
+        try table.add(Endpoint(.get, "/ok", summary: "", handler: handler))
+        #expect(table.match(.get, "/ok") != nil)
+        #expect(table.match(.post, "/ok") == nil)
+        #expect(table.match(.get, "/reset-password/abc%20d")?.params["token"] == "abc d")
+        #expect(table.match(.get, "/reset-password/") == nil)
+        #expect(table.match(.get, "/reset-password/a/b") == nil)
+    }
+
+    @Test func conflictsAreRejected() throws {
+        var table = RouteTable()
+        try table.add(Endpoint(.get, "/x/:id", summary: "", handler: handler))
+        #expect(throws: RouteConflict.self) { try table.add(Endpoint(.get, "/x/:other", summary: "", handler: handler)) }
+        try table.add(Endpoint(.post, "/x/:id", summary: "", handler: handler))
+    }
+}
+
+@Suite struct ErrorAndValidationTests {
+    @Test func codeDerivedFromMessageLikeBetterCall() {
+        #expect(APIError(.badRequest, message: "No fields to update").code == "NO_FIELDS_TO_UPDATE")
+        #expect(APIError(.badRequest, message: "Can't do that!").code == "CANT_DO_THAT")
+    }
+
+    @Test func bodySchemaReportsEachProblem() {
+        let schema = BodySchema([.init("email", .email, required: true), .init("rememberMe", .boolean)])
+        #expect(schema.problems(in: ["email": "a@b.io"], location: "body").isEmpty)
+        let problems = schema.problems(in: ["email": 5, "rememberMe": "yes"], location: "body")
+        #expect(problems == ["[body.email] Invalid input: expected string, received number",
+                             "[body.rememberMe] Invalid input: expected boolean, received string"])
+        #expect(schema.problems(in: [:], location: "body") == ["[body.email] Invalid input: expected string, received undefined"])
+        #expect(schema.problems(in: ["email": "nope"], location: "body") == ["[body.email] Invalid email address"])
+    }
+
+    @Test(arguments: ["a@b.io", "first.last+tag@sub.example.com"])
+    func validEmails(_ email: String) { #expect(EmailAddress.isValid(email)) }
+
+    @Test(arguments: ["plain", "a@b", "@b.io", "a@@b.io", "a b@c.io", "a@-b.io", ".a@b.io", "a..b@c.io"])
+    func invalidEmails(_ email: String) { #expect(!EmailAddress.isValid(email)) }
+}
+
+@Suite struct JSONTests {
+    @Test func keepsKeyOrderAndSerialisesLikeJavaScript() throws {
+        let text = #"{"b":1,"a":[true,null,"x\"y"],"c":{"z":2.5,"y":-0.125},"d":"é/\u0001"}"#
+        let value = try JSONValue.parse(text)
+        #expect(value.serialized() == #"{"b":1,"a":[true,null,"x\"y"],"c":{"z":2.5,"y":-0.125},"d":"é/\u0001"}"#)
+    }
+
+    @Test(arguments: ["", "{", "{\"a\":}", "[1,]", "01", "\"\\x\"", "{\"a\":1} x", "\"\\ud800\"", "nul"])
+    func rejectsMalformedJSON(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
+    }
+
+    @Test func surrogatePairsAndDepthLimit() throws {
+        #expect(try JSONValue.parse(#""\ud83d\ude00""#) == .string("😀"))
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(String(repeating: "[", count: 100) + String(repeating: "]", count: 100)) }
+    }
+}

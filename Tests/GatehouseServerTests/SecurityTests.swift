@@ -1,0 +1,66 @@
+@testable import GatehouseServer
+import Testing
+
+@Suite struct TrustedOriginsTests {
+    let origins = TrustedOrigins(baseURL: "https://trusted.com", configured: ["https://*.example.com", "myapp://"],
+                                 includeLoopback: false, port: 3000)
+
+    @Test(arguments: ["/dashboard", "/a?b=c", "https://trusted.com/x", "https://app.example.com/cb", "HTTPS://TRUSTED.COM"])
+    func allowedRedirects(_ url: String) {
+        #expect(origins.isAllowedRedirect(url))
+    }
+
+    @Test(arguments: [
+        "//evil.com", "https://trusted.com.evil.com", "https://trusted.com@evil.com", "javascript:alert(1)",
+        "/\\evil.com", "https://evil.com", "http://trusted.com", "https://example.com.evil.io", "data:text/html,hi",
+    ])
+    func rejectedRedirects(_ url: String) {
+        #expect(!origins.isAllowedRedirect(url))
+    }
+
+    @Test func originMatching() {
+        #expect(origins.isTrusted(origin: "https://trusted.com"))
+        #expect(origins.isTrusted(origin: "https://a.b.example.com"))
+        #expect(!origins.isTrusted(origin: "https://example.com.attacker.net"))
+        #expect(!origins.isTrusted(origin: "null"))
+    }
+}
+
+@Suite struct RateLimitTests {
+    @Test func fixedWindowArithmetic() {
+        var (decision, count, last) = RateLimitDecision.step(count: 0, lastRequest: nil, window: 10, max: 2, now: 1000)
+        #expect(decision == .allowed && count == 1 && last == 1000)
+        (decision, count, last) = RateLimitDecision.step(count: count, lastRequest: last, window: 10, max: 2, now: 2000)
+        #expect(decision == .allowed && count == 2)
+        (decision, count, last) = RateLimitDecision.step(count: count, lastRequest: last, window: 10, max: 2, now: 3000)
+        #expect(decision == .limited(retryAfter: 8))
+        (decision, count, last) = RateLimitDecision.step(count: count, lastRequest: last, window: 10, max: 2, now: 11_000)
+        #expect(decision == .allowed && count == 1)
+    }
+
+    @Test func rulePrecedence() {
+        var config = GatehouseConfig.RateLimit()
+        config.customRules = [("/ok", nil), ("/custom/*", (60, 7))]
+        let limiter = RateLimiter(store: MemoryRateLimitStore(), config: config,
+                                  pluginRules: [RateLimitRule(PathPattern("/two-factor/**"), window: 10, max: 3)])
+        #expect(limiter.rule(for: "/sign-in/email")! == (10, 3))
+        #expect(limiter.rule(for: "/request-password-reset")! == (60, 3))
+        #expect(limiter.rule(for: "/two-factor/verify-totp")! == (10, 3))
+        #expect(limiter.rule(for: "/custom/x")! == (60, 7))
+        #expect(limiter.rule(for: "/ok") == nil)
+        #expect(limiter.rule(for: "/get-session")! == (10, 100))
+    }
+}
+
+@Suite struct ClientAddressTests {
+    @Test func prefersTheFirstValidHeaderAddress() {
+        #expect(ClientAddress.resolve(headerValues: ["203.0.113.9, 10.0.0.1"], peer: "127.0.0.1") == "203.0.113.9")
+        #expect(ClientAddress.resolve(headerValues: ["not-an-ip"], peer: "127.0.0.1") == "127.0.0.1")
+        #expect(ClientAddress.resolve(headerValues: [nil], peer: nil) == nil)
+    }
+
+    @Test func ipv6IsCutToSlash64() {
+        #expect(ClientAddress.normalize("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64")
+        #expect(ClientAddress.normalize("::ffff:192.0.2.1") == "192.0.2.1")
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import GatehouseStorage
+import Logging
+import Testing
+
+/// Runs against a real SQLite file in a temporary directory.
+func withTemporaryDatabase(_ body: (SQLiteDatabase) async throws -> Void) async throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-\(UUID().uuidString)")
+    let db = try await SQLiteDatabase.open(path: dir.appendingPathComponent("test.db").path, readers: 2, logger: Logger(label: "test"))
+    do {
+        try await body(db)
+    } catch {
+        try await db.close()
+        throw error
+    }
+    try await db.close()
+    try? FileManager.default.removeItem(at: dir)
+}
+
+let people = TableSchema(name: "person", fields: [
+    Field("name", .string), Field("email", .string, unique: true),
+    Field("active", .boolean, defaultValue: .value(.bool(true))),
+    Field("createdAt", .date, defaultValue: .now),
+])
+
+func schema(_ extra: [Field] = []) throws -> Schema {
+    var schema = Schema()
+    try schema.merge(SchemaExtension(tables: [people]), from: "test")
+    if !extra.isEmpty { try schema.merge(SchemaExtension(fields: ["person": extra]), from: "plugin") }
+    return schema
+}
+
+let ids: @Sendable () -> String = { UUID().uuidString }
+
+@Suite struct MigratorTests {
+    @Test func createsTablesAndIndexesOnceThenNothing() async throws {
+        try await withTemporaryDatabase { db in
+            let migrator = Migrator(database: db)
+            let first = try await migrator.migrate(to: try schema())
+            #expect(first.contains { $0.hasPrefix("CREATE TABLE \"person\"") })
+            #expect(first.contains { $0.contains("UNIQUE INDEX") && $0.contains("\"email\"") })
+            #expect(try await migrator.plan(for: try schema()).isEmpty)
+        }
+    }
+
+    @Test func addsNewColumnsAdditively() async throws {
+        try await withTemporaryDatabase { db in
+            let migrator = Migrator(database: db)
+            try await migrator.migrate(to: try schema())
+            let adapter = Adapter(schema: try schema(), executor: db, newID: ids)
+            try await adapter.create("person", ["name": "A", "email": "a@x.io"])
+            let extended = try schema([Field("nickname", .string, required: false), Field("score", .number, defaultValue: .value(.int(0)))])
+            let statements = try await migrator.migrate(to: extended)
+            #expect(statements.count == 2 && statements.allSatisfy { $0.hasPrefix("ALTER TABLE") })
+            let row = try await Adapter(schema: extended, executor: db, newID: ids).findOne("person", where: [Condition("email", .eq, "a@x.io")])
+            #expect(row?.int("score") == 0)
+            #expect(row?["nickname"] == .null)
+        }
+    }
+
+    @Test func refusesARequiredColumnWithoutDefaultOnAFilledTable() async throws {
+        try await withTemporaryDatabase { db in
+            let migrator = Migrator(database: db)
+            try await migrator.migrate(to: try schema())
+            try await Adapter(schema: try schema(), executor: db, newID: ids).create("person", ["name": "A", "email": "a@x.io"])
+            await #expect(throws: SchemaError.self) { try await migrator.migrate(to: try schema([Field("must", .string)])) }
+            // An empty table may take the column.
+            try await db.query("DELETE FROM person", [])
+            #expect(try await migrator.migrate(to: try schema([Field("must", .string)])).count == 1)
+        }
+    }
+
+    @Test func conflictingExtensionsAreRejected() throws {
+        var s = try schema()
+        #expect(throws: SchemaError.self) { try s.merge(SchemaExtension(tables: [people]), from: "again") }
+        #expect(throws: SchemaError.self) { try s.merge(SchemaExtension(fields: ["person": [Field("email", .string)]]), from: "p") }
+        #expect(throws: SchemaError.self) { try s.merge(SchemaExtension(fields: ["nope": [Field("x", .string)]]), from: "p") }
+    }
+}
+
+@Suite struct AdapterTests {
+    @Test func createFindUpdateDelete() async throws {
+        try await withTemporaryDatabase { db in
+            try await Migrator(database: db).migrate(to: try schema())
+            let adapter = Adapter(schema: try schema(), executor: db, newID: ids)
+            let created = try await adapter.create("person", ["name": "Ann", "email": "ann@x.io"])
+            #expect(created.bool("active") == true)
+            #expect(created.date("createdAt") != nil)
+            #expect(created.id.count == 36)
+            let found = try await adapter.findOne("person", where: [Condition("email", .eq, "ann@x.io")])
+            #expect(found == created)
+            let updated = try await adapter.update("person", where: [Condition("id", .eq, .string(created.id))], set: ["active": false])
+            #expect(updated.first?.bool("active") == false)
+            #expect(try await adapter.count("person") == 1)
+            let deleted = try await adapter.delete("person", where: [Condition("id", .eq, .string(created.id))])
+            #expect(deleted.count == 1)
+            #expect(try await adapter.delete("person", where: [Condition("id", .eq, .string(created.id))]).isEmpty)
+        }
+    }
+
+    @Test func rejectsUnknownFieldsAndMissingRequiredOnes() async throws {
+        try await withTemporaryDatabase { db in
+            try await Migrator(database: db).migrate(to: try schema())
+            let adapter = Adapter(schema: try schema(), executor: db, newID: ids)
+            await #expect(throws: SchemaError.self) { try await adapter.create("person", ["name": "A"]) }
+            await #expect(throws: SchemaError.self) { try await adapter.create("person", ["name": "A", "email": "e", "bogus": "x"]) }
+            await #expect(throws: SchemaError.self) { try await adapter.findMany("person", where: [Condition("bogus", .eq, "x")]) }
+        }
+    }
+
+    @Test func transactionsRollBackAsAWhole() async throws {
+        try await withTemporaryDatabase { db in
+            try await Migrator(database: db).migrate(to: try schema())
+            let adapter = Adapter(schema: try schema(), executor: db, newID: ids)
+            try await adapter.create("person", ["name": "A", "email": "taken@x.io"])
+            await #expect(throws: (any Error).self) {
+                try await db.transaction { tx in
+                    try await adapter.using(tx).create("person", ["name": "B", "email": "b@x.io"])
+                    try await adapter.using(tx).create("person", ["name": "C", "email": "taken@x.io"])  // unique violation
+                }
+            }
+            #expect(try await adapter.count("person") == 1)
+        }
+    }
+
+    @Test func inListAndNullConditions() async throws {
+        try await withTemporaryDatabase { db in
+            try await Migrator(database: db).migrate(to: try schema())
+            let adapter = Adapter(schema: try schema(), executor: db, newID: ids)
+            for name in ["a", "b", "c"] { try await adapter.create("person", ["name": .string(name), "email": .string("\(name)@x.io")]) }
+            let some = try await adapter.findMany("person", where: [.any("name", of: ["a", "c"])], orderBy: SortOrder("name"))
+            #expect(some.map { $0.string("name") } == ["a", "c"])
+            #expect(try await adapter.findMany("person", where: [.any("name", of: [])]).isEmpty)
+        }
+    }
+}

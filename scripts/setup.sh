@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what Gatehouse needs on a fresh Debian machine that has only the Swift toolchain:
+# the C libraries it links (libsodium, libcurl) and, with --test, the Python clients the
+# HTTP test suite drives the server with.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(pkg-config libsodium-dev libcurl4-openssl-dev)
+[[ "${1:-}" == "--bench" ]] && packages+=(wrk)
+
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [[ "${1:-}" == "--test" ]]; then
+  python3 -m pip --version >/dev/null 2>&1 || python3 -m ensurepip --upgrade >/dev/null
+  python3 -m pip install -q --disable-pip-version-check -r Tests/http/requirements.txt 2>&1 | grep -v "^WARNING: Running pip as" || true
+fi
