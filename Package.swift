@@ -19,14 +19,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
-        // C libraries from Debian: libsodium (argon2id) and libcurl (SMTP, webhooks).
+        // C libraries from Debian: SQLite, libsodium (argon2id) and libcurl (SMTP, webhooks).
         .systemLibrary(name: "CSodium", path: "Host/Sources/CSodium", pkgConfig: "libsodium",
                        providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Host/Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CCurlShim", path: "Host/Sources/CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
 
         .target(name: "GatehouseJSON", dependencies: [
@@ -40,7 +41,7 @@ let package = Package(
         ], path: "Host/Sources/GatehouseCrypto", swiftSettings: swift6),
         .target(name: "GatehouseStorage", dependencies: [
             "GatehouseJSON",
-            .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            "CSQLite",
             .product(name: "OrderedCollections", package: "swift-collections"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(pkg-config libsodium-dev libcurl4-openssl-dev)
+packages=(pkg-config libsqlite3-dev libsodium-dev libcurl4-openssl-dev)
 [[ "${1:-}" == "--bench" ]] && packages+=(wrk)
 
 missing=()

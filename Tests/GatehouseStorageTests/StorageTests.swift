@@ -134,3 +134,22 @@ let ids: @Sendable () -> String = { UUID().uuidString }
         }
     }
 }
+
+@Suite struct JoinTests {
+    @Test func findsARowWithItsParentInOneQuery() async throws {
+        try await withTemporaryDatabase { db in
+            var s = try schema()
+            try s.merge(SchemaExtension(tables: [TableSchema(name: "pet", fields: [
+                Field("name", .string), Field("ownerId", .string, references: FieldReference(table: "person")),
+            ])]), from: "test")
+            try await Migrator(database: db).migrate(to: s)
+            let adapter = Adapter(schema: s, executor: db, newID: ids)
+            let owner = try await adapter.create("person", ["name": "Ann", "email": "ann@x.io"])
+            try await adapter.create("pet", ["name": "Rex", "ownerId": .string(owner.id)])
+            let found = try await adapter.findOne("pet", where: [Condition("name", .eq, "Rex")], withParent: "person", via: "ownerId")
+            #expect(found?.row.string("name") == "Rex")
+            #expect(found?.parent == owner)
+            #expect(try await adapter.findOne("pet", where: [Condition("name", .eq, "Tom")], withParent: "person", via: "ownerId") == nil)
+        }
+    }
+}

@@ -4,7 +4,9 @@ Gatehouse is started as a real process (`gatehouse serve --config <tmp>/gatehous
 on a free 127.0.0.1 port with a fresh SQLite database. Nothing of the server is mocked.
 
 Environment:
-  GATEHOUSE_BIN   path of the binary (default: <repo>/.build/debug/gatehouse)
+  GATEHOUSE_BIN       path of the binary (default: <repo>/.build/debug/gatehouse)
+  GATEHOUSE_KEEP_TMP  keep the per-server temp dirs (config, DB, server.log) after the run
+  SWIFT_BACKTRACE     passed through; defaults to enable=no so crashing servers exit fast
 """
 
 from __future__ import annotations
@@ -341,6 +343,8 @@ class GatehouseServer:
         self.config_path.write_text(yaml.safe_dump(self.config, sort_keys=False))
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("GATEHOUSE_", "BETTER_AUTH_", "AUTH_SECRET", "NEXT_PUBLIC_BETTER", "PUBLIC_BETTER", "NUXT_PUBLIC_BETTER"))}
+        # Swift's crash backtracer costs ~4 s of CPU per crashing process; opt back in with SWIFT_BACKTRACE.
+        env.setdefault("SWIFT_BACKTRACE", "enable=no")
         env.update(self.extra_env)
         self._logf = open(self.log_path, "ab")
         for attempt in range(50):  # the binary may be mid-rewrite by a concurrent build (ETXTBSY)
@@ -652,6 +656,8 @@ def server_factory(smtp_sink):
         srv.terminate()
     for srv in list(_LIVE_SERVERS):
         srv.stop()
+        if not os.environ.get("GATEHOUSE_KEEP_TMP") and srv.tmp.name.startswith("gatehouse-"):
+            shutil.rmtree(srv.tmp, ignore_errors=True)
     _LIVE_SERVERS.clear()
 
 
@@ -670,6 +676,8 @@ def server(server_factory, request):
         srv.stop()
         if srv in _LIVE_SERVERS:
             _LIVE_SERVERS.remove(srv)
+        if not os.environ.get("GATEHOUSE_KEEP_TMP"):
+            shutil.rmtree(srv.tmp, ignore_errors=True)
 
 
 @pytest.fixture

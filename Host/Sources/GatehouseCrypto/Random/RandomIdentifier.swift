@@ -13,20 +13,25 @@ public enum RandomIdentifier {
     public static func string(length: Int, alphabet: [UInt8]) -> String {
         precondition(!alphabet.isEmpty && alphabet.count <= 256)
         // Largest multiple of the alphabet size below 256, so every symbol is equally likely.
-        let limit = UInt8(truncatingIfNeeded: 256 - (256 % alphabet.count))
-        var generator = SystemRandomNumberGenerator()
+        let limit = 256 - (256 % alphabet.count)
         var out = [UInt8]()
         out.reserveCapacity(length)
         while out.count < length {
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            if limit != 0, byte >= limit { continue }
-            out.append(alphabet[Int(byte) % alphabet.count])
+            // Draw a little more than needed at once: each draw is a system call.
+            for byte in bytes(length - out.count + 8) where Int(byte) < limit && out.count < length {
+                out.append(alphabet[Int(byte) % alphabet.count])
+            }
         }
         return String(decoding: out, as: UTF8.self)
     }
 
     public static func bytes(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var out = [UInt8]()
+        out.reserveCapacity(count + 8)
+        while out.count < count {
+            withUnsafeBytes(of: generator.next() as UInt64) { out += $0 }
+        }
+        return Array(out.prefix(count))
     }
 }

@@ -87,10 +87,10 @@ public struct AuthStore: Sendable {
 
     /// The session with this token and its user, expired or not.
     public func session(token: String) async throws -> AuthSession? {
-        guard let session = try await adapter.findOne("session", where: [Condition("token", .eq, .string(token))]),
-            let userID = session.string("userId"), let user = try await user(id: userID)
+        guard let found = try await adapter.findOne("session", where: [Condition("token", .eq, .string(token))],
+                                                    withParent: "user", via: "userId")
         else { return nil }
-        return AuthSession(session: session, user: user)
+        return AuthSession(session: found.row, user: found.parent)
     }
 
     public func sessions(userID: String) async throws -> [Record] {

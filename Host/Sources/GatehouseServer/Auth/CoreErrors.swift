@@ -10,6 +10,7 @@ public enum CoreErrors {
         ErrorCode("FAILED_TO_CREATE_SESSION", "Failed to create session"),
         ErrorCode("FAILED_TO_UPDATE_USER", "Failed to update user"),
         ErrorCode("FAILED_TO_GET_SESSION", "Failed to get session"),
+        ErrorCode("FAILED_TO_GET_USER_INFO", "Failed to get user info"),
         ErrorCode("INVALID_PASSWORD", "Invalid password"),
         ErrorCode("INVALID_EMAIL", "Invalid email"),
         ErrorCode("INVALID_EMAIL_OR_PASSWORD", "Invalid email or password"),

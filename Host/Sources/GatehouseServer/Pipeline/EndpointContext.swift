@@ -26,7 +26,10 @@ public final class EndpointContext {
     public let path: String
     public var params: [String: String] = [:]
     public var query: [String: String]
-    public var headers: HTTPFields
+    public var headers: HTTPFields {
+        didSet { parsedCookies = nil }
+    }
+    private var parsedCookies: [String: String]?
     /// The parsed body: an object, or null when there was none.
     public var body: JSONValue
     public let rawBody: [UInt8]
@@ -60,7 +63,12 @@ public final class EndpointContext {
     public var userAgent: String? { headers[.userAgent] }
 
     /// Request cookies, read from the current (possibly patched) headers.
-    public var cookies: [String: String] { CookieHeader.parse(headers[values: .cookie]) }
+    public var cookies: [String: String] {
+        if let parsedCookies { return parsedCookies }
+        let parsed = CookieHeader.parse(headers[values: .cookie])
+        parsedCookies = parsed
+        return parsed
+    }
 
     public func setCookie(_ name: String, _ value: String, maxAge: Int?, httpOnly: Bool = true) {
         responseHeaders.append(HTTPField(name: .setCookie, value: auth.cookies.setCookie(name, value, maxAge: maxAge, httpOnly: httpOnly)))

@@ -3,14 +3,17 @@ import GatehouseJSON
 import HTTPTypes
 import OrderedCollections
 
-/// Parses a request body by its media type: JSON everywhere, form-encoded where the endpoint allows it.
+/// Parses a request body by its media type: JSON everywhere, form-encoded where the endpoint
+/// allows it, anything else (or none) 415 as better-call answers.
 enum RequestBody {
     static func parse(_ ctx: EndpointContext, endpoint: Endpoint) throws -> JSONValue {
         guard !ctx.rawBody.isEmpty else { return .null }
-        let mediaType = (ctx.headers[.contentType] ?? "application/json").split(separator: ";").first?
-            .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        guard let contentType = ctx.headers[.contentType] else {
+            throw APIError(.unsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Content-Type is required")
+        }
+        let mediaType = contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
         switch mediaType {
-        case "application/json", "text/plain", "":
+        case "application/json":
             do {
                 return try JSONValue.parse(ctx.rawBody)
             } catch {

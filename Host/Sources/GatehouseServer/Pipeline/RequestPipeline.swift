@@ -86,6 +86,7 @@ extension PluginGeneration {
     }
 
     private func validate(_ ctx: EndpointContext, endpoint: Endpoint) throws {
+        if !ctx.body.isNull, ctx.body.objectValue == nil { throw CoreErrors.bodyMustBeObject }
         var problems: [String] = []
         if let schema = endpoint.body { problems += schema.problems(in: ctx.body, location: "body") }
         if let schema = endpoint.query {

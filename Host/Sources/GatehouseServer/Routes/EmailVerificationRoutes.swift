@@ -61,8 +61,9 @@ enum EmailVerificationRoutes {
         }
 
         if let newEmail = claims.updateTo {
-            let session = try await ctx.currentSession()
-            if let session, session.userID != user.id { throw CoreErrors.error("INVALID_USER", .unauthorized) }
+            // An email change is only ever completed by the user who asked for it.
+            guard let session = try await ctx.currentSession() else { throw CoreErrors.unauthorized }
+            guard session.userID == user.id else { throw CoreErrors.error("INVALID_USER", .unauthorized) }
             if claims.requestType == "change-email-confirmation" {
                 // The old address approved the change: now prove the new one.
                 try await auth.sendVerificationEmail(to: newEmail, user: user, callbackURL: callbackURL, updateTo: newEmail,
@@ -73,7 +74,7 @@ enum EmailVerificationRoutes {
             guard let updated = try await auth.store.updateUser(id: user.id, ["email": .string(newEmail.lowercased()), "emailVerified": .bool(true)]) else {
                 throw CoreErrors.userNotFound
             }
-            if let session { auth.sessions.setCookies(ctx, AuthSession(session: session.session, user: updated), rememberMe: true) }
+            auth.sessions.setCookies(ctx, AuthSession(session: session.session, user: updated), rememberMe: !auth.sessions.isDontRemember(ctx))
             return done(auth.output("user", updated))
         }
 
@@ -90,14 +91,13 @@ enum EmailVerificationRoutes {
 
     static let changeEmail = Endpoint(
         .post, "/change-email", auth: .sensitiveSession,
-        body: BodySchema([.init("newEmail", .string, required: true), .init("callbackURL", .string)]),
+        body: BodySchema([.init("newEmail", .email, required: true), .init("callbackURL", .string)]),
         summary: "Change the user's email (verified by email unless allowed directly)", tag: "User"
     ) { ctx in
         let auth = ctx.auth
         guard auth.config.user.changeEmailEnabled else { throw CoreErrors.error("CHANGE_EMAIL_DISABLED", .badRequest) }
         let session = try await ctx.requireSession(sensitive: true)
         let newEmail = (ctx.bodyString("newEmail") ?? "").lowercased()
-        guard EmailAddress.isValid(newEmail) else { throw CoreErrors.error("INVALID_EMAIL", .badRequest) }
         guard newEmail != session.user.string("email") else { throw CoreErrors.error("EMAIL_IS_THE_SAME", .badRequest) }
         // A taken address answers like a free one, so the endpoint cannot probe for accounts.
         guard try await auth.store.user(email: newEmail) == nil else { return .json(["status": true]) }

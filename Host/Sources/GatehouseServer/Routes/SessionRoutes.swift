@@ -103,7 +103,6 @@ enum SessionRoutes {
         .post, "/update-session", auth: .session, summary: "Update additional session fields", tag: "Session"
     ) { ctx in
         let session = try await ctx.requireSession()
-        guard ctx.body.objectValue != nil else { throw CoreErrors.bodyMustBeObject }
         let changes = try ctx.auth.inputFields("session", from: ctx.body, reserved: [])
         let core: Set<String> = ["expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId"]
         guard !changes.fields.isEmpty, changes.fields.keys.allSatisfy({ !core.contains($0) }) else { throw CoreErrors.noFieldsToUpdate }

@@ -14,7 +14,6 @@ enum UserRoutes {
     ) { ctx in
         let auth = ctx.auth
         let session = try await ctx.requireSession()
-        guard ctx.body.objectValue != nil else { throw CoreErrors.bodyMustBeObject }
         if ctx.body["email"] != nil { throw CoreErrors.error("EMAIL_CAN_NOT_BE_UPDATED", .badRequest) }
         let changes = try auth.inputFields("user", from: ctx.body, reserved: ["email", "emailVerified", "createdAt", "updatedAt"])
         guard !changes.fields.isEmpty else { throw CoreErrors.noFieldsToUpdate }
@@ -69,12 +68,12 @@ enum UserRoutes {
 
     private static func deleteWithToken(_ ctx: EndpointContext, token: String, callbackURL: String?) async throws -> APIResponse {
         let auth = ctx.auth
-        guard !token.isEmpty, let userID = try await auth.store.consumeVerification(identifier: "delete-account-\(token)") else {
-            throw CoreErrors.error("INVALID_TOKEN", .notFound)
-        }
-        if let session = try await ctx.currentSession(), session.userID != userID {
-            throw CoreErrors.error("FAILED_TO_GET_USER_INFO", .badRequest)
-        }
+        guard let session = try await ctx.currentSession() else { throw CoreErrors.error("FAILED_TO_GET_USER_INFO", .notFound) }
+        // Check the owner before consuming, so someone else's session cannot burn the token.
+        let identifier = "delete-account-\(token)"
+        guard !token.isEmpty, try await auth.store.verification(identifier: identifier)?.string("value") == session.userID,
+            let userID = try await auth.store.consumeVerification(identifier: identifier)
+        else { throw CoreErrors.error("INVALID_TOKEN", .notFound) }
         try await auth.store.transaction(in: auth.database) { store in try await store.deleteUser(id: userID) }
         auth.sessions.clearCookies(ctx)
         if let callbackURL { return .redirect(callbackURL) }

@@ -3,7 +3,7 @@ import Logging
 import Prometheus
 
 extension GatehouseRuntime {
-    /// Serves HTTP on the configured host and port until the process is told to stop.
+    /// Serves HTTP on the configured host and port until SIGTERM or SIGINT, then closes the database.
     public func serve(metricsRegistry: PrometheusCollectorRegistry) async throws {
         let responder = GatehouseResponder(runtime: self, metricsRegistry: metricsRegistry)
         let logger = self.logger
@@ -18,5 +18,7 @@ extension GatehouseRuntime {
             logger: logger
         )
         try await app.runService()
+        logger.notice("shutting down")
+        try await database.close()
     }
 }

@@ -74,6 +74,25 @@ public struct Adapter: Sendable {
         return try await executor.query(sql, binds).map { RecordCodec.decode($0, table: table) }
     }
 
+    /// The first row matching `conditions` together with the `parent` row its `foreignKey`
+    /// references, in one query (the session lookup on every authenticated request).
+    public func findOne(
+        _ tableName: String, where conditions: [Condition], withParent parentName: String, via foreignKey: String
+    ) async throws -> (row: Record, parent: Record)? {
+        let table = try self.table(tableName)
+        let parent = try self.table(parentName)
+        guard table.fields[foreignKey] != nil else { throw SchemaError.unknownField(table: tableName, field: foreignKey) }
+        var binds: [DBValue] = []
+        let columns = table.fields.keys.map { "t." + aliased($0) } + parent.fields.keys.map { "p." + aliased($0) }
+        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(dialect.quote(tableName)) AS t JOIN \(dialect.quote(parentName)) AS p"
+            + " ON p.\(dialect.quote("id")) = t.\(dialect.quote(foreignKey))"
+            + (try whereClause(conditions, table: table, binds: &binds, qualifier: "t.")) + " LIMIT 1"
+        guard let row = try await executor.query(sql, binds).first else { return nil }
+        let split = table.fields.count
+        return (RecordCodec.decode(SQLRow(columns: Array(row.columns[..<split])), table: table),
+                RecordCodec.decode(SQLRow(columns: Array(row.columns[split...])), table: parent))
+    }
+
     public func count(_ tableName: String, where conditions: [Condition] = []) async throws -> Int {
         let table = try self.table(tableName)
         var binds: [DBValue] = []
@@ -113,9 +132,14 @@ public struct Adapter: Sendable {
         return try await executor.query(sql, binds).map { RecordCodec.decode($0, table: table) }
     }
 
-    /// An explicit column list: SQLite readers may expand `*` from a schema cached before a migration.
+    /// An explicit, aliased column list: SQLite may expand `*` from a schema cached before a
+    /// migration, and names an unaliased column after its expression text once re-prepared.
     private func columns(_ table: TableSchema) -> String {
-        table.fields.keys.map(dialect.quote).joined(separator: ", ")
+        table.fields.keys.map(aliased).joined(separator: ", ")
+    }
+
+    private func aliased(_ column: String) -> String {
+        dialect.quote(column) + " AS " + dialect.quote(column)
     }
 
     private func table(_ name: String) throws -> TableSchema {
@@ -123,14 +147,14 @@ public struct Adapter: Sendable {
         return table
     }
 
-    private func whereClause(_ conditions: [Condition], table: TableSchema, binds: inout [DBValue]) throws -> String {
+    private func whereClause(_ conditions: [Condition], table: TableSchema, binds: inout [DBValue], qualifier: String = "") throws -> String {
         guard !conditions.isEmpty else { return "" }
         var parts: [String] = []
         for condition in conditions {
             guard let field = table.fields[condition.field] else {
                 throw SchemaError.unknownField(table: table.name, field: condition.field)
             }
-            let column = dialect.quote(condition.field)
+            let column = qualifier + dialect.quote(condition.field)
             let values = condition.values.map { RecordCodec.coerce($0, to: field) ?? $0 }
             if condition.op == .in {
                 if values.isEmpty { parts.append("1 = 0"); continue }

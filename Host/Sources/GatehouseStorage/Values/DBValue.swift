@@ -54,26 +54,88 @@ public enum DBValue: Sendable, Equatable {
 }
 
 /// ISO-8601 timestamps exactly as JavaScript's `Date.prototype.toISOString` writes them.
+/// The canonical form is handled by hand because every session lookup reads and writes
+/// several of them; other ISO forms fall back to Foundation.
 public enum ISOTimestamp {
     public static func format(_ date: Date) -> String {
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        var seconds = millis / 1000
-        var ms = millis % 1000
-        if ms < 0 { ms += 1000; seconds -= 1 }
-        var t = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(ms))
+        let days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
+        let msOfDay = millis - days * 86_400_000
+        let (year, month, day) = civil(fromDays: days)
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        func put(_ value: Int64, _ width: Int) {
+            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+            var v = value
+            for i in stride(from: width - 1, through: 0, by: -1) {
+                digits[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+            out += digits
+        }
+        put(year, 4); out.append(UInt8(ascii: "-")); put(month, 2); out.append(UInt8(ascii: "-")); put(day, 2)
+        out.append(UInt8(ascii: "T"))
+        put(msOfDay / 3_600_000, 2); out.append(UInt8(ascii: ":")); put(msOfDay / 60_000 % 60, 2)
+        out.append(UInt8(ascii: ":")); put(msOfDay / 1000 % 60, 2); out.append(UInt8(ascii: "."))
+        put(msOfDay % 1000, 3); out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parses ISO-8601 with or without fractional seconds, and SQLite's `YYYY-MM-DD HH:MM:SS`.
     public static func parse(_ text: String) -> Date? {
+        if let fast = parseCanonical(text) { return fast }
         let normalized = text.replacingOccurrences(of: " ", with: "T")
         if let d = try? Date(normalized, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return d }
         if let d = try? Date(normalized, strategy: Date.ISO8601FormatStyle()) { return d }
         if let d = try? Date(normalized + "Z", strategy: Date.ISO8601FormatStyle()) { return d }
         return nil
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.sssZ`, the only form Gatehouse writes.
+    private static func parseCanonical(_ text: String) -> Date? {
+        text.utf8.withContiguousStorageIfAvailable { b -> Date? in
+            guard b.count == 24, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
+                b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "."), b[23] == UInt8(ascii: "Z")
+            else { return nil }
+            func number(_ from: Int, _ count: Int) -> Int64? {
+                var v: Int64 = 0
+                for i in from..<(from + count) {
+                    let d = b[i] &- UInt8(ascii: "0")
+                    guard d < 10 else { return nil }
+                    v = v * 10 + Int64(d)
+                }
+                return v
+            }
+            guard let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2), let h = number(11, 2),
+                let mi = number(14, 2), let s = number(17, 2), let ms = number(20, 3),
+                (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
+            else { return nil }
+            let days = daysFromCivil(y, mo, d)
+            let millis = ((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms
+            return Date(timeIntervalSince1970: Double(millis) / 1000)
+        } ?? nil
+    }
+
+    /// Howard Hinnant's days-from-civil: proleptic Gregorian date → days since 1970-01-01.
+    private static func daysFromCivil(_ y: Int64, _ m: Int64, _ d: Int64) -> Int64 {
+        let y = m <= 2 ? y - 1 : y
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    private static func civil(fromDays z: Int64) -> (Int64, Int64, Int64) {
+        let z = z + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d)
     }
 }
 
