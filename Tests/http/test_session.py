@@ -218,3 +218,19 @@ def test_update_session_body_must_be_object(user, payload):
 
 def test_update_session_unauthorized(client):
     assert_error(client.post("update-session", {"x": 1}), 401, "UNAUTHORIZED")
+
+
+# ---------------------------------------------------------------- in-process session cache
+
+def test_revocation_is_seen_right_after_a_cached_read(gatehouse, user):
+    """get-session answers from a short-lived in-memory cache; every write must invalidate it."""
+    other = user.fork()
+    assert other.session() is not None          # populates the cache for other's token
+    assert other.session() is not None
+    assert user.post("revoke-other-sessions").status_code == 200
+    assert other.session() is None              # not the cached answer
+    assert user.session() is not None
+    assert user.post("update-user", {"name": "Renamed Right Away"}).status_code == 200
+    assert user.session()["user"]["name"] == "Renamed Right Away"
+    assert user.post("revoke-sessions").status_code == 200
+    assert user.session() is None

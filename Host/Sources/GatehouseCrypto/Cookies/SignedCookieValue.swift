@@ -4,15 +4,18 @@ import Foundation
 /// The signed-cookie format shared with Better Auth (better-call):
 /// `encodeURIComponent(value + "." + base64(HMAC-SHA256(secret, value)))`.
 public struct CookieSigner: Sendable {
-    private let key: SymmetricKey
+    /// HMAC state with the key already absorbed; copying it skips key setup on every request.
+    private let keyed: HMAC<SHA256>
 
     public init(secret: String) {
-        key = SymmetricKey(data: Array(secret.utf8))
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: Array(secret.utf8)))
     }
 
     /// The signature alone: standard base64 with padding, always 44 characters.
     public func signature(of value: String) -> String {
-        Base64.standard(HMAC<SHA256>.authenticationCode(for: Array(value.utf8), using: key))
+        var mac = keyed
+        mac.update(data: Array(value.utf8))
+        return Base64.standard(mac.finalize())
     }
 
     /// The raw `value.signature` string before URL-encoding (what the bearer header carries).
@@ -54,7 +57,19 @@ public enum URIComponent {
         return out
     }
 
+    /// Percent-decodes UTF-8; nil for a malformed escape or invalid UTF-8.
     public static func decode(_ text: String) -> String? {
-        text.removingPercentEncoding
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        var bytes = text.utf8.makeIterator()
+        while let byte = bytes.next() {
+            guard byte == UInt8(ascii: "%") else { out.append(byte); continue }
+            guard let high = bytes.next(), let low = bytes.next(), let value = Hex.decode(String(decoding: [high, low], as: UTF8.self)) else {
+                return nil
+            }
+            out += value
+        }
+        return String(validating: out, as: UTF8.self)
     }
 }

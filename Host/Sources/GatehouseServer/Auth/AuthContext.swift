@@ -29,7 +29,8 @@ public final class AuthContext: Sendable {
         self.secret = secret
         self.database = database
         self.schema = schema
-        store = AuthStore(adapter: Adapter(schema: schema, executor: database, newID: { RandomIdentifier.generate() }))
+        store = AuthStore(adapter: Adapter(schema: schema, executor: database, newID: { RandomIdentifier.generate() }),
+                          sessionCache: SessionCache())
         signer = CookieSigner(secret: secret)
         tokens = await HS256Tokens(secret: secret)
         self.passwords = passwords

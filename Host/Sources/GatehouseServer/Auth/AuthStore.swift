@@ -5,14 +5,17 @@ import GatehouseStorage
 /// Auth's `internalAdapter` manages them. Plugins reach these operations through the host.
 public struct AuthStore: Sendable {
     public let adapter: Adapter
+    let sessionCache: SessionCache
 
-    public init(adapter: Adapter) {
+    init(adapter: Adapter, sessionCache: SessionCache) {
         self.adapter = adapter
+        self.sessionCache = sessionCache
     }
 
     /// Runs `body` with a store whose statements share one transaction.
     public func transaction<T: Sendable>(in database: any Database, _ body: @Sendable (AuthStore) async throws -> T) async throws -> T {
-        try await database.transaction { tx in try await body(AuthStore(adapter: adapter.using(tx))) }
+        defer { sessionCache.invalidateAll() }  // rows read while it ran may predate its commit
+        return try await database.transaction { tx in try await body(AuthStore(adapter: adapter.using(tx), sessionCache: sessionCache)) }
     }
 
     // MARK: Users
@@ -33,11 +36,13 @@ public struct AuthStore: Sendable {
 
     @discardableResult
     public func updateUser(id: String, _ changes: Record) async throws -> Record? {
-        try await adapter.update("user", where: [Condition("id", .eq, .string(id))], set: changes).first
+        defer { sessionCache.invalidate(userID: id) }
+        return try await adapter.update("user", where: [Condition("id", .eq, .string(id))], set: changes).first
     }
 
     /// Deletes the user with their sessions and accounts.
     public func deleteUser(id: String) async throws {
+        defer { sessionCache.invalidate(userID: id) }
         try await adapter.delete("session", where: [Condition("userId", .eq, .string(id))])
         try await adapter.delete("account", where: [Condition("userId", .eq, .string(id))])
         try await adapter.delete("user", where: [Condition("id", .eq, .string(id))])
@@ -85,12 +90,17 @@ public struct AuthStore: Sendable {
         ])
     }
 
-    /// The session with this token and its user, expired or not.
-    public func session(token: String) async throws -> AuthSession? {
+    /// The session with this token and its user, expired or not. `cached` allows an answer
+    /// from the session cache (never for sensitive routes).
+    public func session(token: String, cached: Bool = false) async throws -> AuthSession? {
+        if cached, let hit = sessionCache.session(token: token) { return hit }
+        let version = sessionCache.version
         guard let found = try await adapter.findOne("session", where: [Condition("token", .eq, .string(token))],
                                                     withParent: "user", via: "userId")
         else { return nil }
-        return AuthSession(session: found.row, user: found.parent)
+        let session = AuthSession(session: found.row, user: found.parent)
+        sessionCache.store(session, ifUnchangedSince: version)
+        return session
     }
 
     public func sessions(userID: String) async throws -> [Record] {
@@ -99,14 +109,17 @@ public struct AuthStore: Sendable {
 
     @discardableResult
     public func updateSession(token: String, _ changes: Record) async throws -> Record? {
-        try await adapter.update("session", where: [Condition("token", .eq, .string(token))], set: changes).first
+        defer { sessionCache.invalidate(token: token) }
+        return try await adapter.update("session", where: [Condition("token", .eq, .string(token))], set: changes).first
     }
 
     public func deleteSession(token: String) async throws {
+        defer { sessionCache.invalidate(token: token) }
         try await adapter.delete("session", where: [Condition("token", .eq, .string(token))])
     }
 
     public func deleteSessions(userID: String, except token: String? = nil) async throws {
+        defer { sessionCache.invalidate(userID: userID) }
         var conditions = [Condition("userId", .eq, .string(userID))]
         if let token { conditions.append(Condition("token", .ne, .string(token))) }
         try await adapter.delete("session", where: conditions)

@@ -61,13 +61,14 @@ public struct SessionService: Sendable {
     /// The request's session; an expired one is deleted and its cookies cleared.
     func resolve(_ ctx: EndpointContext, allowCache: Bool) async throws -> AuthSession? {
         guard let token = token(from: ctx) else { return nil }
-        if allowCache, settings.cookieCacheEnabled, ctx.query["disableCookieCache"] != "true",
+        let allowCache = allowCache && ctx.query["disableCookieCache"] != "true"
+        if allowCache, settings.cookieCacheEnabled,
             let cached = CookieCache(auth: auth).session(from: ctx.cookies, token: token)
         {
             ctx.sessionFromCache = true
             return cached
         }
-        guard let found = try await auth.store.session(token: token) else { return nil }
+        guard let found = try await auth.store.session(token: token, cached: allowCache) else { return nil }
         guard let expires = found.session.date("expiresAt"), expires > Date() else {
             try await auth.store.deleteSession(token: token)
             clearCookies(ctx)

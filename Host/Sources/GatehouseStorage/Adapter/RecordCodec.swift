@@ -3,11 +3,12 @@ import GatehouseJSON
 
 /// Converts between driver cells and typed field values using the table schema.
 enum RecordCodec {
+    /// The adapter selects columns in schema order, so cells are matched by position.
     static func decode(_ row: SQLRow, table: TableSchema) -> Record {
         var record = Record()
-        for (name, field) in table.fields {
-            guard let cell = row[name] else { continue }
-            record[name] = value(cell, for: field)
+        record.fields.reserveCapacity(table.fields.count)
+        for ((name, field), column) in zip(table.fields, row.columns) {
+            record[name] = value(column.cell, for: field)
         }
         return record
     }

@@ -12,7 +12,9 @@ public struct SQLDialect: Sendable {
     }
 
     public func quote(_ identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        // Hot path: schema names never hold a quote, so skip Foundation's replace for them.
+        guard identifier.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + identifier + "\"" }
+        return "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// Column types as Better Auth's `migrate` emits them.

@@ -62,22 +62,20 @@ public enum ISOTimestamp {
         let days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
         let msOfDay = millis - days * 86_400_000
         let (year, month, day) = civil(fromDays: days)
-        var out = [UInt8]()
-        out.reserveCapacity(24)
-        func put(_ value: Int64, _ width: Int) {
-            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+        var out = [UInt8](repeating: 0, count: 24)
+        func put(_ value: Int64, _ width: Int, at offset: Int) {
             var v = value
-            for i in stride(from: width - 1, through: 0, by: -1) {
-                digits[i] = UInt8(ascii: "0") + UInt8(v % 10)
+            for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                out[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: v % 10)
                 v /= 10
             }
-            out += digits
         }
-        put(year, 4); out.append(UInt8(ascii: "-")); put(month, 2); out.append(UInt8(ascii: "-")); put(day, 2)
-        out.append(UInt8(ascii: "T"))
-        put(msOfDay / 3_600_000, 2); out.append(UInt8(ascii: ":")); put(msOfDay / 60_000 % 60, 2)
-        out.append(UInt8(ascii: ":")); put(msOfDay / 1000 % 60, 2); out.append(UInt8(ascii: "."))
-        put(msOfDay % 1000, 3); out.append(UInt8(ascii: "Z"))
+        put(year, 4, at: 0); put(month, 2, at: 5); put(day, 2, at: 8)
+        put(msOfDay / 3_600_000, 2, at: 11); put(msOfDay / 60_000 % 60, 2, at: 14); put(msOfDay / 1000 % 60, 2, at: 17)
+        put(msOfDay % 1000, 3, at: 20)
+        for (offset, char) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Unicode.Scalar)] {
+            out[offset] = UInt8(ascii: char)
+        }
         return String(decoding: out, as: UTF8.self)
     }
 
