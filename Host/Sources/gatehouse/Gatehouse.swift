@@ -28,11 +28,13 @@ struct ConfigOptions: ParsableArguments {
         return FileManager.default.fileExists(atPath: "gatehouse.yaml") ? "gatehouse.yaml" : nil
     }
 
+    /// The validated configuration; a problem is printed (naming the key) and exits with EX_CONFIG.
     func load() throws -> GatehouseConfig {
         do {
             return try GatehouseConfig.load(path: try path())
         } catch let error as ConfigError {
-            throw ValidationError(error.description)
+            FileHandle.standardError.write(Data("gatehouse: \(error.description)\n".utf8))
+            throw ExitCode(78)
         }
     }
 }

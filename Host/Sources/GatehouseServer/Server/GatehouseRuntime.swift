@@ -56,13 +56,12 @@ public final class GatehouseRuntime: Sendable {
         [CorePlugin(includeRateLimitTable: config.rateLimit.storage == .database)] + plugins
     }
 
-    /// Builds a generation for `plugins`, applies its migrations and swaps it in. On any
-    /// failure the previous generation keeps serving.
+    /// Builds and validates a generation for `plugins`, applies its migrations and swaps it in.
+    /// On any failure the previous generation keeps serving and the database is untouched by
+    /// the failed one (migrations run only once the generation is known to be valid).
     public func install(plugins: [any AuthPlugin]) async throws {
         let all = contributors(plugins)
         let schema = try PluginGeneration.schema(of: all)
-        let applied = try await Migrator(database: database).migrate(to: schema)
-        for statement in applied { logger.info("migration applied", metadata: ["sql": "\(statement)"]) }
         let auth = await AuthContext(config: config, secret: secret, database: database, schema: schema, passwords: passwords,
                                      email: email, logger: logger)
         var store = rateLimitStore
@@ -71,6 +70,9 @@ public final class GatehouseRuntime: Sendable {
         }
         let number = generationCounter.withLockedValue { $0 += 1; return $0 }
         let generation = try PluginGeneration(number: number, plugins: all, auth: auth, rateLimitStore: store)
+        for statement in try await Migrator(database: database).migrate(to: schema) {
+            logger.info("migration applied", metadata: ["sql": "\(statement)"])
+        }
         current.withLockedValue { $0 = generation }
         logger.info("plugin generation installed", metadata: [
             "generation": "\(number)", "plugins": "\(all.map(\.id).joined(separator: ","))", "routes": "\(generation.routes.endpoints.count)",
