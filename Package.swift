@@ -28,6 +28,8 @@ let package = Package(
                        providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Host/Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "GatehousePluginABI", path: "PluginAPI/include"),
+        .target(name: "SwiftToolchainVersion", path: "Host/Sources/SwiftToolchainVersion", swiftSettings: swift6),
         .target(name: "CCurlShim", path: "Host/Sources/CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
 
         .target(name: "GatehouseJSON", dependencies: [
@@ -54,8 +56,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Host/Sources/GatehouseEmail", swiftSettings: swift6),
         .target(name: "GatehouseServer", dependencies: [
-            "GatehouseJSON", "GatehouseCrypto", "GatehouseStorage", "GatehouseEmail",
+            "GatehouseJSON", "GatehouseCrypto", "GatehouseStorage", "GatehouseEmail", "GatehousePluginABI", "SwiftToolchainVersion",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

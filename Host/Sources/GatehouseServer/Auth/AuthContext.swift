@@ -20,11 +20,13 @@ public final class AuthContext: Sendable {
     public let trustedOrigins: TrustedOrigins
     public let email: EmailSender?
     public let logger: Logger
+    /// Which contributor declared each table (plugins may only use their own and the core's).
+    public let tableOwners: [String: String]
 
     public var sessions: SessionService { SessionService(auth: self) }
 
     init(config: GatehouseConfig, secret: String, database: any Database, schema: Schema, passwords: PasswordService,
-         email: EmailSender?, logger: Logger) async {
+         email: EmailSender?, logger: Logger, tableOwners: [String: String] = [:]) async {
         self.config = config
         self.secret = secret
         self.database = database
@@ -39,6 +41,7 @@ public final class AuthContext: Sendable {
                                         includeLoopback: !config.baseURLConfigured, port: config.port)
         self.email = email
         self.logger = logger
+        self.tableOwners = tableOwners
     }
 
     /// A record as API output: only `returned` fields, in schema order, dates as ISO strings.

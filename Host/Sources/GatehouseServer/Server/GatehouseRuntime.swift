@@ -16,16 +16,33 @@ public final class GatehouseRuntime: Sendable {
     let passwords: PasswordService
     let email: EmailSender?
     let rateLimitStore: (any RateLimitStore)?
+    /// Plugin callbacks run here, never on the event loops, so plugins may block in host calls.
+    let pluginWorkers: NIOThreadPool
+    let pluginKeyValues = PluginKeyValueStore()
+    private let reports = NIOLockedValueBox<[PluginReport]>([])
     private let current: NIOLockedValueBox<PluginGeneration?>
     private let generationCounter = NIOLockedValueBox(0)
 
-    /// Opens the database, resolves the secret, migrates and installs the core generation.
+    /// Opens the database, resolves the secret, loads the plugins in `pluginsDir`, migrates and
+    /// installs the first generation.
     public static func start(config: GatehouseConfig, logger: Logger) async throws -> GatehouseRuntime {
         let database = try await openDatabase(config, logger: logger)
         let runtime = try await GatehouseRuntime(config: config, database: database, logger: logger)
-        try await runtime.install(plugins: [])
+        let (plugins, reports) = runtime.loader.load(core: runtime.core)
+        runtime.reports.withLockedValue { $0 = reports }
+        try await runtime.install(plugins: plugins)
         return runtime
     }
+
+    /// What became of each library in the plugins directory at the last load.
+    public var pluginReports: [PluginReport] { reports.withLockedValue { $0 } }
+
+    var loader: PluginLoader {
+        PluginLoader(config: config, logger: logger, workers: pluginWorkers, keyValues: pluginKeyValues,
+                     loadDirectory: NSTemporaryDirectory() + "gatehouse-plugins-\(ProcessInfo.processInfo.processIdentifier)")
+    }
+
+    var core: any AuthPlugin { CorePlugin(includeRateLimitTable: config.rateLimit.storage == .database) }
 
     public static func openDatabase(_ config: GatehouseConfig, logger: Logger) async throws -> any Database {
         switch try DatabaseLocation(config.database) {
@@ -49,34 +66,70 @@ public final class GatehouseRuntime: Sendable {
             rateLimitStore = nil
         }
         current = NIOLockedValueBox(nil)
+        pluginWorkers = NIOThreadPool(numberOfThreads: max(4, System.coreCount * 2))
+        pluginWorkers.start()
     }
 
     /// The core's contributor followed by `plugins`.
     func contributors(_ plugins: [any AuthPlugin]) -> [any AuthPlugin] {
-        [CorePlugin(includeRateLimitTable: config.rateLimit.storage == .database)] + plugins
+        [core] + plugins
     }
 
     /// Builds and validates a generation for `plugins`, applies its migrations and swaps it in.
     /// On any failure the previous generation keeps serving and the database is untouched by
-    /// the failed one (migrations run only once the generation is known to be valid).
+    /// the failed one (migrations run only once the generation is known to be valid). A library
+    /// plugin whose `init` fails is left out with one log line; the others go on.
     public func install(plugins: [any AuthPlugin]) async throws {
-        let all = contributors(plugins)
-        let schema = try PluginGeneration.schema(of: all)
-        let auth = await AuthContext(config: config, secret: secret, database: database, schema: schema, passwords: passwords,
-                                     email: email, logger: logger)
+        var plugins = plugins
+        var auth = try await authContext(for: plugins)
+        let failed = await startLibraries(in: plugins, auth: auth)
+        if !failed.isEmpty {
+            plugins.removeAll { plugin in failed.contains { $0 === (plugin as? LoadedPlugin) } }
+            auth = try await authContext(for: plugins)
+            for case let plugin as LoadedPlugin in plugins { plugin.host.auth = auth }
+        }
         var store = rateLimitStore
         if config.rateLimitEnabled, config.rateLimit.storage == .database {
             store = DatabaseRateLimitStore(database: database, adapter: auth.store.adapter)
         }
+        let all = contributors(plugins)
         let number = generationCounter.withLockedValue { $0 += 1; return $0 }
         let generation = try PluginGeneration(number: number, plugins: all, auth: auth, rateLimitStore: store)
-        for statement in try await Migrator(database: database).migrate(to: schema) {
+        for statement in try await Migrator(database: database).migrate(to: auth.schema) {
             logger.info("migration applied", metadata: ["sql": "\(statement)"])
         }
         current.withLockedValue { $0 = generation }
         logger.info("plugin generation installed", metadata: [
             "generation": "\(number)", "plugins": "\(all.map(\.id).joined(separator: ","))", "routes": "\(generation.routes.endpoints.count)",
         ])
+    }
+
+    /// The shared context for the core plus `plugins`, with their merged schema.
+    private func authContext(for plugins: [any AuthPlugin]) async throws -> AuthContext {
+        let all = contributors(plugins)
+        let owners = Dictionary(all.flatMap { plugin in plugin.schema.tables.map { ($0.name, plugin.id) } }, uniquingKeysWith: { first, _ in first })
+        return await AuthContext(config: config, secret: secret, database: database, schema: try PluginGeneration.schema(of: all),
+                                 passwords: passwords, email: email, logger: logger, tableOwners: owners)
+    }
+
+    /// Runs `init` of every library plugin; returns those that failed (logged and reported).
+    private func startLibraries(in plugins: [any AuthPlugin], auth: AuthContext) async -> [LoadedPlugin] {
+        var failed: [LoadedPlugin] = []
+        for case let plugin as LoadedPlugin in plugins {
+            do {
+                try await plugin.start(auth: auth)
+            } catch {
+                logger.error("plugin skipped", metadata: ["path": "\(plugin.library.sourcePath)", "plugin": "\(plugin.id)", "reason": "\(error)"])
+                reports.withLockedValue { reports in
+                    if let i = reports.firstIndex(where: { $0.path == plugin.library.sourcePath }) {
+                        reports[i].status = "skipped: \(error)"
+                        reports[i].routes = []
+                    }
+                }
+                failed.append(plugin)
+            }
+        }
+        return failed
     }
 
     /// The generation new requests start on.

@@ -1,0 +1,146 @@
+import Crypto
+import Foundation
+import GatehouseCrypto
+import GatehouseJSON
+import GatehousePluginABI
+import Logging
+
+/// The `gh_host_api` table every plugin receives: one static instance, never freed.
+enum HostAPITable {
+    /// Immutable after creation, so sharing it across threads is safe.
+    nonisolated(unsafe) static let pointer: UnsafePointer<gh_host_api> = {
+        let table = UnsafeMutablePointer<gh_host_api>.allocate(capacity: 1)
+        table.initialize(to: make())
+        return UnsafePointer(table)
+    }()
+
+    private static func make() -> gh_host_api {
+        var api = gh_host_api()
+        api.struct_size = UInt32(MemoryLayout<gh_host_api>.size)
+        api.abi_major = UInt16(PluginABI.major)
+        api.abi_minor = UInt16(PluginABI.minor)
+        api.free_buf = { buf in free(buf.ptr) }
+        api.log = { handle, level, message in
+            guard let host = PluginHostContext.from(handle) else { return }
+            let text = Logger.Message(stringLiteral: ABIBuffers.string(message))
+            switch level {
+            case GH_LOG_DEBUG: host.logger.debug(text)
+            case GH_LOG_WARNING: host.logger.warning(text)
+            case GH_LOG_ERROR: host.logger.error(text)
+            default: host.logger.info(text)
+            }
+        }
+        api.config = { handle, out in
+            guard let host = PluginHostContext.from(handle) else { return GH_ERROR }
+            ABIBuffers.fill(out, host.settings.serializedBytes())
+            return GH_OK
+        }
+        api.random_bytes = { _, out, length in
+            guard let out else { return length == 0 ? GH_OK : GH_INVALID }
+            let bytes = RandomIdentifier.bytes(length)
+            bytes.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: length) }
+            return GH_OK
+        }
+        api.hash = { _, alg, data, out in
+            guard let digest = HostAPITable.digest(alg, ABIBuffers.bytes(data)) else { return GH_UNSUPPORTED }
+            ABIBuffers.fill(out, digest)
+            return GH_OK
+        }
+        api.hmac = { handle, alg, key, data, out in
+            guard let host = PluginHostContext.from(handle), let auth = host.auth else { return GH_ERROR }
+            let keyBytes = key.len == 0 ? Array(auth.secret.utf8) : ABIBuffers.bytes(key)
+            guard let mac = HostAPITable.hmac(alg, key: keyBytes, ABIBuffers.bytes(data)) else { return GH_UNSUPPORTED }
+            ABIBuffers.fill(out, mac)
+            return GH_OK
+        }
+        api.encrypt = { handle, plaintext, out in
+            guard let auth = PluginHostContext.from(handle)?.auth else { return GH_ERROR }
+            ABIBuffers.fill(out, SymmetricEncryption(secret: auth.secret).encrypt(ABIBuffers.bytes(plaintext)))
+            return GH_OK
+        }
+        api.decrypt = { handle, hex, out in
+            guard let auth = PluginHostContext.from(handle)?.auth else { return GH_ERROR }
+            guard let plaintext = SymmetricEncryption(secret: auth.secret).decrypt(ABIBuffers.string(hex)) else { return GH_INVALID }
+            ABIBuffers.fill(out, plaintext)
+            return GH_OK
+        }
+        api.password_hash = { handle, password, out in
+            guard let host = PluginHostContext.from(handle), let auth = host.auth else { return GH_ERROR }
+            let text = ABIBuffers.string(password)
+            guard let hash = try? host.wait({ try await auth.passwords.hash(text) }) else { return GH_ERROR }
+            ABIBuffers.fill(out, hash)
+            return GH_OK
+        }
+        api.password_verify = { handle, password, hash in
+            guard let host = PluginHostContext.from(handle), let auth = host.auth else { return GH_ERROR }
+            let (text, stored) = (ABIBuffers.string(password), ABIBuffers.string(hash))
+            let valid = (try? host.wait({ await auth.passwords.verify(text, against: stored) })) ?? false
+            return valid ? GH_OK : GH_INVALID
+        }
+        api.sign_value = { handle, value, out in
+            guard let auth = PluginHostContext.from(handle)?.auth else { return GH_ERROR }
+            ABIBuffers.fill(out, auth.signer.signedValue(ABIBuffers.string(value)))
+            return GH_OK
+        }
+        api.verify_value = { handle, signed, out in
+            guard let auth = PluginHostContext.from(handle)?.auth else { return GH_ERROR }
+            guard let value = auth.signer.verify(ABIBuffers.string(signed)) else { return GH_INVALID }
+            ABIBuffers.fill(out, value)
+            return GH_OK
+        }
+        api.cookie_name = { handle, base, out in
+            guard let auth = PluginHostContext.from(handle)?.auth else { return GH_ERROR }
+            ABIBuffers.fill(out, auth.cookies.name(ABIBuffers.string(base)))
+            return GH_OK
+        }
+        api.kv_get = { handle, key, out in
+            guard let host = PluginHostContext.from(handle) else { return GH_ERROR }
+            guard let value = host.keyValues.get(host.pluginID + ":" + ABIBuffers.string(key)) else { return GH_NOT_FOUND }
+            ABIBuffers.fill(out, value)
+            return GH_OK
+        }
+        api.kv_set = { handle, key, value, ttl in
+            guard let host = PluginHostContext.from(handle) else { return GH_ERROR }
+            host.keyValues.set(host.pluginID + ":" + ABIBuffers.string(key), ABIBuffers.bytes(value), ttlSeconds: ttl)
+            return GH_OK
+        }
+        api.kv_delete = { handle, key in
+            guard let host = PluginHostContext.from(handle) else { return GH_ERROR }
+            return host.keyValues.delete(host.pluginID + ":" + ABIBuffers.string(key)) ? GH_OK : GH_NOT_FOUND
+        }
+        api.kv_increment = { handle, key, delta, ttl, out in
+            guard let host = PluginHostContext.from(handle) else { return GH_ERROR }
+            guard let value = host.keyValues.increment(host.pluginID + ":" + ABIBuffers.string(key), by: delta, ttlSeconds: ttl) else {
+                return GH_INVALID
+            }
+            out?.pointee = value
+            return GH_OK
+        }
+        api.call = { handle, operation, request, out, outError in
+            guard let host = PluginHostContext.from(handle) else { return GH_ERROR }
+            return HostOperations.call(host, ABIBuffers.string(operation), ABIBuffers.bytes(request), out, outError)
+        }
+        return api
+    }
+
+    private static func digest(_ alg: gh_hash_alg, _ data: [UInt8]) -> [UInt8]? {
+        switch alg {
+        case GH_HASH_SHA256: Array(SHA256.hash(data: data))
+        case GH_HASH_SHA384: Array(SHA384.hash(data: data))
+        case GH_HASH_SHA512: Array(SHA512.hash(data: data))
+        case GH_HASH_SHA1: Array(Insecure.SHA1.hash(data: data))
+        default: nil
+        }
+    }
+
+    private static func hmac(_ alg: gh_hash_alg, key: [UInt8], _ data: [UInt8]) -> [UInt8]? {
+        let key = SymmetricKey(data: key)
+        switch alg {
+        case GH_HASH_SHA256: return Array(HMAC<SHA256>.authenticationCode(for: data, using: key))
+        case GH_HASH_SHA384: return Array(HMAC<SHA384>.authenticationCode(for: data, using: key))
+        case GH_HASH_SHA512: return Array(HMAC<SHA512>.authenticationCode(for: data, using: key))
+        case GH_HASH_SHA1: return Array(HMAC<Insecure.SHA1>.authenticationCode(for: data, using: key))
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import GatehouseJSON
+import GatehousePluginABI
+import GatehouseStorage
+
+/// The operations behind `gh_host_api.call`: JSON in, JSON out (catalogue in docs/plugin-abi.md).
+enum HostOperations {
+    struct Failure: Error {
+        let status: gh_status
+        let code: String
+        let message: String
+    }
+
+    static func call(_ host: PluginHostContext, _ operation: String, _ request: [UInt8],
+                     _ out: UnsafeMutablePointer<gh_buf>?, _ outError: UnsafeMutablePointer<gh_buf>?) -> gh_status {
+        do {
+            guard let auth = host.auth else { throw Failure(status: GH_ERROR, code: "NOT_READY", message: "the host is not ready") }
+            let input: JSONValue
+            do { input = request.isEmpty ? .object([:]) : try JSONValue.parse(request) } catch {
+                throw Failure(status: GH_INVALID, code: "INVALID_JSON", message: "request is not valid JSON: \(error)")
+            }
+            let answer = try host.wait { try await run(operation, input, host: host, auth: auth) }
+            ABIBuffers.fill(out, answer.serializedBytes())
+            return GH_OK
+        } catch let failure as Failure {
+            let error: JSONValue = ["code": .string(failure.code), "message": .string(failure.message)]
+            ABIBuffers.fill(outError, error.serializedBytes())
+            return failure.status
+        } catch {
+            let answer: JSONValue = ["code": "HOST_ERROR", "message": .string("\(error)")]
+            ABIBuffers.fill(outError, answer.serializedBytes())
+            return GH_ERROR
+        }
+    }
+
+    private static func run(_ operation: String, _ input: JSONValue, host: PluginHostContext, auth: AuthContext) async throws -> JSONValue {
+        let store = auth.store
+        switch operation {
+        case "users.find":
+            let user = if let id = input["id"]?.stringValue { try await store.user(id: id) }
+                else if let email = input["email"]?.stringValue { try await store.user(email: email) } else { Record?.none }
+            return ["user": user.map { auth.output("user", $0) } ?? .null]
+        case "users.create":
+            return ["user": auth.output("user", try await store.createUser(try record("user", input["data"], auth)))]
+        case "users.update":
+            let id = try required(input, "id")
+            let user = try await store.updateUser(id: id, try record("user", input["data"], auth))
+            return ["user": user.map { auth.output("user", $0) } ?? .null]
+        case "sessions.find":
+            let session = try await store.session(token: try required(input, "token"))
+            return ["session": session.map(auth.output) ?? .null]
+        case "sessions.delete":
+            try await store.deleteSession(token: try required(input, "token"))
+            return ["status": true]
+        case "accounts.find":
+            var conditions: [Condition] = []
+            for key in ["userId", "providerId", "accountId", "issuer", "id"] {
+                if let value = input[key]?.stringValue { conditions.append(Condition(key, .eq, .string(value))) }
+            }
+            guard !conditions.isEmpty else { throw Failure(status: GH_INVALID, code: "MISSING_FIELD", message: "give at least one of userId, providerId, accountId, issuer, id") }
+            return ["accounts": .array(try await store.adapter.findMany("account", where: conditions).map { auth.output("account", $0) })]
+        case "accounts.create":
+            return ["account": auth.output("account", try await store.createAccount(try record("account", input["data"], auth)))]
+        case "verifications.create":
+            let seconds = input["expiresIn"]?.intValue ?? 600
+            try await store.createVerification(identifier: try required(input, "identifier"), value: try required(input, "value"),
+                                               expiresAt: Date().addingTimeInterval(TimeInterval(seconds)))
+            return ["status": true]
+        case "verifications.find":
+            let row = try await store.verification(identifier: try required(input, "identifier"))
+            return ["value": row?.string("value").map(JSONValue.string) ?? .null]
+        case "verifications.consume":
+            let value = try await store.consumeVerification(identifier: try required(input, "identifier"))
+            return ["value": value.map(JSONValue.string) ?? .null]
+        case "email.send":
+            guard let email = auth.email else { throw Failure(status: GH_UNSUPPORTED, code: "EMAIL_NOT_CONFIGURED", message: "no email transport is configured") }
+            var context: [String: String] = ["appName": auth.config.appName]
+            for (key, value) in input["context"]?.objectValue ?? [:] { context[key] = value.stringValue ?? value.serialized() }
+            email.send(kind: try required(input, "kind"), to: try required(input, "to"), url: input["url"]?.stringValue,
+                       token: input["token"]?.stringValue, context: context)
+            return ["status": true]
+        case "events.emit":
+            let name = try required(input, "name")
+            host.logger.info("plugin event", metadata: ["event": "\(name)"])
+            return ["status": true]
+        case "db.create", "db.findOne", "db.findMany", "db.update", "db.delete", "db.count":
+            return try await PluginDatabaseAccess(host: host, auth: auth).run(operation, input, adapter: store.adapter)
+        case "db.transaction":
+            let operations = input["operations"]?.arrayValue ?? []
+            let access = PluginDatabaseAccess(host: host, auth: auth)
+            let results = try await auth.database.transaction { tx in
+                var results: [JSONValue] = []
+                for op in operations {
+                    results.append(try await access.run(op["op"]?.stringValue ?? "", op, adapter: store.adapter.using(tx)))
+                }
+                return results
+            }
+            store.sessionCache.invalidateAll()
+            return ["results": .array(results)]
+        default:
+            throw Failure(status: GH_UNSUPPORTED, code: "UNSUPPORTED_OPERATION", message: "unknown host operation \"\(operation)\"")
+        }
+    }
+
+    static func required(_ input: JSONValue, _ key: String) throws -> String {
+        guard let value = input[key]?.stringValue, !value.isEmpty else {
+            throw Failure(status: GH_INVALID, code: "MISSING_FIELD", message: "\"\(key)\" is required")
+        }
+        return value
+    }
+
+    /// A JSON object converted field by field with the table's schema types.
+    static func record(_ table: String, _ data: JSONValue?, _ auth: AuthContext) throws -> Record {
+        guard let fields = auth.schema.table(table)?.fields else { throw Failure(status: GH_INVALID, code: "UNKNOWN_TABLE", message: table) }
+        var record = Record()
+        for (key, value) in data?.objectValue ?? [:] {
+            guard let field = fields[key] else {
+                throw Failure(status: GH_INVALID, code: "UNKNOWN_FIELD", message: "\(table) has no field \"\(key)\"")
+            }
+            do { record[key] = try AuthContext.dbValue(value, for: field, key: key) } catch let error as APIError {
+                throw Failure(status: GH_INVALID, code: error.code, message: error.message)
+            }
+        }
+        return record
+    }
+}
+
+/// Database access for plugins: the adapter's parameterised operations on the core tables
+/// and the tables the plugin itself declares, nothing else.
+struct PluginDatabaseAccess: Sendable {
+    static let coreTables: Set<String> = ["user", "session", "account", "verification"]
+
+    let host: PluginHostContext
+    let auth: AuthContext
+
+    func run(_ operation: String, _ input: JSONValue, adapter: Adapter) async throws -> JSONValue {
+        let table = try HostOperations.required(input, "table")
+        guard Self.coreTables.contains(table) || (auth.schema.table(table) != nil && owned(table)) else {
+            throw HostOperations.Failure(status: GH_DENIED, code: "TABLE_NOT_ALLOWED", message: "plugin \(host.pluginID) may not use table \"\(table)\"")
+        }
+        let conditions = try self.conditions(input["where"], table: table)
+        let rows: (([Record]) -> JSONValue) = { .array($0.map { raw($0) }) }
+        switch operation {
+        case "db.create": return ["row": raw(try await adapter.create(table, try HostOperations.record(table, input["data"], auth)))]
+        case "db.findOne": return ["row": try await adapter.findOne(table, where: conditions).map(raw) ?? .null]
+        case "db.findMany":
+            let order = input["orderBy"]?["field"]?.stringValue.map { SortOrder($0, descending: input["orderBy"]?["direction"]?.stringValue == "desc") }
+            return ["rows": rows(try await adapter.findMany(table, where: conditions, orderBy: order, limit: input["limit"]?.intValue,
+                                                             offset: input["offset"]?.intValue))]
+        case "db.update":
+            defer { invalidateSessions(table) }
+            return ["rows": rows(try await adapter.update(table, where: conditions, set: try HostOperations.record(table, input["data"], auth)))]
+        case "db.delete":
+            defer { invalidateSessions(table) }
+            return ["rows": rows(try await adapter.delete(table, where: conditions))]
+        default:
+            return ["count": .int(try await adapter.count(table, where: conditions))]
+        }
+    }
+
+    /// Tables the plugin's manifest declared (the registry records their owner).
+    private func owned(_ table: String) -> Bool {
+        auth.tableOwners[table] == host.pluginID
+    }
+
+    private func invalidateSessions(_ table: String) {
+        if table == "user" || table == "session" { auth.store.sessionCache.invalidateAll() }
+    }
+
+    /// Every stored field, secrets included: plugins see rows as stored, unlike API output.
+    private func raw(_ record: Record) -> JSONValue {
+        .object(.init(uniqueKeysWithValues: record.fields.map { ($0.key, $0.value.json) }))
+    }
+
+    private func conditions(_ value: JSONValue?, table: String) throws -> [Condition] {
+        guard let fields = auth.schema.table(table)?.fields else { return [] }
+        return try (value?.arrayValue ?? []).map { entry in
+            guard let name = entry["field"]?.stringValue, let field = fields[name] else {
+                throw HostOperations.Failure(status: GH_INVALID, code: "UNKNOWN_FIELD", message: "where: unknown field on \(table)")
+            }
+            let op = Condition.Operator(rawValue: entry["operator"]?.stringValue ?? "=") ?? .eq
+            if op == .in {
+                return .any(name, of: try (entry["value"]?.arrayValue ?? []).map { try AuthContext.dbValue($0, for: field, key: name) })
+            }
+            var lenient = field
+            lenient.required = false
+            return Condition(name, op, try AuthContext.dbValue(entry["value"] ?? .null, for: lenient, key: name))
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import GatehouseJSON
+import GatehousePluginABI
+import GatehouseStorage
+import HTTPTypes
+import NIOPosix
+
+/// A plugin library instance adapted to `AuthPlugin`: its manifest becomes endpoints and
+/// hooks whose handlers cross the ABI on the plugin worker pool.
+final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
+    let library: PluginLibrary
+    let manifest: PluginManifest
+    let host: PluginHostContext
+    private let workers: NIOThreadPool
+    /// The plugin's state from `init`; written once before the plugin serves anything.
+    private var state: UnsafeMutableRawPointer?
+
+    var id: String { library.id }
+    var version: String { library.version }
+
+    init(library: PluginLibrary, manifest: PluginManifest, host: PluginHostContext, workers: NIOThreadPool) {
+        self.library = library
+        self.manifest = manifest
+        self.host = host
+        self.workers = workers
+    }
+
+    /// Runs the plugin's `init` with its settings, on a worker thread.
+    func start(auth: AuthContext) async throws(PluginLoadError) {
+        host.auth = auth
+        let descriptor = ABIPointer(pointer: library.descriptor)
+        let settings = host.settings.serializedBytes()
+        let handle = ABIPointer(pointer: host.handle)
+        let outcome = try? await workers.runIfActive { () -> (ABIPointer<UnsafeMutableRawPointer?>, String?) in
+            var state: UnsafeMutableRawPointer?
+            var error = gh_buf(ptr: nil, len: 0)
+            let status = ABIBuffers.lend(settings) { config in
+                descriptor.pointer.pointee.`init`(HostAPITable.pointer, handle.pointer, config, &state, &error)
+            }
+            let message = error.ptr.map { String(decoding: UnsafeBufferPointer(start: $0, count: error.len), as: UTF8.self) }
+            if error.ptr != nil { descriptor.pointer.pointee.free_buf(error) }
+            return status == GH_OK ? (ABIPointer(pointer: state), nil) : (ABIPointer(pointer: nil), message ?? "status \(status.rawValue)")
+        }
+        guard let outcome else { throw .initFailed("the plugin worker pool is not running") }
+        if let message = outcome.1 { throw .initFailed(message) }
+        state = outcome.0.pointer
+    }
+
+    /// No new calls, then `deinit` once calls in flight are done (the caller waits for them).
+    func stop() {
+        let d = library.descriptor.pointee
+        d.quiesce?(state)
+        d.deinit(state)
+    }
+
+    /// Sends one callback across the ABI and parses the answer.
+    private func invoke(_ kind: gh_callback_kind, _ index: Int, _ envelope: JSONValue) async throws -> JSONValue {
+        let descriptor = ABIPointer(pointer: library.descriptor)
+        let state = ABIPointer(pointer: self.state)
+        let input = envelope.serializedBytes()
+        let (status, output) = try await workers.runIfActive { () -> (gh_status, [UInt8]) in
+            var out = gh_buf(ptr: nil, len: 0)
+            let status = ABIBuffers.lend(input) { bytes in
+                descriptor.pointer.pointee.handle(state.pointer, kind, UInt32(index), bytes, &out)
+            }
+            let result = out.ptr.map { Array(UnsafeBufferPointer(start: $0, count: out.len)) } ?? []
+            if out.ptr != nil { descriptor.pointer.pointee.free_buf(out) }
+            return (status, result)
+        }
+        guard status == GH_OK else {
+            host.logger.error("plugin callback failed", metadata: ["kind": "\(kind.rawValue)", "index": "\(index)", "status": "\(status.rawValue)"])
+            throw APIError(.internalServerError, "PLUGIN_ERROR", "Plugin \(id) failed")
+        }
+        do {
+            return output.isEmpty ? .object([:]) : try JSONValue.parse(output)
+        } catch {
+            host.logger.error("plugin answered invalid JSON", metadata: ["error": "\(error)"])
+            throw APIError(.internalServerError, "PLUGIN_ERROR", "Plugin \(id) answered invalid JSON")
+        }
+    }
+
+    private func applies(_ hook: PluginManifest.HookEntry, _ ctx: EndpointContext) -> Bool {
+        if let header = hook.requestHeader, ctx.headers[header] == nil { return false }
+        return !hook.whenNewSession || ctx.newSession != nil
+    }
+
+    // MARK: AuthPlugin
+
+    var endpoints: [Endpoint] {
+        manifest.endpoints.enumerated().map { index, entry in
+            Endpoint(entry.method, entry.path, auth: entry.auth, acceptsForm: entry.acceptsForm, body: entry.body, query: entry.query,
+                     summary: entry.summary, tag: library.name) { [self] ctx in
+                let answer = try await invoke(GH_CALL_ENDPOINT, index, PluginEnvelope.request(ctx))
+                return try await PluginEnvelope.apply(answer, to: ctx) ?? .json(.null)
+            }
+        }
+    }
+
+    var beforeHooks: [BeforeHook] {
+        manifest.beforeHooks.enumerated().map { index, entry in
+            BeforeHook(owner: id, matcher: entry.matcher) { [self] ctx in
+                guard applies(entry, ctx) else { return .proceed }
+                let answer = try await invoke(GH_CALL_BEFORE_HOOK, index, PluginEnvelope.request(ctx))
+                if let response = try await PluginEnvelope.apply(answer, to: ctx), answer["action"]?.stringValue == "respond" {
+                    return .respond(response)
+                }
+                return .proceed
+            }
+        }
+    }
+
+    var afterHooks: [AfterHook] {
+        manifest.afterHooks.enumerated().map { index, entry in
+            AfterHook(owner: id, matcher: entry.matcher) { [self] ctx, response in
+                guard applies(entry, ctx) else { return nil }
+                let answer = try await invoke(GH_CALL_AFTER_HOOK, index, PluginEnvelope.request(ctx, response: response))
+                let replacement = try await PluginEnvelope.apply(answer, to: ctx)
+                return answer["action"]?.stringValue == "replace" ? replacement : mergedHeaders(answer, into: response)
+            }
+        }
+    }
+
+    var middlewares: [RouterMiddleware] {
+        manifest.middlewares.enumerated().map { index, entry in
+            RouterMiddleware(owner: id, matcher: entry.matcher) { [self] ctx in
+                guard applies(entry, ctx) else { return nil }
+                let answer = try await invoke(GH_CALL_MIDDLEWARE, index, PluginEnvelope.request(ctx))
+                let response = try await PluginEnvelope.apply(answer, to: ctx)
+                return answer["action"]?.stringValue == "respond" ? response : nil
+            }
+        }
+    }
+
+    var onRequest: [RequestInterceptor] {
+        guard manifest.onRequest else { return [] }
+        return [RequestInterceptor(owner: id) { [self] ctx in
+            let answer = try await invoke(GH_CALL_ON_REQUEST, 0, PluginEnvelope.request(ctx))
+            let response = try await PluginEnvelope.apply(answer, to: ctx)
+            return answer["action"]?.stringValue == "respond" ? response : nil
+        }]
+    }
+
+    var onResponse: [ResponseInterceptor] {
+        guard manifest.onResponse else { return [] }
+        return [ResponseInterceptor(owner: id) { [self] ctx, response in
+            let answer = try await invoke(GH_CALL_ON_RESPONSE, 0, PluginEnvelope.request(ctx, response: response))
+            let replacement = try await PluginEnvelope.apply(answer, to: ctx)
+            return answer["action"]?.stringValue == "replace" ? replacement : mergedHeaders(answer, into: response)
+        }]
+    }
+
+    var rateLimitRules: [RateLimitRule] { manifest.rateLimit }
+    var errorCodes: [ErrorCode] { manifest.errorCodes }
+    var schema: SchemaExtension { manifest.schema }
+
+    /// A "keep" answer may still add response headers (e.g. bearer's `set-auth-token`).
+    private func mergedHeaders(_ answer: JSONValue, into response: APIResponse) -> APIResponse? {
+        guard let headers = answer["headers"]?.objectValue, !headers.isEmpty else { return nil }
+        var response = response
+        for (name, value) in headers {
+            if let field = HTTPField.Name(name), let text = value.stringValue { response.headers[field] = text }
+        }
+        return response
+    }
+}

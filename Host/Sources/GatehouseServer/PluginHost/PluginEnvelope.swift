@@ -1,0 +1,89 @@
+import Foundation
+import GatehouseJSON
+import HTTPTypes
+import OrderedCollections
+
+/// The JSON envelopes that cross the ABI (docs/plugin-abi.md): what the host sends a plugin
+/// about a request, and how the plugin's answer is applied.
+enum PluginEnvelope {
+    /// The request as a plugin sees it; `response` for after-hooks and onResponse.
+    static func request(_ ctx: EndpointContext, response: APIResponse? = nil) -> JSONValue {
+        var headers = OrderedDictionary<String, JSONValue>()
+        for field in ctx.headers {
+            let name = field.name.canonicalName
+            headers[name] = .string(headers[name]?.stringValue.map { $0 + ", " + field.value } ?? field.value)
+        }
+        var envelope: OrderedDictionary<String, JSONValue> = [
+            "method": .string(ctx.method.rawValue), "path": .string(ctx.path),
+            "params": .object(.init(uniqueKeysWithValues: ctx.params.map { ($0.key, .string($0.value)) })),
+            "query": .object(.init(uniqueKeysWithValues: ctx.query.map { ($0.key, .string($0.value)) })),
+            "headers": .object(headers), "body": ctx.body, "ip": ctx.clientIP.map(JSONValue.string) ?? .null,
+            "session": ctx.resolvedSession.flatMap { $0 }.map(ctx.auth.output) ?? .null,
+            "newSession": ctx.newSession.map(ctx.auth.output) ?? .null,
+        ]
+        if let response {
+            var responseHeaders = OrderedDictionary<String, JSONValue>()
+            for field in response.headers { responseHeaders[field.name.canonicalName] = .string(field.value) }
+            var setCookies: [JSONValue] = ctx.responseHeaders[values: .setCookie].map(JSONValue.string)
+            setCookies += response.headers[values: .setCookie].map(JSONValue.string)
+            envelope["response"] = [
+                "status": .int(Int(response.status.code)), "headers": .object(responseHeaders),
+                "body": response.json ?? .null, "setCookies": .array(setCookies),
+            ]
+        }
+        return .object(envelope)
+    }
+
+    /// Applies cookies, sign-in and header patches from a plugin's answer to the request; returns
+    /// the response it asks for, if any.
+    static func apply(_ answer: JSONValue, to ctx: EndpointContext) async throws -> APIResponse? {
+        for cookie in answer["cookies"]?.arrayValue ?? [] {
+            guard let base = cookie["name"]?.stringValue else { continue }
+            let name = ctx.auth.cookies.name(base)
+            if cookie["expire"]?.boolValue == true {
+                ctx.expireCookie(name)
+            } else if let value = cookie["value"]?.stringValue {
+                let stored = cookie["signed"]?.boolValue == true ? ctx.auth.signer.sign(value) : value
+                ctx.setCookie(name, stored, maxAge: cookie["maxAge"]?.intValue, httpOnly: cookie["httpOnly"]?.boolValue ?? true)
+            }
+        }
+        if answer["clearSession"]?.boolValue == true, let session = ctx.newSession {
+            try await ctx.auth.store.deleteSession(token: session.token)
+            ctx.newSession = nil
+            ctx.responseHeaders = HTTPFields(ctx.responseHeaders.filter { field in
+                !(field.name == .setCookie && field.value.hasPrefix(ctx.auth.cookies.sessionToken + "="))
+            })
+        }
+        if let patch = answer["patch"] {
+            if let body = patch["body"], body != .null { ctx.body = body }
+            for (name, value) in patch["headers"]?.objectValue ?? [:] {
+                guard let field = HTTPField.Name(name) else { continue }
+                ctx.headers[field] = value.stringValue
+            }
+        }
+        if let signIn = answer["signIn"], let userID = signIn["userId"]?.stringValue {
+            guard let user = try await ctx.auth.store.user(id: userID) else { throw CoreErrors.userNotFound }
+            try await ctx.auth.sessions.signIn(ctx, user: user, rememberMe: signIn["rememberMe"]?.boolValue ?? true)
+        }
+        if let error = answer["error"] {
+            throw APIError(HTTPResponse.Status(code: error["status"]?.intValue ?? 400), error["code"]?.stringValue ?? "PLUGIN_ERROR",
+                           error["message"]?.stringValue ?? "")
+        }
+        return response(answer)
+    }
+
+    /// The answer's response, when it carries one (`status` or `body`).
+    private static func response(_ answer: JSONValue) -> APIResponse? {
+        guard answer["status"] != nil || answer["body"] != nil else { return nil }
+        var headers = HTTPFields()
+        for (name, value) in answer["headers"]?.objectValue ?? [:] {
+            if let field = HTTPField.Name(name), let text = value.stringValue { headers.append(HTTPField(name: field, value: text)) }
+        }
+        let status = HTTPResponse.Status(code: answer["status"]?.intValue ?? 200)
+        let body: APIResponse.Body = switch answer["body"] {
+        case .none: .empty
+        case .some(let value): .json(value)
+        }
+        return APIResponse(status: status, headers: headers, body: body)
+    }
+}

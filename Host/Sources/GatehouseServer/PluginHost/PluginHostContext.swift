@@ -1,0 +1,51 @@
+import Dispatch
+import Foundation
+import GatehouseJSON
+import Logging
+import NIOConcurrencyHelpers
+
+/// The host side of one plugin instance: what its `gh_host *` handle points at.
+final class PluginHostContext: Sendable {
+    let pluginID: String
+    let settings: JSONValue
+    let logger: Logger
+    let keyValues: PluginKeyValueStore
+    /// The auth context of the generation this instance serves; set before `init` runs.
+    private let authBox = NIOLockedValueBox<AuthContext?>(nil)
+
+    init(pluginID: String, settings: JSONValue, logger: Logger, keyValues: PluginKeyValueStore) {
+        self.pluginID = pluginID
+        self.settings = settings
+        var logger = logger
+        logger[metadataKey: "plugin"] = .string(pluginID)
+        self.logger = logger
+        self.keyValues = keyValues
+    }
+
+    var auth: AuthContext? {
+        get { authBox.withLockedValue { $0 } }
+        set { authBox.withLockedValue { $0 = newValue } }
+    }
+
+    /// The opaque pointer handed to the plugin; valid while this context is retained.
+    var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+
+    static func from(_ handle: OpaquePointer?) -> PluginHostContext? {
+        handle.map { Unmanaged<PluginHostContext>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue() }
+    }
+
+    /// Runs async host work for a plugin thread that waits for it. Plugin callbacks run on the
+    /// plugin worker pool, never on an event loop or the cooperative pool, so waiting is safe.
+    func wait<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+        let result = NIOLockedValueBox<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let outcome: Result<T, any Error>
+            do { outcome = .success(try await work()) } catch { outcome = .failure(error) }
+            result.withLockedValue { $0 = outcome }
+            done.signal()
+        }
+        done.wait()
+        return try result.withLockedValue { $0! }.get()
+    }
+}

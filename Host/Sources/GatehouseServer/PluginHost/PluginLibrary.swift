@@ -1,0 +1,71 @@
+import SwiftToolchainVersion
+import Foundation
+import GatehousePluginABI
+
+/// The ABI version this host speaks, from the header.
+enum PluginABI {
+    static let major = Int(GATEHOUSE_ABI_MAJOR)
+    static let minor = Int(GATEHOUSE_ABI_MINOR)
+    /// The descriptor size of ABI 1.0 (every later minor is at least this large).
+    static let minimumDescriptorSize = MemoryLayout<gh_plugin_descriptor>.size
+}
+
+/// One plugin shared library, opened and checked before anything of it runs.
+struct PluginLibrary: @unchecked Sendable {  // descriptor: constant static data
+    /// The `.so` as found in the plugins directory.
+    let sourcePath: String
+    /// The private copy actually loaded (a replaced file at the same path would otherwise
+    /// return the old, already-loaded code).
+    let loadedPath: String
+    let descriptor: UnsafePointer<gh_plugin_descriptor>
+
+    var id: String { String(cString: descriptor.pointee.id) }
+    var version: String { descriptor.pointee.version.map { String(cString: $0) } ?? "0.0.0" }
+    var name: String { descriptor.pointee.name.map { String(cString: $0) } ?? id }
+    var abiVersion: String { "\(descriptor.pointee.abi_major).\(descriptor.pointee.abi_minor)" }
+
+    /// Validates the file, copies it to a unique path under `loadDirectory`, and opens it with
+    /// `RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE` (a Swift library must never be unloaded).
+    static func open(_ path: String, loadDirectory: String) throws(PluginLoadError) -> PluginLibrary {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw .openFailed("cannot read \(path)") }
+        let magic = (try? handle.read(upToCount: 4)).map(Array.init) ?? []
+        try? handle.close()
+        guard magic == [0x7F, 0x45, 0x4C, 0x46] else { throw .notELF }
+
+        let copy = loadDirectory + "/" + UUID().uuidString.lowercased() + "-" + (path as NSString).lastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: loadDirectory, withIntermediateDirectories: true)
+            try Data(contentsOf: URL(fileURLWithPath: path)).write(to: URL(fileURLWithPath: copy))
+        } catch {
+            throw .openFailed("cannot copy to \(copy): \(error.localizedDescription)")
+        }
+        guard let library = dlopen(copy, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
+            let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
+            try? FileManager.default.removeItem(atPath: copy)
+            throw .openFailed(reason)
+        }
+        // The copy can go: the mapping stays, and RTLD_NODELETE keeps the library loaded.
+        try? FileManager.default.removeItem(atPath: copy)
+        guard let symbol = dlsym(library, GATEHOUSE_PLUGIN_ENTRY_SYMBOL) else { throw .missingEntrySymbol }
+        let entry = unsafeBitCast(symbol, to: gh_plugin_entry_fn.self)
+        guard let descriptor = entry() else { throw .invalidDescriptor("the entry returned NULL") }
+        let d = descriptor.pointee
+        guard Int(d.abi_major) == PluginABI.major, Int(d.abi_minor) <= PluginABI.minor else {
+            throw .abiMismatch(pluginMajor: Int(d.abi_major), pluginMinor: Int(d.abi_minor))
+        }
+        guard Int(d.struct_size) >= PluginABI.minimumDescriptorSize else {
+            throw .invalidDescriptor("struct_size \(d.struct_size) is smaller than ABI 1.0's \(PluginABI.minimumDescriptorSize)")
+        }
+        guard d.id != nil, d.manifest_json != nil, d.`init` != nil, d.deinit != nil, d.handle != nil, d.free_buf != nil else {
+            throw .invalidDescriptor("id, manifest_json, init, deinit, handle and free_buf are required")
+        }
+        let id = String(cString: d.id)
+        guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) else {
+            throw .invalidDescriptor("id \"\(id)\" must be lower-case letters, digits and '-'")
+        }
+        if let toolchain = d.swift_toolchain.map({ String(cString: $0) }), toolchain != SwiftToolchainVersion.current {
+            throw .toolchainMismatch(plugin: toolchain)
+        }
+        return PluginLibrary(sourcePath: path, loadedPath: copy, descriptor: descriptor)
+    }
+}

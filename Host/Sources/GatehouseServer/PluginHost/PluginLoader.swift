@@ -1,0 +1,91 @@
+import Foundation
+import GatehouseJSON
+import GatehouseStorage
+import Logging
+import NIOPosix
+
+/// What happened to one `.so` in the plugins directory (`gatehouse plugins list`).
+public struct PluginReport: Sendable {
+    public let path: String
+    public var id: String?
+    public var version: String?
+    public var abi: String?
+    /// "loaded", "disabled", or "skipped: <reason>".
+    public var status: String
+    public var routes: [String] = []
+}
+
+/// Finds the plugins in `pluginsDir`, checks each before trusting it, and keeps those that
+/// fit: a bad plugin gets one clear log line and is skipped; the host keeps serving.
+struct PluginLoader {
+    let config: GatehouseConfig
+    let logger: Logger
+    let workers: NIOThreadPool
+    let keyValues: PluginKeyValueStore
+    /// Where private copies of the libraries are made before opening them.
+    let loadDirectory: String
+
+    func load(core: any AuthPlugin) -> (plugins: [LoadedPlugin], reports: [PluginReport]) {
+        let directory = config.pluginsDir
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".so") }.sorted()
+        var accepted: [LoadedPlugin] = []
+        var reports: [PluginReport] = []
+        var schema = (try? PluginGeneration.schema(of: [core])) ?? Schema()
+        var routes = RouteTable()
+        for endpoint in core.endpoints { try? routes.add(endpoint) }
+
+        for file in files {
+            let path = directory + "/" + file
+            var report = PluginReport(path: path, status: "loaded")
+            do {
+                let library = try PluginLibrary.open(path, loadDirectory: loadDirectory)
+                report.id = library.id
+                report.version = library.version
+                report.abi = library.abiVersion
+                let settings = config.plugins[library.id] ?? .object([:])
+                if settings["enabled"] == .bool(false) {
+                    report.status = "disabled"
+                    reports.append(report)
+                    logger.info("plugin disabled by configuration", metadata: ["plugin": "\(library.id)", "path": "\(path)"])
+                    continue
+                }
+                if let other = accepted.first(where: { $0.id == library.id }) { throw PluginLoadError.duplicateID(other.library.sourcePath) }
+                let manifest = try PluginManifest(json: String(cString: library.descriptor.pointee.manifest_json))
+                var trialSchema = schema
+                var trialRoutes = routes
+                do { try trialSchema.merge(manifest.schema, from: library.id) } catch { throw PluginLoadError.conflict(error.description) }
+                let plugin = LoadedPlugin(library: library, manifest: manifest,
+                                          host: PluginHostContext(pluginID: library.id, settings: settings, logger: logger, keyValues: keyValues),
+                                          workers: workers)
+                for endpoint in plugin.endpoints {
+                    do { try trialRoutes.add(endpoint) } catch { throw PluginLoadError.conflict(error.description) }
+                }
+                schema = trialSchema
+                routes = trialRoutes
+                report.routes = plugin.endpoints.map { "\($0.method.rawValue) \($0.path)" }
+                accepted.append(plugin)
+            } catch {
+                report.status = "skipped: \(error)"
+                logger.error("plugin skipped", metadata: ["path": "\(path)", "plugin": "\(report.id ?? "?")", "reason": "\(error)"])
+            }
+            reports.append(report)
+        }
+        // Drop plugins whose required plugins are missing, until nothing changes.
+        var changed = true
+        while changed {
+            changed = false
+            for plugin in accepted {
+                guard let missing = plugin.manifest.requires.first(where: { id in !accepted.contains { $0.id == id } }) else { continue }
+                accepted.removeAll { $0 === plugin }
+                let reason = PluginLoadError.missingRequirement(missing)
+                if let index = reports.firstIndex(where: { $0.path == plugin.library.sourcePath }) {
+                    reports[index].status = "skipped: \(reason)"
+                    reports[index].routes = []
+                }
+                logger.error("plugin skipped", metadata: ["path": "\(plugin.library.sourcePath)", "plugin": "\(plugin.id)", "reason": "\(reason)"])
+                changed = true
+            }
+        }
+        return (accepted, reports)
+    }
+}

@@ -1,0 +1,175 @@
+import SwiftToolchainVersion
+import GatehouseJSON
+import GatehouseStorage
+import HTTPTypes
+
+/// What a loaded plugin declares in its descriptor's `manifest_json` (docs/plugin-abi.md).
+struct PluginManifest: Sendable {
+    struct EndpointEntry: Sendable {
+        let method: HTTPRequest.Method
+        let path: String
+        let auth: AuthRequirement
+        let acceptsForm: Bool
+        let body: BodySchema?
+        let query: BodySchema?
+        let summary: String
+    }
+
+    /// A hook, middleware matcher, and the host-side conditions that spare a call across the ABI.
+    struct HookEntry: Sendable {
+        let matcher: PathPattern
+        /// Run only when the request carries this header.
+        let requestHeader: HTTPField.Name?
+        /// (After-hooks) run only when the request created a session.
+        let whenNewSession: Bool
+    }
+
+    var endpoints: [EndpointEntry] = []
+    var beforeHooks: [HookEntry] = []
+    var afterHooks: [HookEntry] = []
+    var middlewares: [HookEntry] = []
+    var onRequest = false
+    var onResponse = false
+    var rateLimit: [RateLimitRule] = []
+    var schema = SchemaExtension()
+    var errorCodes: [ErrorCode] = []
+    var requires: [String] = []
+
+    init(json text: String) throws(PluginLoadError) {
+        let root: JSONValue
+        do { root = try JSONValue.parse(text) } catch { throw .invalidManifest("not valid JSON: \(error)") }
+        guard root.objectValue != nil else { throw .invalidManifest("must be a JSON object") }
+        for (i, entry) in (root["endpoints"]?.arrayValue ?? []).enumerated() {
+            guard let methodName = entry["method"]?.stringValue, let method = HTTPRequest.Method(methodName.uppercased()),
+                let path = entry["path"]?.stringValue, path.hasPrefix("/")
+            else { throw .invalidManifest("endpoints[\(i)] needs a method and a path starting with /") }
+            guard let auth = AuthRequirement(rawValue: entry["auth"]?.stringValue ?? "none") else {
+                throw .invalidManifest("endpoints[\(i)].auth must be none, session, freshSession or sensitiveSession")
+            }
+            endpoints.append(EndpointEntry(
+                method: method, path: path, auth: auth, acceptsForm: entry["acceptsForm"]?.boolValue ?? false,
+                body: try Self.schema(entry["body"], at: "endpoints[\(i)].body"),
+                query: try Self.schema(entry["query"], at: "endpoints[\(i)].query"),
+                summary: entry["summary"]?.stringValue ?? "\(methodName) \(path)"))
+        }
+        beforeHooks = try Self.hooks(root["hooks"]?["before"], at: "hooks.before")
+        afterHooks = try Self.hooks(root["hooks"]?["after"], at: "hooks.after")
+        middlewares = try Self.hooks(root["middlewares"], at: "middlewares")
+        onRequest = root["onRequest"]?.boolValue ?? false
+        onResponse = root["onResponse"]?.boolValue ?? false
+        for (i, rule) in (root["rateLimit"]?.arrayValue ?? []).enumerated() {
+            guard let path = rule["path"]?.stringValue, let window = rule["window"]?.intValue, let max = rule["max"]?.intValue,
+                window > 0, max > 0
+            else { throw .invalidManifest("rateLimit[\(i)] needs path, window > 0 and max > 0") }
+            rateLimit.append(RateLimitRule(PathPattern(path), window: window, max: max))
+        }
+        schema = try Self.schemaExtension(root["schema"])
+        for (code, message) in root["errorCodes"]?.objectValue ?? [:] {
+            errorCodes.append(ErrorCode(code, message.stringValue ?? code))
+        }
+        requires = root["requires"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    private static func hooks(_ value: JSONValue?, at location: String) throws(PluginLoadError) -> [HookEntry] {
+        var entries: [HookEntry] = []
+        for (i, hook) in (value?.arrayValue ?? []).enumerated() {
+            guard let matcher = hook["matcher"]?.stringValue, matcher.hasPrefix("/") else {
+                throw .invalidManifest("\(location)[\(i)].matcher must be a path pattern starting with /")
+            }
+            var header: HTTPField.Name?
+            if let name = hook["requestHeader"]?.stringValue {
+                guard let parsed = HTTPField.Name(name) else { throw .invalidManifest("\(location)[\(i)].requestHeader is not a header name") }
+                header = parsed
+            }
+            entries.append(HookEntry(matcher: PathPattern(matcher), requestHeader: header,
+                                     whenNewSession: hook["whenNewSession"]?.boolValue ?? false))
+        }
+        return entries
+    }
+
+    private static func schema(_ value: JSONValue?, at location: String) throws(PluginLoadError) -> BodySchema? {
+        guard let value else { return nil }
+        var properties: [BodySchema.Property] = []
+        for (i, property) in (value["properties"]?.arrayValue ?? []).enumerated() {
+            guard let name = property["name"]?.stringValue, let kind = BodySchema.Kind(rawValue: property["type"]?.stringValue ?? "") else {
+                throw .invalidManifest("\(location).properties[\(i)] needs a name and a type (string, boolean, number, object, array, email)")
+            }
+            properties.append(.init(name, kind, required: property["required"]?.boolValue ?? false,
+                                    nullable: property["nullable"]?.boolValue ?? false, description: property["description"]?.stringValue))
+        }
+        return BodySchema(properties)
+    }
+
+    private static func schemaExtension(_ value: JSONValue?) throws(PluginLoadError) -> SchemaExtension {
+        guard let value else { return SchemaExtension() }
+        var ext = SchemaExtension()
+        for (i, table) in (value["tables"]?.arrayValue ?? []).enumerated() {
+            guard let name = table["name"]?.stringValue else { throw .invalidManifest("schema.tables[\(i)] needs a name") }
+            let fields = try (table["fields"]?.arrayValue ?? []).map { entry throws(PluginLoadError) in try field(entry, at: "schema.tables[\(i)]") }
+            let unique = (table["uniqueTogether"]?.arrayValue ?? []).map { $0.arrayValue?.compactMap(\.stringValue) ?? [] }
+            ext.tables.append(TableSchema(name: name, fields: fields, uniqueTogether: unique))
+        }
+        for (table, entries) in value["fields"]?.objectValue ?? [:] {
+            ext.fields[table] = try (entries.arrayValue ?? []).map { entry throws(PluginLoadError) in try field(entry, at: "schema.fields.\(table)") }
+        }
+        return ext
+    }
+
+    /// A field with Better Auth's attribute names (`type`, `required`, `unique`, `index`, `input`,
+    /// `returned`, `defaultValue`, `references {model, field, onDelete}`, `bigint`).
+    private static func field(_ entry: JSONValue, at location: String) throws(PluginLoadError) -> Field {
+        guard let name = entry["name"]?.stringValue, let type = FieldType(rawValue: entry["type"]?.stringValue ?? "") else {
+            throw .invalidManifest("\(location): a field needs a name and a type (string, number, boolean, date, json, string[], number[])")
+        }
+        var defaultValue: FieldDefault?
+        switch entry["defaultValue"] {
+        case .none, .some(.null): defaultValue = nil
+        case .some(.string("now")) where type == .date: defaultValue = .now
+        case .some(.string(let s)): defaultValue = .value(.string(s))
+        case .some(.bool(let b)): defaultValue = .value(.bool(b))
+        case .some(.number(let n)): defaultValue = .value(n.rounded() == n ? .int(Int64(n)) : .double(n))
+        case .some(let other): defaultValue = .value(.json(other))
+        }
+        let reference = entry["references"].flatMap { ref -> FieldReference? in
+            guard let table = ref["model"]?.stringValue else { return nil }
+            return FieldReference(table: table, field: ref["field"]?.stringValue ?? "id", onDelete: ref["onDelete"]?.stringValue ?? "cascade")
+        }
+        return Field(name, type, required: entry["required"]?.boolValue ?? true, unique: entry["unique"]?.boolValue ?? false,
+                     indexed: entry["index"]?.boolValue ?? false, input: entry["input"]?.boolValue ?? true,
+                     returned: entry["returned"]?.boolValue ?? true, defaultValue: defaultValue,
+                     updatesToNow: entry["onUpdate"]?.stringValue == "now", references: reference, bigint: entry["bigint"]?.boolValue ?? false)
+    }
+}
+
+/// Why a plugin was not loaded; each case reads as one clear log line.
+enum PluginLoadError: Error, Sendable, CustomStringConvertible {
+    case notELF
+    case openFailed(String)
+    case missingEntrySymbol
+    case abiMismatch(pluginMajor: Int, pluginMinor: Int)
+    case toolchainMismatch(plugin: String)
+    case invalidDescriptor(String)
+    case invalidManifest(String)
+    case initFailed(String)
+    case duplicateID(String)
+    case missingRequirement(String)
+    case conflict(String)
+
+    var description: String {
+        switch self {
+        case .notELF: "not an ELF shared object"
+        case .openFailed(let reason): "dlopen failed: \(reason)"
+        case .missingEntrySymbol: "the entry symbol gatehouse_plugin_entry_v1 is missing (not a Gatehouse plugin, or built for another ABI major)"
+        case .abiMismatch(let major, let minor):
+            "built for plugin ABI \(major).\(minor); this host speaks ABI \(PluginABI.major).\(PluginABI.minor) and accepts \(PluginABI.major).0 to \(PluginABI.major).\(PluginABI.minor)"
+        case .toolchainMismatch(let plugin):
+            "built with Swift \(plugin) but the host was built with Swift \(SwiftToolchainVersion.current); rebuild the plugin with the host's toolchain"
+        case .invalidDescriptor(let reason): "invalid descriptor: \(reason)"
+        case .invalidManifest(let reason): "invalid manifest: \(reason)"
+        case .initFailed(let reason): "init failed: \(reason)"
+        case .duplicateID(let other): "duplicate plugin id (also provided by \(other))"
+        case .missingRequirement(let id): "requires plugin \"\(id)\", which is not loaded"
+        case .conflict(let reason): reason
+        }
+    }
+}
