@@ -9,7 +9,7 @@ import Testing
         #expect(sealed.count == (24 + 16 + 16) * 2)
         #expect(box.decrypt(sealed) == Array("JBSWY3DPEHPK3PXP".utf8))
         #expect(box.decrypt("$ba$1$" + sealed) == Array("JBSWY3DPEHPK3PXP".utf8))
-        var tampered = Array(sealed)
+        var tampered = Array(sealed.utf8)
         tampered[60] = tampered[60] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
         #expect(box.decrypt(String(decoding: tampered, as: UTF8.self)) == nil)
         #expect(SymmetricEncryption(secret: "another-secret-another-secret-another").decrypt(sealed) == nil)

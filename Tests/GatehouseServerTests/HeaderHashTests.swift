@@ -1,0 +1,21 @@
+import Crypto
+import Foundation
+import GatehousePluginABI
+import Testing
+
+/// The plugin ABI header is a promise to third parties: it may only change together with its
+/// version. Changing the header means bumping GATEHOUSE_ABI_MINOR (additions at the end) or
+/// GATEHOUSE_ABI_MAJOR (anything else), then recording the new hash here.
+@Suite struct HeaderHashTests {
+    static let pinned: [String: String] = [
+        "1.0": "67b65dbf84bc3f4c55173cc4e04430055accd6654fb5fd4375e1a054cce6e4cc",
+    ]
+
+    @Test func headerMatchesItsVersion() throws {
+        let header = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("PluginAPI/include/gatehouse_plugin.h")
+        let digest = SHA256.hash(data: try Data(contentsOf: header)).map { String(format: "%02x", $0) }.joined()
+        let version = "\(GATEHOUSE_ABI_MAJOR).\(GATEHOUSE_ABI_MINOR)"
+        #expect(Self.pinned[version] == digest, "gatehouse_plugin.h changed without an ABI version bump (now \(version), sha256 \(digest))")
+    }
+}
