@@ -1,14 +1,29 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+/// Each plugin library exports its entry symbol only (Plugins/exports.map).
+let pluginLinking: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "--version-script=\(root)/Plugins/exports.map"])]
+
+/// A bundled plugin: its own dynamic library, built on PluginKit only.
+func plugin(_ product: String, _ target: String, path: String) -> (Product, Target) {
+    (.library(name: product, type: .dynamic, targets: [target]),
+     .target(name: target, dependencies: ["PluginKit"], path: path, swiftSettings: swift6, linkerSettings: pluginLinking))
+}
+
+let plugins = [
+    plugin("bearer", "BearerPlugin", path: "Plugins/bearer"),
+    plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
+]
 
 let package = Package(
     name: "Gatehouse",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "gatehouse", targets: ["gatehouse"]),
-    ],
+    ] + plugins.map(\.0),
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
@@ -73,6 +88,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Host/Sources/gatehouse", swiftSettings: swift6),
 
+        .target(name: "PluginKit", dependencies: [
+            "GatehouseJSON", "GatehousePluginABI", "SwiftToolchainVersion",
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ], path: "PluginAPI/PluginKit", swiftSettings: swift6),
+
         .testTarget(name: "GatehouseCryptoTests", dependencies: ["GatehouseCrypto"],
                     path: "Tests/GatehouseCryptoTests", swiftSettings: swift6),
         .testTarget(name: "GatehouseStorageTests", dependencies: ["GatehouseStorage"],
@@ -83,5 +103,5 @@ let package = Package(
                         "GatehouseServer", "GatehousePluginABI", .product(name: "Crypto", package: "swift-crypto"),
                     ],
                     path: "Tests/GatehouseServerTests", swiftSettings: swift6),
-    ]
+    ] + plugins.map(\.1)
 )

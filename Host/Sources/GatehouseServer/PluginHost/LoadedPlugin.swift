@@ -79,9 +79,16 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         }
     }
 
-    private func applies(_ hook: PluginManifest.HookEntry, _ ctx: EndpointContext) -> Bool {
+    /// The host-side conditions a hook declared, checked before paying for an ABI call.
+    private func applies(_ hook: PluginManifest.HookEntry, _ ctx: EndpointContext, _ response: APIResponse? = nil) -> Bool {
         if let header = hook.requestHeader, ctx.headers[header] == nil { return false }
-        return !hook.whenNewSession || ctx.newSession != nil
+        if hook.whenNewSession, ctx.newSession == nil { return false }
+        if let base = hook.responseSetsCookie {
+            let prefix = ctx.auth.cookies.name(base) + "="
+            let cookies = ctx.responseHeaders[values: .setCookie] + (response?.headers[values: .setCookie] ?? [])
+            return cookies.contains { $0.hasPrefix(prefix) && !$0.hasPrefix(prefix + ";") }
+        }
+        return true
     }
 
     // MARK: AuthPlugin
@@ -112,7 +119,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
     var afterHooks: [AfterHook] {
         manifest.afterHooks.enumerated().map { index, entry in
             AfterHook(owner: id, matcher: entry.matcher) { [self] ctx, response in
-                guard applies(entry, ctx) else { return nil }
+                guard applies(entry, ctx, response) else { return nil }
                 let answer = try await invoke(GH_CALL_AFTER_HOOK, index, PluginEnvelope.request(ctx, response: response))
                 let replacement = try await PluginEnvelope.apply(answer, to: ctx)
                 return answer["action"]?.stringValue == "replace" ? replacement : mergedHeaders(answer, into: response)

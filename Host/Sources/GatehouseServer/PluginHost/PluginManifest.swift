@@ -22,6 +22,8 @@ struct PluginManifest: Sendable {
         let requestHeader: HTTPField.Name?
         /// (After-hooks) run only when the request created a session.
         let whenNewSession: Bool
+        /// (After-hooks) run only when the answer sets this cookie (base name, e.g. `session_token`) to a value.
+        let responseSetsCookie: String?
     }
 
     var endpoints: [EndpointEntry] = []
@@ -82,7 +84,8 @@ struct PluginManifest: Sendable {
                 header = parsed
             }
             entries.append(HookEntry(matcher: PathPattern(matcher), requestHeader: header,
-                                     whenNewSession: hook["whenNewSession"]?.boolValue ?? false))
+                                     whenNewSession: hook["whenNewSession"]?.boolValue ?? false,
+                                     responseSetsCookie: hook["responseSetsCookie"]?.stringValue))
         }
         return entries
     }

@@ -1,0 +1,82 @@
+import GatehouseJSON
+import OrderedCollections
+
+/// What a call answers, built up with chainable methods and sent as the answer envelope.
+public struct PluginAnswer: Sendable {
+    public private(set) var json: OrderedDictionary<String, JSONValue> = [:]
+
+    public init() {}
+
+    /// Hooks and interceptors: go on with the request unchanged.
+    public static var proceed: PluginAnswer { PluginAnswer().setting("action", "proceed") }
+    /// After-hooks and onResponse: keep the answer (headers added with `header` still apply).
+    public static var keep: PluginAnswer { PluginAnswer().setting("action", "keep") }
+
+    /// A JSON response (endpoints; `respond`/`replace` for hooks).
+    public static func json(_ body: JSONValue, status: Int = 200) -> PluginAnswer {
+        PluginAnswer().setting("status", .int(status)).setting("body", body)
+    }
+
+    /// An error response `{code, message}`.
+    public static func error(status: Int, code: String, message: String) -> PluginAnswer {
+        PluginAnswer().setting("error", ["status": .int(status), "code": .string(code), "message": .string(message)])
+    }
+
+    /// Before-hooks and middlewares: answer instead of the endpoint.
+    public func respond() -> PluginAnswer { setting("action", "respond") }
+    /// After-hooks and onResponse: replace the answer.
+    public func replace() -> PluginAnswer { setting("action", "replace") }
+
+    public func header(_ name: String, _ value: String) -> PluginAnswer {
+        var headers = json["headers"]?.objectValue ?? [:]
+        headers[name] = .string(value)
+        return setting("headers", .object(headers))
+    }
+
+    /// Before-hooks: replace request headers (nil removes one) before the endpoint runs.
+    public func patchHeader(_ name: String, _ value: String?) -> PluginAnswer {
+        var patch = json["patch"]?.objectValue ?? [:]
+        var headers = patch["headers"]?.objectValue ?? [:]
+        headers[name] = value.map(JSONValue.string) ?? .null
+        patch["headers"] = .object(headers)
+        return setting("patch", .object(patch))
+    }
+
+    /// Before-hooks: replace the request body.
+    public func patchBody(_ body: JSONValue) -> PluginAnswer {
+        var patch = json["patch"]?.objectValue ?? [:]
+        patch["body"] = body
+        return setting("patch", .object(patch))
+    }
+
+    /// Sets a cookie named `<prefix>.<name>`; `signed` signs the value with the server secret.
+    public func cookie(_ name: String, _ value: String, maxAge: Int?, signed: Bool = false) -> PluginAnswer {
+        var cookie: OrderedDictionary<String, JSONValue> = ["name": .string(name), "value": .string(value), "signed": .bool(signed)]
+        if let maxAge { cookie["maxAge"] = .int(maxAge) }
+        return appending("cookies", .object(cookie))
+    }
+
+    public func expireCookie(_ name: String) -> PluginAnswer {
+        appending("cookies", ["name": .string(name), "expire": true])
+    }
+
+    /// Creates a session for `userID` and sets its cookies, as a sign-in does.
+    public func signIn(userID: String, rememberMe: Bool = true) -> PluginAnswer {
+        setting("signIn", ["userId": .string(userID), "rememberMe": .bool(rememberMe)])
+    }
+
+    /// After-hooks: delete the session this request created and its cookie (e.g. a 2FA challenge).
+    public func clearSession() -> PluginAnswer { setting("clearSession", true) }
+
+    private func setting(_ key: String, _ value: JSONValue) -> PluginAnswer {
+        var copy = self
+        copy.json[key] = value
+        return copy
+    }
+
+    private func appending(_ key: String, _ value: JSONValue) -> PluginAnswer {
+        var items = json[key]?.arrayValue ?? []
+        items.append(value)
+        return setting(key, .array(items))
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import GatehouseJSON
+import GatehousePluginABI
+
+/// Typed access to the host's function table (`gh_host_api`). Every call is synchronous and
+/// thread-safe; host-allocated answers are copied and released here.
+public struct PluginHost: @unchecked Sendable {
+    private let api: UnsafePointer<gh_host_api>
+    private let handle: OpaquePointer?
+
+    init(api: UnsafePointer<gh_host_api>, handle: OpaquePointer?) {
+        self.api = api
+        self.handle = handle
+    }
+
+    public enum LogLevel { case debug, info, warning, error }
+
+    public func log(_ level: LogLevel, _ message: String) {
+        let raw: gh_log_level = switch level {
+        case .debug: GH_LOG_DEBUG
+        case .info: GH_LOG_INFO
+        case .warning: GH_LOG_WARNING
+        case .error: GH_LOG_ERROR
+        }
+        Self.lend(message) { api.pointee.log(handle, raw, $0) }
+    }
+
+    public func randomBytes(_ count: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        _ = out.withUnsafeMutableBufferPointer { api.pointee.random_bytes(handle, $0.baseAddress, count) }
+        return out
+    }
+
+    public func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8]? {
+        take { out in Self.lend(key) { k in Self.lend(data) { d in api.pointee.hmac(handle, GH_HASH_SHA256, k, d, out) } } }
+    }
+
+    public func encrypt(_ plaintext: String) -> String? {
+        take { out in Self.lend(plaintext) { api.pointee.encrypt(handle, $0, out) } }.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    public func decrypt(_ hex: String) -> String? {
+        take { out in Self.lend(hex) { api.pointee.decrypt(handle, $0, out) } }.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `value.signature` as Better Auth signs cookies.
+    public func sign(_ value: String) -> String? {
+        take { out in Self.lend(value) { api.pointee.sign_value(handle, $0, out) } }.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The value of a genuine `value.signature`, else nil.
+    public func verify(_ signed: String) -> String? {
+        take { out in Self.lend(signed) { api.pointee.verify_value(handle, $0, out) } }.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The full name of a cookie (`session_token` → `better-auth.session_token`, `__Secure-` on https).
+    public func cookieName(_ base: String) -> String {
+        take { out in Self.lend(base) { api.pointee.cookie_name(handle, $0, out) } }.map { String(decoding: $0, as: UTF8.self) } ?? base
+    }
+
+    public func kvGet(_ key: String) -> String? {
+        take { out in Self.lend(key) { api.pointee.kv_get(handle, $0, out) } }.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    public func kvSet(_ key: String, _ value: String, ttlSeconds: Int64 = 0) {
+        _ = Self.lend(key) { k in Self.lend(value) { v in api.pointee.kv_set(handle, k, v, ttlSeconds) } }
+    }
+
+    /// Calls a host operation from the catalogue (docs/plugin-abi.md).
+    public func call(_ operation: String, _ request: JSONValue) throws -> JSONValue {
+        var out = gh_buf(ptr: nil, len: 0)
+        var error = gh_buf(ptr: nil, len: 0)
+        let status = Self.lend(operation) { op in Self.lend(request.serialized()) { req in api.pointee.call(handle, op, req, &out, &error) } }
+        defer {
+            api.pointee.free_buf(out)
+            api.pointee.free_buf(error)
+        }
+        guard status == GH_OK else {
+            let detail = Self.copy(error).flatMap { try? JSONValue.parse($0) }
+            throw PluginError(status: 500, code: detail?["code"]?.stringValue ?? "HOST_ERROR", message: detail?["message"]?.stringValue ?? "host operation \(operation) failed")
+        }
+        return try Self.copy(out).map { try JSONValue.parse($0) } ?? .null
+    }
+
+    private func take(_ body: (UnsafeMutablePointer<gh_buf>) -> gh_status) -> [UInt8]? {
+        var out = gh_buf(ptr: nil, len: 0)
+        let status = body(&out)
+        defer { api.pointee.free_buf(out) }
+        return status == GH_OK ? Self.copy(out) ?? [] : nil
+    }
+
+    static func copy(_ buf: gh_buf) -> [UInt8]? {
+        guard let ptr = buf.ptr else { return nil }
+        return Array(UnsafeBufferPointer(start: ptr, count: buf.len))
+    }
+
+    static func lend<T>(_ text: String, _ body: (gh_bytes) -> T) -> T { lend(Array(text.utf8), body) }
+
+    static func lend<T>(_ bytes: [UInt8], _ body: (gh_bytes) -> T) -> T {
+        bytes.withUnsafeBufferPointer { body(gh_bytes(ptr: $0.baseAddress, len: $0.count)) }
+    }
+}
