@@ -14,7 +14,7 @@ struct Migrate: AsyncParsableCommand {
         let config = try options.load()
         let logger = bootstrapLogging(level: "warning")
         let database = try await GatehouseRuntime.openDatabase(config, logger: logger)
-        let migrator = try SchemaMigration(config: config, database: database)
+        let migrator = try SchemaMigration(config: config, database: database, logger: logger)
         let statements = dryRun ? try await migrator.plan() : try await migrator.apply()
         if statements.isEmpty {
             print("The database is up to date.")

@@ -14,7 +14,7 @@ struct PluginsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load()
-            let reports = try await PluginInspection.list(config: config, logger: bootstrapLogging(level: "critical"))
+            let reports = PluginInspection.list(config: config, logger: bootstrapLogging(level: "critical"))
             if reports.isEmpty { print("No plugins in \(config.pluginsDir).") }
             for report in reports {
                 print("\(report.id ?? "?")\t\(report.version ?? "-")\tABI \(report.abi ?? "-")\t\(report.status)\t\(report.path)")

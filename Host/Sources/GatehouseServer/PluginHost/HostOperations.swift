@@ -139,6 +139,9 @@ struct PluginDatabaseAccess: Sendable {
             throw HostOperations.Failure(status: GH_DENIED, code: "TABLE_NOT_ALLOWED", message: "plugin \(host.pluginID) may not use table \"\(table)\"")
         }
         let conditions = try self.conditions(input["where"], table: table)
+        if ["db.update", "db.delete"].contains(operation), conditions.isEmpty {
+            throw HostOperations.Failure(status: GH_INVALID, code: "WHERE_REQUIRED", message: "\(operation) needs a non-empty \"where\"")
+        }
         let rows: (([Record]) -> JSONValue) = { .array($0.map { raw($0) }) }
         switch operation {
         case "db.create": return ["row": raw(try await adapter.create(table, try HostOperations.record(table, input["data"], auth)))]
@@ -178,7 +181,9 @@ struct PluginDatabaseAccess: Sendable {
             guard let name = entry["field"]?.stringValue, let field = fields[name] else {
                 throw HostOperations.Failure(status: GH_INVALID, code: "UNKNOWN_FIELD", message: "where: unknown field on \(table)")
             }
-            let op = Condition.Operator(rawValue: entry["operator"]?.stringValue ?? "=") ?? .eq
+            guard let op = Condition.Operator(rawValue: entry["operator"]?.stringValue ?? "=") else {
+                throw HostOperations.Failure(status: GH_INVALID, code: "UNKNOWN_OPERATOR", message: "where: operators are =, <>, <, <=, >, >=, IN")
+            }
             if op == .in {
                 return .any(name, of: try (entry["value"]?.arrayValue ?? []).map { try AuthContext.dbValue($0, for: field, key: name) })
             }

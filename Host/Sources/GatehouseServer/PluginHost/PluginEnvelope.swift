@@ -66,10 +66,15 @@ enum PluginEnvelope {
             try await ctx.auth.sessions.signIn(ctx, user: user, rememberMe: signIn["rememberMe"]?.boolValue ?? true)
         }
         if let error = answer["error"] {
-            throw APIError(HTTPResponse.Status(code: error["status"]?.intValue ?? 400), error["code"]?.stringValue ?? "PLUGIN_ERROR",
+            throw APIError(status(error["status"]?.intValue ?? 400), error["code"]?.stringValue ?? "PLUGIN_ERROR",
                            error["message"]?.stringValue ?? "")
         }
         return response(answer)
+    }
+
+    /// A plugin's status code; anything outside 100...599 is the plugin's fault, so 500.
+    private static func status(_ code: Int) -> HTTPResponse.Status {
+        (100...599).contains(code) ? HTTPResponse.Status(code: code) : .internalServerError
     }
 
     /// The answer's response, when it carries one (`status` or `body`).
@@ -79,7 +84,7 @@ enum PluginEnvelope {
         for (name, value) in answer["headers"]?.objectValue ?? [:] {
             if let field = HTTPField.Name(name), let text = value.stringValue { headers.append(HTTPField(name: field, value: text)) }
         }
-        let status = HTTPResponse.Status(code: answer["status"]?.intValue ?? 200)
+        let status = status(answer["status"]?.intValue ?? 200)
         let body: APIResponse.Body = switch answer["body"] {
         case .none: .empty
         case .some(let value): .json(value)

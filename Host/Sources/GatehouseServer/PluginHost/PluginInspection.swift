@@ -1,13 +1,14 @@
 import Foundation
 import Logging
+import NIOPosix
 
 /// What `gatehouse plugins list` and `gatehouse plugins check` report.
 public enum PluginInspection {
-    /// The plugins directory as the server would load it (without running the plugins).
-    public static func list(config: GatehouseConfig, logger: Logger) async throws -> [PluginReport] {
-        let runtime = try await GatehouseRuntime.start(config: config, logger: logger)
-        defer { Task { try? await runtime.database.close() } }
-        return runtime.pluginReports
+    /// The plugins directory as the server would load it: libraries opened and checked, but no
+    /// plugin initialised and the database left alone.
+    public static func list(config: GatehouseConfig, logger: Logger) -> [PluginReport] {
+        let workers = NIOThreadPool(numberOfThreads: 1)
+        return PluginLoader(config: config, logger: logger, workers: workers, keyValues: PluginKeyValueStore()).load(core: CorePlugin(config)).reports
     }
 
     /// Loads one library in isolation: a throwaway host on a temporary database, its `init`

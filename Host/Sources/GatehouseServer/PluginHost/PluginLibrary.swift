@@ -63,7 +63,10 @@ struct PluginLibrary: @unchecked Sendable {  // descriptor: constant static data
         guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) else {
             throw .invalidDescriptor("id \"\(id)\" must be lower-case letters, digits and '-'")
         }
-        if let toolchain = d.swift_toolchain.map({ String(cString: $0) }), toolchain != SwiftToolchainVersion.current {
+        // Compared by major.minor, so "6.3.1" in a hand-written descriptor matches a 6.3 host.
+        if let toolchain = d.swift_toolchain.map({ String(cString: $0) }),
+            toolchain.split(separator: ".").prefix(2).joined(separator: ".") != SwiftToolchainVersion.current
+        {
             throw .toolchainMismatch(plugin: toolchain)
         }
         return PluginLibrary(sourcePath: path, loadedPath: copy, descriptor: descriptor)

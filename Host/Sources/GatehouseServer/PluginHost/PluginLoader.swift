@@ -23,7 +23,7 @@ struct PluginLoader {
     let workers: NIOThreadPool
     let keyValues: PluginKeyValueStore
     /// Where private copies of the libraries are made before opening them.
-    let loadDirectory: String
+    var loadDirectory: String { NSTemporaryDirectory() + "gatehouse-plugins-\(ProcessInfo.processInfo.processIdentifier)" }
 
     func load(core: any AuthPlugin) -> (plugins: [LoadedPlugin], reports: [PluginReport]) {
         let directory = config.pluginsDir
@@ -49,6 +49,7 @@ struct PluginLoader {
                     logger.info("plugin disabled by configuration", metadata: ["plugin": "\(library.id)", "path": "\(path)"])
                     continue
                 }
+                if library.id == core.id { throw PluginLoadError.duplicateID("the host's core") }
                 if let other = accepted.first(where: { $0.id == library.id }) { throw PluginLoadError.duplicateID(other.library.sourcePath) }
                 let manifest = try PluginManifest(json: String(cString: library.descriptor.pointee.manifest_json))
                 var trialSchema = schema

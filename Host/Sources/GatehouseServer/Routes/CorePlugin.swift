@@ -6,6 +6,10 @@ struct CorePlugin: AuthPlugin {
     let version = GatehouseVersion.current
     let includeRateLimitTable: Bool
 
+    init(_ config: GatehouseConfig) {
+        includeRateLimitTable = config.rateLimit.storage == .database
+    }
+
     var endpoints: [Endpoint] {
         [SignUpRoute.endpoint, SignInRoute.endpoint] + SessionRoutes.endpoints + PasswordRoutes.endpoints
             + EmailVerificationRoutes.endpoints + UserRoutes.endpoints + AccountRoutes.endpoints + UtilityRoutes.endpoints

@@ -28,21 +28,46 @@ public final class GatehouseRuntime: Sendable {
     public static func start(config: GatehouseConfig, logger: Logger) async throws -> GatehouseRuntime {
         let database = try await openDatabase(config, logger: logger)
         let runtime = try await GatehouseRuntime(config: config, database: database, logger: logger)
-        let (plugins, reports) = runtime.loader.load(core: runtime.core)
+        let (loaded, reports) = runtime.loader.load(core: runtime.core)
         runtime.reports.withLockedValue { $0 = reports }
-        try await runtime.install(plugins: plugins)
+        try await runtime.install(plugins: await runtime.migratable(loaded))
         return runtime
+    }
+
+    /// Leaves out library plugins whose schema cannot be added to this database (a required
+    /// column without a default on a table that has rows), each with one log line.
+    private func migratable(_ plugins: [LoadedPlugin]) async -> [LoadedPlugin] {
+        var accepted: [LoadedPlugin] = []
+        let migrator = Migrator(database: database)
+        for plugin in plugins {
+            do {
+                _ = try await migrator.plan(for: PluginGeneration.schema(of: contributors(accepted + [plugin])))
+                accepted.append(plugin)
+            } catch {
+                skip(plugin, because: error)
+            }
+        }
+        return accepted
+    }
+
+    private func skip(_ plugin: LoadedPlugin, because error: any Error) {
+        logger.error("plugin skipped", metadata: ["path": "\(plugin.library.sourcePath)", "plugin": "\(plugin.id)", "reason": "\(error)"])
+        reports.withLockedValue { reports in
+            if let i = reports.firstIndex(where: { $0.path == plugin.library.sourcePath }) {
+                reports[i].status = "skipped: \(error)"
+                reports[i].routes = []
+            }
+        }
     }
 
     /// What became of each library in the plugins directory at the last load.
     public var pluginReports: [PluginReport] { reports.withLockedValue { $0 } }
 
     var loader: PluginLoader {
-        PluginLoader(config: config, logger: logger, workers: pluginWorkers, keyValues: pluginKeyValues,
-                     loadDirectory: NSTemporaryDirectory() + "gatehouse-plugins-\(ProcessInfo.processInfo.processIdentifier)")
+        PluginLoader(config: config, logger: logger, workers: pluginWorkers, keyValues: pluginKeyValues)
     }
 
-    var core: any AuthPlugin { CorePlugin(includeRateLimitTable: config.rateLimit.storage == .database) }
+    var core: any AuthPlugin { CorePlugin(config) }
 
     public static func openDatabase(_ config: GatehouseConfig, logger: Logger) async throws -> any Database {
         switch try DatabaseLocation(config.database) {
@@ -119,13 +144,7 @@ public final class GatehouseRuntime: Sendable {
             do {
                 try await plugin.start(auth: auth)
             } catch {
-                logger.error("plugin skipped", metadata: ["path": "\(plugin.library.sourcePath)", "plugin": "\(plugin.id)", "reason": "\(error)"])
-                reports.withLockedValue { reports in
-                    if let i = reports.firstIndex(where: { $0.path == plugin.library.sourcePath }) {
-                        reports[i].status = "skipped: \(error)"
-                        reports[i].routes = []
-                    }
-                }
+                skip(plugin, because: error)
                 failed.append(plugin)
             }
         }

@@ -1,13 +1,18 @@
 import GatehouseCrypto
 import GatehouseStorage
+import Logging
+import NIOPosix
 
-/// The `migrate` command's view of the schema: the core (plugins join in a later release).
+/// The `migrate` command's view of the schema: the core plus every plugin in `pluginsDir` that
+/// would load (opened and checked, not initialised).
 public struct SchemaMigration: Sendable {
     let schema: Schema
     let migrator: Migrator
 
-    public init(config: GatehouseConfig, database: any Database) throws {
-        schema = try PluginGeneration.schema(of: [CorePlugin(includeRateLimitTable: config.rateLimit.storage == .database)])
+    public init(config: GatehouseConfig, database: any Database, logger: Logger) throws {
+        let core = CorePlugin(config)
+        let loader = PluginLoader(config: config, logger: logger, workers: NIOThreadPool(numberOfThreads: 1), keyValues: PluginKeyValueStore())
+        schema = try PluginGeneration.schema(of: [core] + loader.load(core: core).plugins)
         migrator = Migrator(database: database)
     }
 
