@@ -156,8 +156,10 @@ struct PluginDatabaseAccess: Sendable {
         case "db.delete":
             defer { invalidateSessions(table) }
             return ["rows": rows(try await adapter.delete(table, where: conditions))]
-        default:
+        case "db.count":
             return ["count": .int(try await adapter.count(table, where: conditions))]
+        default:
+            throw HostOperations.Failure(status: GH_UNSUPPORTED, code: "UNSUPPORTED_OPERATION", message: "unknown database operation \"\(operation)\"")
         }
     }
 
