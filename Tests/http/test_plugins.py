@@ -24,7 +24,8 @@ static gh_status init(const gh_host_api *h, gh_host *hd, gh_bytes c, void **s, g
 }
 static void deinit(void *s) { (void)s; }
 static gh_status handle(void *s, gh_callback_kind k, uint32_t i, gh_bytes env, gh_buf *out) {
-    (void)s; (void)k; (void)i; (void)env; *out = own("{\"status\":200,\"body\":{\"plugin\":\"" ID "\"}}"); return GH_OK;
+    (void)s; (void)k; (void)i; (void)env;
+    *out = own("{\"status\":200,\"body\":{\"plugin\":\"" ID "\",\"version\":\"" VERSION "\"}}"); return GH_OK;
 }
 static const gh_plugin_descriptor d = {
     .struct_size = sizeof(gh_plugin_descriptor), .abi_major = ABI_MAJOR, .abi_minor = 0,
@@ -37,13 +38,13 @@ __attribute__((visibility("default"))) const gh_plugin_descriptor *SYMBOL(void) 
 
 
 def build_plugin(directory: Path, filename: str, *, id="widget", route="/widget", abi_major="GATEHOUSE_ABI_MAJOR",
-                 symbol="gatehouse_plugin_entry_v1", init_fails=0, requires="[]") -> Path:
+                 symbol="gatehouse_plugin_entry_v1", init_fails=0, requires="[]", version="1") -> Path:
     if shutil.which("cc") is None:
         pytest.skip("no C compiler")
     source = directory / (filename + ".c")
     source.write_text(TEMPLATE)
     out = directory / filename
-    defines = [f'-DID="{id}"', f'-DROUTE="{route}"', f"-DABI_MAJOR={abi_major}", f"-DSYMBOL={symbol}",
+    defines = [f'-DID="{id}"', f'-DROUTE="{route}"', f'-DVERSION="{version}"', f"-DABI_MAJOR={abi_major}", f"-DSYMBOL={symbol}",
                f"-DINIT_FAILS={init_fails}", '-DREQUIRES="' + requires.replace('"', '\\"') + '"']
     subprocess.run(["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-I", str(HEADER_DIR), *defines, "-o", str(out), str(source)],
                    check=True)
@@ -130,7 +131,7 @@ def test_bad_plugins_are_skipped_with_a_clear_reason(server, plugins_dir, case, 
     assert reason in skipped[0], skipped[0]
     assert "bad.so" in skipped[0]
     c = srv.client()
-    assert c.get("good").json() == {"plugin": "good"}     # the good plugin still loads
+    assert c.get("good").json() == {"plugin": "good", "version": "1"}     # the good plugin still loads
     assert c.get("widget").status_code == 404
     assert_still_serving(srv)
 

@@ -19,7 +19,7 @@ struct Serve: AsyncParsableCommand {
                 "database": "\(config.database)", "baseURL": "\(config.baseURL)",
             ])
         }
-        let runtime = try await GatehouseRuntime.start(config: config, logger: logger)
+        let runtime = try await GatehouseRuntime.start(config: config, configPath: try options.path(), logger: logger)
         try await runtime.serve(metricsRegistry: registry)
     }
 }

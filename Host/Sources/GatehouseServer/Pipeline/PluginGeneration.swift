@@ -1,4 +1,5 @@
 import GatehouseStorage
+import NIOConcurrencyHelpers
 
 /// One immutable set of contributors (the core plus loaded plugins) with everything the
 /// pipeline needs to serve them: routes, hooks, limits and the shared auth context.
@@ -14,6 +15,8 @@ public struct PluginGeneration: Sendable {
     let onRequest: [RequestInterceptor]
     let onResponse: [ResponseInterceptor]
     let rateLimiter: RateLimiter?
+    /// Requests still running on this generation (a replaced generation is retired at zero).
+    let inFlight = RequestCounter()
 
     /// The merged schema of `plugins`; a table or field defined twice is an error.
     public static func schema(of plugins: [any AuthPlugin]) throws -> Schema {
@@ -56,4 +59,13 @@ public struct GenerationError: Error, Sendable, CustomStringConvertible {
     public let plugin: String
     public let reason: String
     public var description: String { "\(plugin): \(reason)" }
+}
+
+/// Counts requests in flight on one generation.
+final class RequestCounter: Sendable {
+    private let count = NIOLockedValueBox(0)
+
+    func enter() { count.withLockedValue { $0 += 1 } }
+    func leave() { count.withLockedValue { $0 -= 1 } }
+    var value: Int { count.withLockedValue { $0 } }
 }

@@ -25,7 +25,8 @@ struct PluginLoader {
     /// Where private copies of the libraries are made before opening them.
     var loadDirectory: String { NSTemporaryDirectory() + "gatehouse-plugins-\(ProcessInfo.processInfo.processIdentifier)" }
 
-    func load(core: any AuthPlugin) -> (plugins: [LoadedPlugin], reports: [PluginReport]) {
+    /// Loads every `.so`; `reuse` may return an already-open library for an unchanged file.
+    func load(core: any AuthPlugin, reuse: (String) -> PluginLibrary? = { _ in nil }) -> (plugins: [LoadedPlugin], reports: [PluginReport]) {
         let directory = config.pluginsDir
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".so") }.sorted()
         var accepted: [LoadedPlugin] = []
@@ -38,7 +39,7 @@ struct PluginLoader {
             let path = directory + "/" + file
             var report = PluginReport(path: path, status: "loaded")
             do {
-                let library = try PluginLibrary.open(path, loadDirectory: loadDirectory)
+                let library = try reuse(path) ?? PluginLibrary.open(path, loadDirectory: loadDirectory)
                 report.id = library.id
                 report.version = library.version
                 report.abi = library.abiVersion

@@ -68,7 +68,9 @@ struct GatehouseResponder: HTTPResponder {
             method: request.method, path: String(path.dropFirst(basePath.count)).isEmpty ? "/" : String(path.dropFirst(basePath.count)),
             query: Dictionary(QueryString.parse(request.uri.query ?? "").map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }),
             headers: request.headers, body: body, clientIP: ClientAddress.resolve(headerValues: headerIPs, peer: context.peerAddress))
+        generation.inFlight.enter()
         let (answer, route) = await generation.respond(to: incoming, logger: logger)
+        generation.inFlight.leave()
         var response = Self.response(answer)
         response.headers[HTTPField.Name("x-request-id")!] = requestID
         RequestMetrics.record(route: route, status: Int(answer.status.code), startedAt: started)

@@ -20,28 +20,49 @@ public final class GatehouseRuntime: Sendable {
     let pluginWorkers: NIOThreadPool
     let pluginKeyValues = PluginKeyValueStore()
     private let reports = NIOLockedValueBox<[PluginReport]>([])
+    /// The configuration file a reload re-reads (nil: none, defaults and environment only).
+    let configPath: String?
+    /// Open libraries by path, reused by a reload while their file is unchanged.
+    let libraries = NIOLockedValueBox<[String: (FileFingerprint, PluginLibrary)]>([:])
+    let reloading = ReloadGate()
     private let current: NIOLockedValueBox<PluginGeneration?>
     private let generationCounter = NIOLockedValueBox(0)
 
     /// Opens the database, resolves the secret, loads the plugins in `pluginsDir`, migrates and
     /// installs the first generation.
-    public static func start(config: GatehouseConfig, logger: Logger) async throws -> GatehouseRuntime {
+    public static func start(config: GatehouseConfig, configPath: String? = nil, logger: Logger) async throws -> GatehouseRuntime {
         let database = try await openDatabase(config, logger: logger)
-        let runtime = try await GatehouseRuntime(config: config, database: database, logger: logger)
-        let (loaded, reports) = runtime.loader.load(core: runtime.core)
-        runtime.reports.withLockedValue { $0 = reports }
-        try await runtime.install(plugins: await runtime.migratable(loaded))
+        let runtime = try await GatehouseRuntime(config: config, configPath: configPath, database: database, logger: logger)
+        let loaded = runtime.loadPlugins(config)
+        try await runtime.install(plugins: await runtime.migratable(loaded, config), config: config)
         return runtime
+    }
+
+    /// Opens the libraries in `config.pluginsDir` (reusing unchanged ones) and records the reports.
+    func loadPlugins(_ config: GatehouseConfig) -> [LoadedPlugin] {
+        let known = libraries.withLockedValue { $0 }
+        let loader = PluginLoader(config: config, logger: logger, workers: pluginWorkers, keyValues: pluginKeyValues)
+        let (loaded, reports) = loader.load(core: CorePlugin(config)) { path in
+            guard let (fingerprint, library) = known[path], FileFingerprint(path: path) == fingerprint else { return nil }
+            return library
+        }
+        libraries.withLockedValue { cache in
+            for plugin in loaded {
+                if let fingerprint = FileFingerprint(path: plugin.library.sourcePath) { cache[plugin.library.sourcePath] = (fingerprint, plugin.library) }
+            }
+        }
+        self.reports.withLockedValue { $0 = reports }
+        return loaded
     }
 
     /// Leaves out library plugins whose schema cannot be added to this database (a required
     /// column without a default on a table that has rows), each with one log line.
-    private func migratable(_ plugins: [LoadedPlugin]) async -> [LoadedPlugin] {
+    func migratable(_ plugins: [LoadedPlugin], _ config: GatehouseConfig) async -> [LoadedPlugin] {
         var accepted: [LoadedPlugin] = []
         let migrator = Migrator(database: database)
         for plugin in plugins {
             do {
-                _ = try await migrator.plan(for: PluginGeneration.schema(of: contributors(accepted + [plugin])))
+                _ = try await migrator.plan(for: PluginGeneration.schema(of: [CorePlugin(config)] + accepted + [plugin]))
                 accepted.append(plugin)
             } catch {
                 skip(plugin, because: error)
@@ -63,20 +84,15 @@ public final class GatehouseRuntime: Sendable {
     /// What became of each library in the plugins directory at the last load.
     public var pluginReports: [PluginReport] { reports.withLockedValue { $0 } }
 
-    var loader: PluginLoader {
-        PluginLoader(config: config, logger: logger, workers: pluginWorkers, keyValues: pluginKeyValues)
-    }
-
-    var core: any AuthPlugin { CorePlugin(config) }
-
     public static func openDatabase(_ config: GatehouseConfig, logger: Logger) async throws -> any Database {
         switch try DatabaseLocation(config.database) {
         case .sqlite(let path): try await SQLiteDatabase.open(path: path, logger: logger)
         }
     }
 
-    private init(config: GatehouseConfig, database: any Database, logger: Logger) async throws {
+    private init(config: GatehouseConfig, configPath: String?, database: any Database, logger: Logger) async throws {
         self.config = config
+        self.configPath = configPath
         self.database = database
         self.logger = logger
         guard case .sqlite(let path) = try DatabaseLocation(config.database) else { throw ConfigError(key: "database", "unsupported") }
@@ -95,29 +111,26 @@ public final class GatehouseRuntime: Sendable {
         pluginWorkers.start()
     }
 
-    /// The core's contributor followed by `plugins`.
-    func contributors(_ plugins: [any AuthPlugin]) -> [any AuthPlugin] {
-        [core] + plugins
-    }
 
     /// Builds and validates a generation for `plugins`, applies its migrations and swaps it in.
     /// On any failure the previous generation keeps serving and the database is untouched by
     /// the failed one (migrations run only once the generation is known to be valid). A library
     /// plugin whose `init` fails is left out with one log line; the others go on.
-    public func install(plugins: [any AuthPlugin]) async throws {
+    public func install(plugins: [any AuthPlugin], config: GatehouseConfig? = nil) async throws {
+        let config = config ?? self.config
         var plugins = plugins
-        var auth = try await authContext(for: plugins)
+        var auth = try await authContext(for: plugins, config)
         let failed = await startLibraries(in: plugins, auth: auth)
         if !failed.isEmpty {
             plugins.removeAll { plugin in failed.contains { $0 === (plugin as? LoadedPlugin) } }
-            auth = try await authContext(for: plugins)
+            auth = try await authContext(for: plugins, config)
             for case let plugin as LoadedPlugin in plugins { plugin.host.auth = auth }
         }
         var store = rateLimitStore
         if config.rateLimitEnabled, config.rateLimit.storage == .database {
             store = DatabaseRateLimitStore(database: database, adapter: auth.store.adapter)
         }
-        let all = contributors(plugins)
+        let all = [CorePlugin(config)] + plugins
         let number = generationCounter.withLockedValue { $0 += 1; return $0 }
         let generation = try PluginGeneration(number: number, plugins: all, auth: auth, rateLimitStore: store)
         for statement in try await Migrator(database: database).migrate(to: auth.schema) {
@@ -130,8 +143,8 @@ public final class GatehouseRuntime: Sendable {
     }
 
     /// The shared context for the core plus `plugins`, with their merged schema.
-    private func authContext(for plugins: [any AuthPlugin]) async throws -> AuthContext {
-        let all = contributors(plugins)
+    private func authContext(for plugins: [any AuthPlugin], _ config: GatehouseConfig) async throws -> AuthContext {
+        let all = [CorePlugin(config)] + plugins
         let owners = Dictionary(all.flatMap { plugin in plugin.schema.tables.map { ($0.name, plugin.id) } }, uniquingKeysWith: { first, _ in first })
         return await AuthContext(config: config, secret: secret, database: database, schema: try PluginGeneration.schema(of: all),
                                  passwords: passwords, email: email, logger: logger, tableOwners: owners)

@@ -17,7 +17,9 @@ extension GatehouseRuntime {
             },
             logger: logger
         )
+        let watcher = Task { await watchForChanges() }
         try await app.runService()
+        watcher.cancel()
         logger.notice("shutting down")
         try await database.close()
     }

@@ -1,0 +1,96 @@
+import Dispatch
+import Foundation
+import Metrics
+
+/// Hot reload by generation: re-read the configuration and `plugins.d`, build and swap in a new
+/// generation, let requests in flight finish on the old one, then retire its plugin instances.
+/// If anything in the new generation fails, the old one keeps serving.
+extension GatehouseRuntime {
+    /// Reloads now; returns whether a new generation was installed.
+    @discardableResult
+    public func reload(reason: String) async -> Bool {
+        await reloading.run {
+            let started = DispatchTime.now().uptimeNanoseconds
+            let previous = generation
+            do {
+                let config = try GatehouseConfig.load(path: configPath)
+                warnAboutRestartOnlyChanges(config)
+                let plugins = await migratable(loadPlugins(config), config)
+                try await install(plugins: plugins, config: config)
+                let elapsed = DispatchTime.now().uptimeNanoseconds - started
+                record(success: true, nanoseconds: elapsed)
+                logger.notice("reloaded", metadata: [
+                    "reason": "\(reason)", "generation": "\(generation.number)", "duration_ms": "\(Double(elapsed) / 1e6)",
+                ])
+                Task { await retire(previous) }
+                return true
+            } catch {
+                record(success: false, nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+                logger.error("reload failed; still serving the previous generation", metadata: [
+                    "reason": "\(reason)", "generation": "\(previous.number)", "error": "\(error)",
+                ])
+                return false
+            }
+        }
+    }
+
+    /// Waits for the old generation's requests (up to 30 s), then quiesces and deinits its plugins.
+    private func retire(_ old: PluginGeneration) async {
+        for _ in 0..<3000 where old.inFlight.value > 0 {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        for case let plugin as LoadedPlugin in old.plugins { plugin.stop() }
+    }
+
+    private func warnAboutRestartOnlyChanges(_ new: GatehouseConfig) {
+        let changed = [
+            ("database", config.database != new.database), ("server.host", config.host != new.host),
+            ("server.port", config.port != new.port), ("secret", config.secret != new.secret),
+            ("basePath", config.basePath != new.basePath), ("email", config.email.transport != new.email.transport),
+            ("rateLimit.storage", config.rateLimit.storage != new.rateLimit.storage),
+        ].filter(\.1).map(\.0)
+        if !changed.isEmpty {
+            logger.warning("these settings take effect only after a restart", metadata: ["keys": "\(changed.joined(separator: ","))"])
+        }
+    }
+
+    private func record(success: Bool, nanoseconds: UInt64) {
+        Counter(label: "gatehouse_plugin_reloads_total", dimensions: [("result", success ? "ok" : "failed")]).increment()
+        Timer(label: "gatehouse_plugin_reload_duration_seconds").recordNanoseconds(Int64(nanoseconds))
+        Gauge(label: "gatehouse_plugin_last_reload_success").record(success ? 1 : 0)
+        Gauge(label: "gatehouse_plugin_generation").record(generation.number)
+    }
+
+    /// Reloads when the configuration file or a `.so` in the plugins directory changes (checked
+    /// twice a second) and on SIGHUP, until the task is cancelled.
+    func watchForChanges() async {
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        signal(SIGHUP, SIG_IGN)
+        hangup.setEventHandler { [self] in Task { await reload(reason: "SIGHUP") } }
+        hangup.resume()
+        defer { hangup.cancel() }
+        var last = FileFingerprint.snapshot(configPath: configPath, pluginsDir: generation.auth.config.pluginsDir)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(500))
+            let now = FileFingerprint.snapshot(configPath: configPath, pluginsDir: generation.auth.config.pluginsDir)
+            guard now != last else { continue }
+            last = now
+            await reload(reason: "files changed")
+            last = FileFingerprint.snapshot(configPath: configPath, pluginsDir: generation.auth.config.pluginsDir)
+        }
+    }
+}
+
+/// Lets one reload run at a time; a reload asked for meanwhile waits its turn.
+actor ReloadGate {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
+        if busy { await withCheckedContinuation { waiting.append($0) } }
+        busy = true
+        let result = await body()
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        return result
+    }
+}
