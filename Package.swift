@@ -15,6 +15,7 @@ func plugin(_ product: String, _ target: String, path: String) -> (Product, Targ
 
 let plugins = [
     plugin("bearer", "BearerPlugin", path: "Plugins/bearer"),
+    plugin("jwt", "JWTPlugin", path: "Plugins/jwt"),
     plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
 ]
 
@@ -74,6 +75,7 @@ let package = Package(
             "GatehouseJSON", "GatehouseCrypto", "GatehouseStorage", "GatehouseEmail", "GatehousePluginABI", "SwiftToolchainVersion",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CryptoExtras", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

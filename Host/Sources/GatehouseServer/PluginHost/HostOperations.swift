@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCrypto
 import GatehouseJSON
 import GatehousePluginABI
 import GatehouseStorage
@@ -83,6 +84,36 @@ enum HostOperations {
             let name = try required(input, "name")
             host.logger.info("plugin event", metadata: ["event": "\(name)"])
             return ["status": true]
+        case "host.info":
+            return ["baseURL": .string(auth.config.baseURL), "basePath": .string(auth.config.basePath), "appName": .string(auth.config.appName)]
+        case "keys.generate":
+            let alg = input["alg"]?.stringValue ?? "EdDSA"
+            do {
+                let (publicJWK, privateJWK) = try JOSEKeys.generate(alg)
+                return ["publicJwk": publicJWK, "privateJwk": privateJWK]
+            } catch {
+                throw Failure(status: GH_UNSUPPORTED, code: "UNSUPPORTED_ALGORITHM", message: "\(error)")
+            }
+        case "jwt.sign":
+            guard let alg = input["alg"]?.stringValue, let key = input["privateJwk"], let payload = input["payload"] else {
+                throw Failure(status: GH_INVALID, code: "MISSING_FIELD", message: "alg, privateJwk and payload are required")
+            }
+            var header: JSONValue = ["alg": .string(alg), "typ": "JWT"]
+            if let kid = input["kid"]?.stringValue { header = ["alg": .string(alg), "kid": .string(kid), "typ": "JWT"] }
+            do {
+                return ["token": .string(try JOSEKeys.sign(alg: alg, privateJWK: key, header: header, payload: payload))]
+            } catch {
+                throw Failure(status: GH_INVALID, code: "SIGNING_FAILED", message: "\(error)")
+            }
+        case "signature.verify":
+            guard let alg = input["alg"]?.stringValue, let key = input["jwk"],
+                let data = input["data"]?.stringValue.flatMap(Base64.decode), let signature = input["signature"]?.stringValue.flatMap(Base64.decode)
+            else { throw Failure(status: GH_INVALID, code: "MISSING_FIELD", message: "alg, jwk, data and signature (base64url) are required") }
+            do {
+                return ["valid": .bool(try JOSEKeys.verify(alg: alg, publicJWK: key, data: data, signature: signature))]
+            } catch {
+                throw Failure(status: GH_INVALID, code: "INVALID_KEY", message: "\(error)")
+            }
         case "db.create", "db.findOne", "db.findMany", "db.update", "db.delete", "db.count":
             return try await PluginDatabaseAccess(host: host, auth: auth).run(operation, input, adapter: store.adapter)
         case "db.transaction":

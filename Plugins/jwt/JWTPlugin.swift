@@ -1,0 +1,85 @@
+import Foundation
+import GatehouseJSON
+import PluginKit
+
+/// Better Auth's jwt plugin: `GET /token` (a short-lived JWT for the signed-in user), `GET /jwks`
+/// (public keys for resource servers) and a `set-auth-jwt` header on get-session. Keys live in
+/// the `jwks` table, private halves encrypted with the server secret; signing is done by the
+/// host's crypto, so this plugin carries no crypto library of its own.
+struct JWTPlugin: GatehousePlugin {
+    static let id = "jwt"
+    static let version = "1.0.0"
+    static let name = "JWT and JWKS"
+    static let manifest: JSONValue = [
+        "endpoints": [
+            ["method": "GET", "path": "/token", "auth": "session", "summary": "A JWT for the signed-in user"],
+            ["method": "GET", "path": "/jwks", "summary": "The public keys that verify Gatehouse JWTs"],
+        ],
+        "hooks": ["after": [["matcher": "/get-session"]]],
+        "schema": ["tables": [[
+            "name": "jwks",
+            "fields": [
+                ["name": "publicKey", "type": "string"],
+                ["name": "privateKey", "type": "string"],
+                ["name": "createdAt", "type": "date", "defaultValue": "now"],
+                ["name": "expiresAt", "type": "date", "required": false],
+                ["name": "alg", "type": "string", "required": false],
+                ["name": "crv", "type": "string", "required": false],
+            ],
+        ]]],
+        "errorCodes": ["JWT_SIGNING_FAILED": "Could not sign a token"],
+    ]
+
+    let host: PluginHost
+    let keys: SigningKeys
+    let issuer: String
+    let audience: String
+    let expiresIn: Int
+
+    init(host: PluginHost, settings: JSONValue) throws {
+        self.host = host
+        let alg = settings["jwks"]?["keyPairConfig"]?["alg"]?.stringValue ?? "EdDSA"
+        guard ["EdDSA", "ES256", "RS256"].contains(alg) else {
+            throw PluginError(code: "INVALID_SETTING", message: "plugins.jwt.jwks.keyPairConfig.alg must be EdDSA, ES256 or RS256, got \(alg)")
+        }
+        let origin = try host.call("host.info", [:])["baseURL"]?.stringValue ?? ""
+        issuer = settings["jwt"]?["issuer"]?.stringValue ?? origin
+        audience = settings["jwt"]?["audience"]?.stringValue ?? origin
+        expiresIn = settings["jwt"]?["expirationTime"]?.intValue ?? 900
+        keys = SigningKeys(host: host, alg: alg, rotationInterval: settings["jwks"]?["rotationInterval"]?.intValue,
+                           gracePeriod: settings["jwks"]?["gracePeriod"]?.intValue ?? 30 * 86_400)
+    }
+
+    func handle(_ call: PluginCall) throws -> PluginAnswer {
+        switch call.kind {
+        case .endpoint(0):
+            guard let user = call.session?["user"] else { return .error(status: 401, code: "UNAUTHORIZED", message: "Unauthorized") }
+            return .json(["token": .string(try token(for: user))])
+        case .endpoint(1):
+            return .json(["keys": .array(try keys.publishable())])
+        case .afterHook:
+            // get-session answered with a session: hand out a JWT for it too.
+            guard let user = call.response?["body"]?["user"], user.objectValue != nil else { return .keep }
+            return .keep.header("set-auth-jwt", try token(for: user)).header("access-control-expose-headers", "set-auth-jwt")
+        default:
+            return .error(status: 404, code: "NOT_FOUND", message: "Not found")
+        }
+    }
+
+    /// The user object as payload, with `sub`, `iss`, `aud`, `iat` and `exp` (Better Auth's default).
+    private func token(for user: JSONValue) throws -> String {
+        let now = Int(Date().timeIntervalSince1970)
+        var payload = user.objectValue ?? [:]
+        payload["sub"] = user["id"] ?? .null
+        payload["iss"] = .string(issuer)
+        payload["aud"] = .string(audience)
+        payload["iat"] = .int(now)
+        payload["exp"] = .int(now + expiresIn)
+        let key = try keys.current()
+        return try host.call("jwt.sign", ["alg": .string(key.alg), "kid": .string(key.id), "privateJwk": key.privateJWK,
+                                          "payload": .object(payload)])["token"]?.stringValue ?? ""
+    }
+}
+
+@_cdecl("gatehouse_plugin_entry_v1")
+public func gatehousePluginEntry() -> UnsafeRawPointer { PluginExport.descriptor(for: JWTPlugin.self) }
