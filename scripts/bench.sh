@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --bench
-swift build -c release --product gatehouse >/dev/null
+swift build -c release >/dev/null
 
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -16,9 +16,13 @@ baseURL: http://127.0.0.1:$port
 secret: bench-secret-bench-secret-bench-secret-0123
 database: sqlite:$work/gatehouse.db
 server: {host: 127.0.0.1, port: $port}
-logging: {level: warning}
+logging: {level: notice}
 email: {transport: none}
+pluginsDir: $work/plugins.d
 YAML
+# A trivial plugin route (the C example) to compare with the equivalent built-in route.
+mkdir -p "$work/plugins.d"
+cc -O2 -shared -fPIC -fvisibility=hidden -I PluginAPI/include -o "$work/plugins.d/hello-c.so" Plugins/Examples/hello-c/hello.c
 .build/release/gatehouse serve --config "$work/gatehouse.yaml" > "$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
@@ -49,5 +53,13 @@ echo "Gatehouse benchmark: $CONNECTIONS connections, $DURATION each, $(nproc) co
 run hello-world "$base/ok"
 run get-session -H "Cookie: $cookie" "$base/get-session"
 run sign-in -s "$work/signin.lua" "$base/sign-in/email"
+run plugin-route "$base/hello-c"
 awk -v a="$(cat "$work/get-session.rps")" -v b="$(cat "$work/hello-world.rps")" \
   'BEGIN { printf "get-session / hello-world ratio: %.2f (target >= 0.60)\n", a / b }'
+awk -v a="$(cat "$work/plugin-route.rps")" -v b="$(cat "$work/hello-world.rps")" \
+  'BEGIN { printf "plugin route / built-in route ratio: %.2f (target >= 0.90)\n", a / b }'
+
+# Reload time: SIGHUP a few times and read the durations the server logs.
+for _ in 1 2 3 4 5; do kill -HUP "$server"; sleep 0.5; done
+grep '"msg":"reloaded"' "$work/server.log" | sed -E 's/.*"duration_ms":"([0-9.]+)".*/\1/' |
+  awk '{ sum += $1; n++; if ($1 > max) max = $1 } END { if (n) printf "plugin reload: %d reloads, mean %.1f ms, max %.1f ms\n", n, sum / n, max }'

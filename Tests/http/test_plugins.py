@@ -146,3 +146,48 @@ def test_plugins_check_command(plugins_dir):
     r = subprocess.run([str(gatehouse_bin()), "plugins", "check", str(bad)], capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
     assert "built for plugin ABI 2.0" in r.stderr
+
+
+NONBLOCKING = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gatehouse_plugin.h"
+typedef struct { const gh_host_api *api; gh_host *h; } st;
+static void fr(gh_buf b) { free(b.ptr); }
+static gh_status init(const gh_host_api *api, gh_host *h, gh_bytes c, void **s, gh_buf *e) {
+    (void)c; (void)e; st *x = malloc(sizeof *x); x->api = api; x->h = h; *s = x; return GH_OK;
+}
+static void deinit(void *s) { free(s); }
+static gh_status handle(void *s, gh_callback_kind k, uint32_t i, gh_bytes env, gh_buf *out) {
+    (void)k; (void)env; st *x = s;
+    gh_buf answer = {0}, error = {0};
+    const char *op = "users.find", *req = "{\"email\":\"nobody@example.com\"}";
+    gh_status status = x->api->call(x->h, (gh_bytes){(const uint8_t *)op, strlen(op)},
+                                    (gh_bytes){(const uint8_t *)req, strlen(req)}, &answer, &error);
+    x->api->free_buf(answer); x->api->free_buf(error);
+    char *text = malloc(96);
+    int n = snprintf(text, 96, "{\"status\":200,\"body\":{\"index\":%u,\"hostStatus\":%d}}", i, (int)status);
+    *out = (gh_buf){(uint8_t *)text, (size_t)n};
+    return GH_OK;
+}
+static const gh_plugin_descriptor d = {
+    .struct_size = sizeof(gh_plugin_descriptor), .abi_major = GATEHOUSE_ABI_MAJOR, .abi_minor = 0,
+    .id = "styles", .version = "1", .name = "styles",
+    .manifest_json = "{\"endpoints\":[{\"method\":\"GET\",\"path\":\"/styles/inline\",\"blocking\":false,\"envelope\":[]},"
+                     "{\"method\":\"GET\",\"path\":\"/styles/worker\"}]}",
+    .init = init, .deinit = deinit, .handle = handle, .free_buf = fr,
+};
+__attribute__((visibility("default"))) const gh_plugin_descriptor *gatehouse_plugin_entry_v1(void) { return &d; }
+"""
+
+
+def test_non_blocking_callbacks_may_not_make_blocking_host_calls(server, plugins_dir):
+    source = plugins_dir.parent / "styles.c"
+    source.write_text(NONBLOCKING)
+    subprocess.run(["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-I", str(HEADER_DIR), "-o", str(plugins_dir / "styles.so"), str(source)],
+                   check=True)
+    srv = start_with(server, plugins_dir)
+    c = srv.client()
+    assert c.get("styles/worker").json() == {"index": 1, "hostStatus": 0}     # GH_OK on a worker thread
+    assert c.get("styles/inline").json() == {"index": 0, "hostStatus": 4}     # GH_DENIED on the request's thread

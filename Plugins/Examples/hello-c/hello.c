@@ -19,9 +19,12 @@ typedef struct hello_state {
     gh_host *handle;
 } hello_state;
 
+/* Both callbacks only use non-blocking host functions and need no request data, so they ask
+   to run on the request's own thread with an empty envelope. */
 static const char manifest[] =
-    "{\"endpoints\":[{\"method\":\"GET\",\"path\":\"/hello-c\",\"summary\":\"Greets from a C plugin\"}],"
-    "\"hooks\":{\"after\":[{\"matcher\":\"/sign-in/email\"}]},"
+    "{\"endpoints\":[{\"method\":\"GET\",\"path\":\"/hello-c\",\"summary\":\"Greets from a C plugin\","
+    "\"blocking\":false,\"envelope\":[]}],"
+    "\"hooks\":{\"after\":[{\"matcher\":\"/sign-in/email\",\"blocking\":false,\"envelope\":[]}]},"
     "\"errorCodes\":{\"HELLO_FAILED\":\"Hello failed\"}}";
 
 /* Copies `len` bytes of `text` into a buffer this plugin owns (released by hello_free). */

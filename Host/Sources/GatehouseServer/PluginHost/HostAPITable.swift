@@ -66,6 +66,7 @@ enum HostAPITable {
         }
         api.password_hash = { handle, password, out in
             guard let host = PluginHostContext.from(handle), let auth = host.auth else { return GH_ERROR }
+            guard PluginThread.isWorker else { return GH_DENIED }
             let text = ABIBuffers.string(password)
             guard let hash = try? host.wait({ try await auth.passwords.hash(text) }) else { return GH_ERROR }
             ABIBuffers.fill(out, hash)
@@ -73,6 +74,7 @@ enum HostAPITable {
         }
         api.password_verify = { handle, password, hash in
             guard let host = PluginHostContext.from(handle), let auth = host.auth else { return GH_ERROR }
+            guard PluginThread.isWorker else { return GH_DENIED }
             let (text, stored) = (ABIBuffers.string(password), ABIBuffers.string(hash))
             let valid = (try? host.wait({ await auth.passwords.verify(text, against: stored) })) ?? false
             return valid ? GH_OK : GH_INVALID

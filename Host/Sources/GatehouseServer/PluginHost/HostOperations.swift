@@ -23,6 +23,10 @@ enum HostOperations {
             let answer = try host.wait { try await run(operation, input, host: host, auth: auth) }
             ABIBuffers.fill(out, answer.serializedBytes())
             return GH_OK
+        } catch let refused as BlockingCallRefused {
+            let error: JSONValue = ["code": "BLOCKING_CALL_REFUSED", "message": .string(refused.description)]
+            ABIBuffers.fill(outError, error.serializedBytes())
+            return GH_DENIED
         } catch let failure as Failure {
             let error: JSONValue = ["code": .string(failure.code), "message": .string(failure.message)]
             ABIBuffers.fill(outError, error.serializedBytes())

@@ -32,6 +32,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         let settings = host.settings.serializedBytes()
         let handle = ABIPointer(pointer: host.handle)
         let outcome = try? await workers.runIfActive { () -> (ABIPointer<UnsafeMutableRawPointer?>, String?) in
+            PluginThread.markWorker()
             var state: UnsafeMutableRawPointer?
             var error = gh_buf(ptr: nil, len: 0)
             let status = ABIBuffers.lend(settings) { config in
@@ -53,12 +54,13 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         d.deinit(state)
     }
 
-    /// Sends one callback across the ABI and parses the answer.
-    private func invoke(_ kind: gh_callback_kind, _ index: Int, _ envelope: JSONValue) async throws -> JSONValue {
+    /// Sends one callback across the ABI and parses the answer. Blocking callbacks run on the
+    /// plugin workers; a callback declared non-blocking runs on the request's own thread.
+    private func invoke(_ kind: gh_callback_kind, _ index: Int, _ style: PluginManifest.CallStyle, _ envelope: JSONValue) async throws -> JSONValue {
         let descriptor = ABIPointer(pointer: library.descriptor)
         let state = ABIPointer(pointer: self.state)
         let input = envelope.serializedBytes()
-        let (status, output) = try await workers.runIfActive { () -> (gh_status, [UInt8]) in
+        let call = { @Sendable () -> (gh_status, [UInt8]) in
             var out = gh_buf(ptr: nil, len: 0)
             let status = ABIBuffers.lend(input) { bytes in
                 descriptor.pointer.pointee.handle(state.pointer, kind, UInt32(index), bytes, &out)
@@ -67,6 +69,9 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
             if out.ptr != nil { descriptor.pointer.pointee.free_buf(out) }
             return (status, result)
         }
+        let (status, output) = style.blocking
+            ? try await workers.runIfActive { PluginThread.asWorker(call) }
+            : call()
         guard status == GH_OK else {
             host.logger.error("plugin callback failed", metadata: ["kind": "\(kind.rawValue)", "index": "\(index)", "status": "\(status.rawValue)"])
             throw APIError(.internalServerError, "PLUGIN_ERROR", "Plugin \(id) failed")
@@ -97,7 +102,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         manifest.endpoints.enumerated().map { index, entry in
             Endpoint(entry.method, entry.path, auth: entry.auth, acceptsForm: entry.acceptsForm, body: entry.body, query: entry.query,
                      summary: entry.summary, tag: library.name) { [self] ctx in
-                let answer = try await invoke(GH_CALL_ENDPOINT, index, PluginEnvelope.request(ctx))
+                let answer = try await invoke(GH_CALL_ENDPOINT, index, entry.style, PluginEnvelope.request(ctx, members: entry.style.envelope))
                 return try await PluginEnvelope.apply(answer, to: ctx) ?? .json(.null)
             }
         }
@@ -107,7 +112,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         manifest.beforeHooks.enumerated().map { index, entry in
             BeforeHook(owner: id, matcher: entry.matcher) { [self] ctx in
                 guard applies(entry, ctx) else { return .proceed }
-                let answer = try await invoke(GH_CALL_BEFORE_HOOK, index, PluginEnvelope.request(ctx))
+                let answer = try await invoke(GH_CALL_BEFORE_HOOK, index, entry.style, PluginEnvelope.request(ctx, members: entry.style.envelope))
                 if let response = try await PluginEnvelope.apply(answer, to: ctx), answer["action"]?.stringValue == "respond" {
                     return .respond(response)
                 }
@@ -120,7 +125,8 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         manifest.afterHooks.enumerated().map { index, entry in
             AfterHook(owner: id, matcher: entry.matcher) { [self] ctx, response in
                 guard applies(entry, ctx, response) else { return nil }
-                let answer = try await invoke(GH_CALL_AFTER_HOOK, index, PluginEnvelope.request(ctx, response: response))
+                let answer = try await invoke(GH_CALL_AFTER_HOOK, index, entry.style,
+                                              PluginEnvelope.request(ctx, response: response, members: entry.style.envelope))
                 let replacement = try await PluginEnvelope.apply(answer, to: ctx)
                 return answer["action"]?.stringValue == "replace" ? replacement : mergedHeaders(answer, into: response)
             }
@@ -131,7 +137,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         manifest.middlewares.enumerated().map { index, entry in
             RouterMiddleware(owner: id, matcher: entry.matcher) { [self] ctx in
                 guard applies(entry, ctx) else { return nil }
-                let answer = try await invoke(GH_CALL_MIDDLEWARE, index, PluginEnvelope.request(ctx))
+                let answer = try await invoke(GH_CALL_MIDDLEWARE, index, entry.style, PluginEnvelope.request(ctx, members: entry.style.envelope))
                 let response = try await PluginEnvelope.apply(answer, to: ctx)
                 return answer["action"]?.stringValue == "respond" ? response : nil
             }
@@ -141,7 +147,8 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
     var onRequest: [RequestInterceptor] {
         guard manifest.onRequest else { return [] }
         return [RequestInterceptor(owner: id) { [self] ctx in
-            let answer = try await invoke(GH_CALL_ON_REQUEST, 0, PluginEnvelope.request(ctx))
+            let style = manifest.interceptorStyle
+            let answer = try await invoke(GH_CALL_ON_REQUEST, 0, style, PluginEnvelope.request(ctx, members: style.envelope))
             let response = try await PluginEnvelope.apply(answer, to: ctx)
             return answer["action"]?.stringValue == "respond" ? response : nil
         }]
@@ -150,7 +157,8 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
     var onResponse: [ResponseInterceptor] {
         guard manifest.onResponse else { return [] }
         return [ResponseInterceptor(owner: id) { [self] ctx, response in
-            let answer = try await invoke(GH_CALL_ON_RESPONSE, 0, PluginEnvelope.request(ctx, response: response))
+            let style = manifest.interceptorStyle
+            let answer = try await invoke(GH_CALL_ON_RESPONSE, 0, style, PluginEnvelope.request(ctx, response: response, members: style.envelope))
             let replacement = try await PluginEnvelope.apply(answer, to: ctx)
             return answer["action"]?.stringValue == "replace" ? replacement : mergedHeaders(answer, into: response)
         }]

@@ -7,21 +7,27 @@ import OrderedCollections
 /// about a request, and how the plugin's answer is applied.
 enum PluginEnvelope {
     /// The request as a plugin sees it; `response` for after-hooks and onResponse.
-    static func request(_ ctx: EndpointContext, response: APIResponse? = nil) -> JSONValue {
-        var headers = OrderedDictionary<String, JSONValue>()
-        for field in ctx.headers {
-            let name = field.name.canonicalName
-            headers[name] = .string(headers[name]?.stringValue.map { $0 + ", " + field.value } ?? field.value)
+    /// `members` limits the envelope to what the callback declared it needs (nil: everything).
+    static func request(_ ctx: EndpointContext, response: APIResponse? = nil, members: Set<String>? = nil) -> JSONValue {
+        func wanted(_ name: String) -> Bool { members?.contains(name) ?? true }
+        var envelope: OrderedDictionary<String, JSONValue> = [:]
+        if wanted("method") { envelope["method"] = .string(ctx.method.rawValue) }
+        if wanted("path") { envelope["path"] = .string(ctx.path) }
+        if wanted("params") { envelope["params"] = .object(.init(uniqueKeysWithValues: ctx.params.map { ($0.key, .string($0.value)) })) }
+        if wanted("query") { envelope["query"] = .object(.init(uniqueKeysWithValues: ctx.query.map { ($0.key, .string($0.value)) })) }
+        if wanted("headers") {
+            var headers = OrderedDictionary<String, JSONValue>()
+            for field in ctx.headers {
+                let name = field.name.canonicalName
+                headers[name] = .string(headers[name]?.stringValue.map { $0 + ", " + field.value } ?? field.value)
+            }
+            envelope["headers"] = .object(headers)
         }
-        var envelope: OrderedDictionary<String, JSONValue> = [
-            "method": .string(ctx.method.rawValue), "path": .string(ctx.path),
-            "params": .object(.init(uniqueKeysWithValues: ctx.params.map { ($0.key, .string($0.value)) })),
-            "query": .object(.init(uniqueKeysWithValues: ctx.query.map { ($0.key, .string($0.value)) })),
-            "headers": .object(headers), "body": ctx.body, "ip": ctx.clientIP.map(JSONValue.string) ?? .null,
-            "session": ctx.resolvedSession.flatMap { $0 }.map(ctx.auth.output) ?? .null,
-            "newSession": ctx.newSession.map(ctx.auth.output) ?? .null,
-        ]
-        if let response {
+        if wanted("body") { envelope["body"] = ctx.body }
+        if wanted("ip") { envelope["ip"] = ctx.clientIP.map(JSONValue.string) ?? .null }
+        if wanted("session") { envelope["session"] = ctx.resolvedSession.flatMap { $0 }.map(ctx.auth.output) ?? .null }
+        if wanted("newSession") { envelope["newSession"] = ctx.newSession.map(ctx.auth.output) ?? .null }
+        if let response, wanted("response") {
             var responseHeaders = OrderedDictionary<String, JSONValue>()
             for field in response.headers { responseHeaders[field.name.canonicalName] = .string(field.value) }
             var setCookies: [JSONValue] = ctx.responseHeaders[values: .setCookie].map(JSONValue.string)

@@ -37,6 +37,9 @@ final class PluginHostContext: Sendable {
     /// Runs async host work for a plugin thread that waits for it. Plugin callbacks run on the
     /// plugin worker pool, never on an event loop or the cooperative pool, so waiting is safe.
     func wait<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+        // From a non-blocking callback this would hold a request thread (and could starve the
+        // task it waits for), so it is refused instead.
+        guard PluginThread.isWorker else { throw BlockingCallRefused() }
         let result = NIOLockedValueBox<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {
@@ -47,5 +50,28 @@ final class PluginHostContext: Sendable {
         }
         done.wait()
         return try result.withLockedValue { $0! }.get()
+    }
+}
+
+/// A blocking host call made from a callback declared `"blocking": false`.
+struct BlockingCallRefused: Error, CustomStringConvertible {
+    var description: String { "blocking host calls are not allowed from a callback declared \"blocking\": false" }
+}
+
+/// Marks the plugin worker threads, so host calls know whether they may block.
+enum PluginThread {
+    nonisolated(unsafe) private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    static var isWorker: Bool { pthread_getspecific(key) != nil }
+
+    static func markWorker() { pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1)) }
+
+    static func asWorker<T>(_ body: () -> T) -> T {
+        markWorker()
+        return body()
     }
 }

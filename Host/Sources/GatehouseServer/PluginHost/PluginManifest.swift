@@ -5,7 +5,22 @@ import HTTPTypes
 
 /// What a loaded plugin declares in its descriptor's `manifest_json` (docs/plugin-abi.md).
 struct PluginManifest: Sendable {
+    /// How a callback is served: which envelope members it needs, and whether it may block.
+    struct CallStyle: Sendable {
+        /// Envelope members to send (nil: all of them).
+        let envelope: Set<String>?
+        /// False: the callback makes no blocking host call, so it runs on the request's own
+        /// thread instead of a plugin worker (no thread hop).
+        let blocking: Bool
+
+        init(_ entry: JSONValue) {
+            envelope = entry["envelope"]?.arrayValue.map { Set($0.compactMap(\.stringValue)) }
+            blocking = entry["blocking"]?.boolValue ?? true
+        }
+    }
+
     struct EndpointEntry: Sendable {
+        let style: CallStyle
         let method: HTTPRequest.Method
         let path: String
         let auth: AuthRequirement
@@ -17,6 +32,7 @@ struct PluginManifest: Sendable {
 
     /// A hook, middleware matcher, and the host-side conditions that spare a call across the ABI.
     struct HookEntry: Sendable {
+        let style: CallStyle
         let matcher: PathPattern
         /// Run only when the request carries this header.
         let requestHeader: HTTPField.Name?
@@ -32,6 +48,8 @@ struct PluginManifest: Sendable {
     var middlewares: [HookEntry] = []
     var onRequest = false
     var onResponse = false
+    /// How onRequest and onResponse are served (`interceptors: {envelope, blocking}`).
+    var interceptorStyle = CallStyle(.object([:]))
     var rateLimit: [RateLimitRule] = []
     var schema = SchemaExtension()
     var errorCodes: [ErrorCode] = []
@@ -49,7 +67,7 @@ struct PluginManifest: Sendable {
                 throw .invalidManifest("endpoints[\(i)].auth must be none, session, freshSession or sensitiveSession")
             }
             endpoints.append(EndpointEntry(
-                method: method, path: path, auth: auth, acceptsForm: entry["acceptsForm"]?.boolValue ?? false,
+                style: CallStyle(entry), method: method, path: path, auth: auth, acceptsForm: entry["acceptsForm"]?.boolValue ?? false,
                 body: try Self.schema(entry["body"], at: "endpoints[\(i)].body"),
                 query: try Self.schema(entry["query"], at: "endpoints[\(i)].query"),
                 summary: entry["summary"]?.stringValue ?? "\(methodName) \(path)"))
@@ -59,6 +77,7 @@ struct PluginManifest: Sendable {
         middlewares = try Self.hooks(root["middlewares"], at: "middlewares")
         onRequest = root["onRequest"]?.boolValue ?? false
         onResponse = root["onResponse"]?.boolValue ?? false
+        interceptorStyle = CallStyle(root["interceptors"] ?? .object([:]))
         for (i, rule) in (root["rateLimit"]?.arrayValue ?? []).enumerated() {
             guard let path = rule["path"]?.stringValue, let window = rule["window"]?.intValue, let max = rule["max"]?.intValue,
                 window > 0, max > 0
@@ -83,7 +102,7 @@ struct PluginManifest: Sendable {
                 guard let parsed = HTTPField.Name(name) else { throw .invalidManifest("\(location)[\(i)].requestHeader is not a header name") }
                 header = parsed
             }
-            entries.append(HookEntry(matcher: PathPattern(matcher), requestHeader: header,
+            entries.append(HookEntry(style: CallStyle(hook), matcher: PathPattern(matcher), requestHeader: header,
                                      whenNewSession: hook["whenNewSession"]?.boolValue ?? false,
                                      responseSetsCookie: hook["responseSetsCookie"]?.stringValue))
         }
