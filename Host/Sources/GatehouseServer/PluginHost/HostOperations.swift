@@ -51,6 +51,15 @@ enum HostOperations {
             let id = try required(input, "id")
             let user = try await store.updateUser(id: id, try record("user", input["data"], auth))
             return ["user": user.map { auth.output("user", $0) } ?? .null]
+        case "sessions.create":
+            // A session row only; to sign a user in with cookies, answer with "signIn" instead.
+            let userID = try required(input, "userId")
+            guard try await store.user(id: userID) != nil else { throw Failure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(userID)") }
+            let lifetime = input["expiresIn"]?.intValue ?? auth.config.session.expiresIn
+            let row = try await store.createSession(userID: userID, token: RandomIdentifier.generate(),
+                                                    expiresAt: Date().addingTimeInterval(TimeInterval(lifetime)),
+                                                    ipAddress: input["ipAddress"]?.stringValue, userAgent: input["userAgent"]?.stringValue)
+            return ["session": auth.output("session", row)]
         case "sessions.find":
             let session = try await store.session(token: try required(input, "token"))
             return ["session": session.map(auth.output) ?? .null]
