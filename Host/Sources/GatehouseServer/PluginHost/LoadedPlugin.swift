@@ -47,11 +47,17 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         state = outcome.0.pointer
     }
 
-    /// No new calls, then `deinit` once calls in flight are done (the caller waits for them).
-    func stop() {
-        let d = library.descriptor.pointee
-        d.quiesce?(state)
-        d.deinit(state)
+    /// `quiesce` then `deinit`, on a worker thread so `deinit` may still use blocking host
+    /// calls (to flush, say). The caller has waited for calls in flight.
+    func stop() async {
+        let descriptor = ABIPointer(pointer: library.descriptor)
+        let state = ABIPointer(pointer: self.state)
+        try? await workers.runIfActive {
+            PluginThread.asWorker {
+                descriptor.pointer.pointee.quiesce?(state.pointer)
+                descriptor.pointer.pointee.deinit(state.pointer)
+            }
+        }
     }
 
     /// Sends one callback across the ABI and parses the answer. Blocking callbacks run on the

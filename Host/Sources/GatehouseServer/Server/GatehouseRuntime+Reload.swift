@@ -39,7 +39,7 @@ extension GatehouseRuntime {
         for _ in 0..<3000 where old.inFlight.value > 0 {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        for case let plugin as LoadedPlugin in old.plugins { plugin.stop() }
+        for case let plugin as LoadedPlugin in old.plugins { await plugin.stop() }
     }
 
     private func warnAboutRestartOnlyChanges(_ new: GatehouseConfig) {

@@ -132,9 +132,16 @@ public final class GatehouseRuntime: Sendable {
         }
         let all = [CorePlugin(config)] + plugins
         let number = generationCounter.withLockedValue { $0 += 1; return $0 }
-        let generation = try PluginGeneration(number: number, plugins: all, auth: auth, rateLimitStore: store)
-        for statement in try await Migrator(database: database).migrate(to: auth.schema) {
-            logger.info("migration applied", metadata: ["sql": "\(statement)"])
+        let generation: PluginGeneration
+        do {
+            generation = try PluginGeneration(number: number, plugins: all, auth: auth, rateLimitStore: store)
+            for statement in try await Migrator(database: database).migrate(to: auth.schema) {
+                logger.info("migration applied", metadata: ["sql": "\(statement)"])
+            }
+        } catch {
+            // The instances started for this generation will never serve: release them.
+            for case let plugin as LoadedPlugin in plugins { await plugin.stop() }
+            throw error
         }
         current.withLockedValue { $0 = generation }
         logger.info("plugin generation installed", metadata: [
