@@ -97,6 +97,14 @@ enum HostOperations {
             let name = try required(input, "name")
             host.logger.info("plugin event", metadata: ["event": "\(name)"])
             return ["status": true]
+        case "http.fetch":
+            do {
+                return try await OutboundHTTP.fetch(input)
+            } catch let failure as OutboundHTTP.Failure {
+                throw Failure(status: GH_INVALID, code: "INVALID_REQUEST", message: failure.description)
+            } catch {
+                throw Failure(status: GH_ERROR, code: "FETCH_FAILED", message: "\(error)")
+            }
         case "host.info":
             return ["baseURL": .string(auth.config.baseURL), "basePath": .string(auth.config.basePath), "appName": .string(auth.config.appName)]
         case "keys.generate":

@@ -1,0 +1,34 @@
+import GatehouseJSON
+import PluginKit
+
+/// Test fixture only (never bundled): `POST /host-probe` runs the host operation named in the
+/// body (`{op, request}`) and answers what the host answered, so HTTP tests can drive the host
+/// function table end to end.
+struct HostProbePlugin: GatehousePlugin {
+    static let id = "host-probe"
+    static let version = "1.0.0"
+    static let name = "Host API probe (tests)"
+    static let manifest: JSONValue = [
+        "endpoints": [["method": "POST", "path": "/host-probe", "envelope": ["body"],
+                       "body": ["properties": [["name": "op", "type": "string", "required": true], ["name": "request", "type": "object"]]]]],
+        "schema": ["tables": [["name": "probeNote", "fields": [["name": "text", "type": "string"]]]]],
+    ]
+
+    let host: PluginHost
+
+    init(host: PluginHost, settings: JSONValue) throws {
+        self.host = host
+    }
+
+    func handle(_ call: PluginCall) throws -> PluginAnswer {
+        let op = call.body["op"]?.stringValue ?? ""
+        do {
+            return .json(["ok": true, "answer": try host.call(op, call.body["request"] ?? [:])])
+        } catch let error as PluginError {
+            return .json(["ok": false, "code": .string(error.code), "message": .string(error.message)])
+        }
+    }
+}
+
+@_cdecl("gatehouse_plugin_entry_v1")
+public func gatehousePluginEntry() -> UnsafeRawPointer { PluginExport.descriptor(for: HostProbePlugin.self) }
