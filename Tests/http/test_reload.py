@@ -49,6 +49,15 @@ def test_replacing_a_plugin_under_load_fails_no_request(server, tmp_path):
     deadline = time.time() + 5
     while time.time() < deadline and not any(v == "2" for _, v in versions):
         time.sleep(0.05)
+    # A configuration change under the same load swaps a generation too.
+    config = yaml.safe_load(srv.config_path.read_text())
+    config.setdefault("plugins", {})["widget"] = {"note": "changed under load"}
+    srv.config_path.write_text(yaml.safe_dump(config))
+    reloads = srv.logs().count('"msg":"reloaded"')
+    deadline = time.time() + 5
+    while time.time() < deadline and srv.logs().count('"msg":"reloaded"') < 2:
+        time.sleep(0.05)
+    assert reloads >= 1 and srv.logs().count('"msg":"reloaded"') >= 2
     time.sleep(0.5)
     stop.set()
     for w in workers:
