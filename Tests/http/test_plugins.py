@@ -191,3 +191,18 @@ def test_non_blocking_callbacks_may_not_make_blocking_host_calls(server, plugins
     c = srv.client()
     assert c.get("styles/worker").json() == {"index": 1, "hostStatus": 0}     # GH_OK on a worker thread
     assert c.get("styles/inline").json() == {"index": 0, "hostStatus": 4}     # GH_DENIED on the request's thread
+
+
+def test_plugins_list_command(plugins_dir, tmp_path):
+    from conftest import gatehouse_bin
+    build_hello(plugins_dir)
+    build_plugin(plugins_dir, "z-bad.so", abi_major="2")
+    config = tmp_path / "list.yaml"
+    config.write_text(f"pluginsDir: {plugins_dir}\ndatabase: sqlite:{tmp_path}/list.db\n")
+    r = subprocess.run([str(gatehouse_bin()), "plugins", "list", "--config", str(config)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split("\t")[:4] == ["hello-c", "1.0.0", "ABI 1.0", "loaded"]
+    assert "GET /hello-c" in lines[1]
+    assert any("skipped: built for plugin ABI 2.0" in line for line in lines)
+    assert not (tmp_path / "list.db").exists()          # listing never touches the database
