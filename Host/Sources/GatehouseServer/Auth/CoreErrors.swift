@@ -75,7 +75,7 @@ public enum CoreErrors {
 
 /// The handful of statuses core routes answer with.
 public enum HTTPStatusShorthand: Sendable {
-    case badRequest, unauthorized, forbidden, notFound, methodNotAllowed, unprocessable, unsupportedMediaType, contentTooLarge, internalError
+    case badRequest, unauthorized, forbidden, notFound, methodNotAllowed, unprocessable
 
     var status: HTTPResponseStatus {
         switch self {
@@ -85,9 +85,6 @@ public enum HTTPStatusShorthand: Sendable {
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .unprocessable: .unprocessableContent
-        case .unsupportedMediaType: .unsupportedMediaType
-        case .contentTooLarge: .contentTooLarge
-        case .internalError: .internalServerError
         }
     }
 }

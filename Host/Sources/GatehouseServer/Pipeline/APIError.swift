@@ -46,5 +46,4 @@ public struct ErrorCode: Sendable {
         self.message = message
     }
 
-    public func error(_ status: HTTPResponse.Status) -> APIError { APIError(status, code, message) }
 }

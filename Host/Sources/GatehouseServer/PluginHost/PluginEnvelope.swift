@@ -72,8 +72,10 @@ enum PluginEnvelope {
             try await ctx.auth.sessions.signIn(ctx, user: user, rememberMe: signIn["rememberMe"]?.boolValue ?? true)
         }
         if let error = answer["error"] {
-            throw APIError(status(error["status"]?.intValue ?? 400), error["code"]?.stringValue ?? "PLUGIN_ERROR",
-                           error["message"]?.stringValue ?? "")
+            let message = error["message"]?.stringValue ?? "Plugin error"
+            // Without a code, derive one from the message, as better-call does.
+            throw error["code"]?.stringValue.map { APIError(status(error["status"]?.intValue ?? 400), $0, message) }
+                ?? APIError(status(error["status"]?.intValue ?? 400), message: message)
         }
         return response(answer)
     }
