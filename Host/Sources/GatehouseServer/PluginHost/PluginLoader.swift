@@ -15,6 +15,16 @@ public struct PluginReport: Sendable {
     public var routes: [String] = []
 }
 
+extension [PluginReport] {
+    /// Records that the library at `path` will not serve, and says so in one log line.
+    mutating func markSkipped(_ path: String, plugin: String, reason: any Error, logger: Logger) {
+        logger.error("plugin skipped", metadata: ["path": "\(path)", "plugin": "\(plugin)", "reason": "\(reason)"])
+        guard let i = firstIndex(where: { $0.path == path }) else { return }
+        self[i].status = "skipped: \(reason)"
+        self[i].routes = []
+    }
+}
+
 /// Finds the plugins in `pluginsDir`, checks each before trusting it, and keeps those that
 /// fit: a bad plugin gets one clear log line and is skipped; the host keeps serving.
 struct PluginLoader {
@@ -66,11 +76,11 @@ struct PluginLoader {
                 routes = trialRoutes
                 report.routes = plugin.endpoints.map { "\($0.method.rawValue) \($0.path)" }
                 accepted.append(plugin)
+                reports.append(report)
             } catch {
-                report.status = "skipped: \(error)"
-                logger.error("plugin skipped", metadata: ["path": "\(path)", "plugin": "\(report.id ?? "?")", "reason": "\(error)"])
+                reports.append(report)
+                reports.markSkipped(path, plugin: report.id ?? "?", reason: error, logger: logger)
             }
-            reports.append(report)
         }
         // Drop plugins whose required plugins are missing, until nothing changes.
         var changed = true
@@ -79,12 +89,7 @@ struct PluginLoader {
             for plugin in accepted {
                 guard let missing = plugin.manifest.requires.first(where: { id in !accepted.contains { $0.id == id } }) else { continue }
                 accepted.removeAll { $0 === plugin }
-                let reason = PluginLoadError.missingRequirement(missing)
-                if let index = reports.firstIndex(where: { $0.path == plugin.library.sourcePath }) {
-                    reports[index].status = "skipped: \(reason)"
-                    reports[index].routes = []
-                }
-                logger.error("plugin skipped", metadata: ["path": "\(plugin.library.sourcePath)", "plugin": "\(plugin.id)", "reason": "\(reason)"])
+                reports.markSkipped(plugin.library.sourcePath, plugin: plugin.id, reason: PluginLoadError.missingRequirement(missing), logger: logger)
                 changed = true
             }
         }

@@ -72,13 +72,7 @@ public final class GatehouseRuntime: Sendable {
     }
 
     private func skip(_ plugin: LoadedPlugin, because error: any Error) {
-        logger.error("plugin skipped", metadata: ["path": "\(plugin.library.sourcePath)", "plugin": "\(plugin.id)", "reason": "\(error)"])
-        reports.withLockedValue { reports in
-            if let i = reports.firstIndex(where: { $0.path == plugin.library.sourcePath }) {
-                reports[i].status = "skipped: \(error)"
-                reports[i].routes = []
-            }
-        }
+        reports.withLockedValue { $0.markSkipped(plugin.library.sourcePath, plugin: plugin.id, reason: error, logger: logger) }
     }
 
     /// What became of each library in the plugins directory at the last load.
