@@ -10,8 +10,8 @@ struct BearerPlugin: GatehousePlugin {
     static let name = "Bearer tokens"
     static let manifest: JSONValue = [
         "hooks": [
-            "before": [["matcher": "/**", "requestHeader": "authorization"]],
-            "after": [["matcher": "/**", "responseSetsCookie": "session_token"]],
+            "before": [["matcher": "/**", "requestHeader": "authorization", "envelope": ["headers"]]],
+            "after": [["matcher": "/**", "responseSetsCookie": "session_token", "envelope": ["response"]]],
         ],
     ]
 

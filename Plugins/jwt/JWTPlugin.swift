@@ -12,10 +12,11 @@ struct JWTPlugin: GatehousePlugin {
     static let name = "JWT and JWKS"
     static let manifest: JSONValue = [
         "endpoints": [
-            ["method": "GET", "path": "/token", "auth": "session", "summary": "A JWT for the signed-in user"],
-            ["method": "GET", "path": "/jwks", "summary": "The public keys that verify Gatehouse JWTs"],
+            ["method": "GET", "path": "/token", "auth": "session", "summary": "A JWT for the signed-in user", "envelope": ["session"]],
+            ["method": "GET", "path": "/jwks", "summary": "The public keys that verify Gatehouse JWTs", "envelope": []],
         ],
-        "hooks": ["after": [["matcher": "/get-session"]]],
+        // get-session is the hottest route: send this hook only the answer it reads.
+        "hooks": ["after": [["matcher": "/get-session", "envelope": ["response"]]]],
         "schema": ["tables": [[
             "name": "jwks",
             "fields": [
