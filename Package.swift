@@ -73,8 +73,18 @@ let package = Package(
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Host/Sources/GatehouseEmail", swiftSettings: swift6),
+        // OAuth 2.0 / OpenID Connect client: providers, flows, discovery, ID-token verification.
+        .target(name: "GatehouseOAuth", dependencies: [
+            "GatehouseJSON", "GatehouseCrypto",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ], path: "Host/Sources/GatehouseOAuth", swiftSettings: swift6),
         .target(name: "GatehouseServer", dependencies: [
-            "GatehouseJSON", "GatehouseCrypto", "GatehouseStorage", "GatehouseEmail", "GatehousePluginABI", "SwiftToolchainVersion",
+            "GatehouseJSON", "GatehouseCrypto", "GatehouseStorage", "GatehouseEmail", "GatehouseOAuth", "GatehousePluginABI",
+            "SwiftToolchainVersion",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -19,6 +19,7 @@ public final class AuthContext: Sendable {
     public let cookies: AuthCookies
     public let trustedOrigins: TrustedOrigins
     public let email: EmailSender?
+    public let socialProviders: SocialProviders
     public let logger: Logger
     /// Which contributor declared each table (plugins may only use their own and the core's).
     public let tableOwners: [String: String]
@@ -40,6 +41,7 @@ public final class AuthContext: Sendable {
         trustedOrigins = TrustedOrigins(baseURL: config.baseURL, configured: config.trustedOrigins,
                                         includeLoopback: !config.baseURLConfigured, port: config.port)
         self.email = email
+        socialProviders = SocialProviders(config.socialProviders)
         self.logger = logger
         self.tableOwners = tableOwners
     }

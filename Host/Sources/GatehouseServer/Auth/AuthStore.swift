@@ -50,6 +50,7 @@ public struct AuthStore: Sendable {
 
     // MARK: Accounts
 
+    @discardableResult
     public func createAccount(_ data: Record) async throws -> Record {
         try await adapter.create("account", data)
     }
@@ -75,6 +76,18 @@ public struct AuthStore: Sendable {
                 "userId": .string(userID), "password": .string(hash),
             ])
         }
+    }
+
+    /// The account with Better Auth 1.7's key `(issuer, accountId)`.
+    public func account(issuer: String, accountID: String) async throws -> Record? {
+        try await adapter.findOne("account", where: [
+            Condition("issuer", .eq, .string(issuer)), Condition("accountId", .eq, .string(accountID)),
+        ])
+    }
+
+    @discardableResult
+    public func updateAccount(id: String, _ changes: Record) async throws -> Record? {
+        try await adapter.update("account", where: [Condition("id", .eq, .string(id))], set: changes).first
     }
 
     public func deleteAccount(id: String) async throws {

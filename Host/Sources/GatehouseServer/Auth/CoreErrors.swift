@@ -53,6 +53,23 @@ public enum CoreErrors {
         ErrorCode("UNSUPPORTED_MEDIA_TYPE", "Unsupported media type"),
         ErrorCode("PAYLOAD_TOO_LARGE", "Request body is too large"),
         ErrorCode("EMAIL_IS_THE_SAME", "Email is the same"),
+        // Social sign-in and linked accounts.
+        ErrorCode("PROVIDER_NOT_FOUND", "Provider not found"),
+        ErrorCode("ID_TOKEN_NOT_SUPPORTED", "id_token not supported"),
+        ErrorCode("USER_EMAIL_NOT_FOUND", "User email not found"),
+        ErrorCode("SOCIAL_ACCOUNT_ALREADY_LINKED", "Social account already linked"),
+        ErrorCode("LINKING_NOT_ALLOWED", "Account not linked - linking not allowed"),
+        ErrorCode("LINKING_DIFFERENT_EMAILS_NOT_ALLOWED", "Account not linked - different emails not allowed"),
+        ErrorCode("LINKING_FAILED", "Account not linked - unable to create account"),
+        ErrorCode("OAUTH_LINK_ERROR", "Unable to link account"),
+        ErrorCode("PROVIDER_UNAVAILABLE", "The identity provider could not be reached"),
+        ErrorCode("PROVIDER_NOT_SUPPORTED", "Provider is not supported"),
+        ErrorCode("TOKEN_REFRESH_NOT_SUPPORTED", "Provider does not support token refreshing"),
+        ErrorCode("REFRESH_TOKEN_NOT_FOUND", "Refresh token not found"),
+        ErrorCode("FAILED_TO_REFRESH_ACCESS_TOKEN", "Failed to refresh access token"),
+        ErrorCode("FAILED_TO_GET_ACCESS_TOKEN", "Failed to get a valid access token"),
+        ErrorCode("PROVIDER_NOT_CONFIGURED", "Account is not associated with a configured social provider."),
+        ErrorCode("ACCESS_TOKEN_NOT_FOUND", "Access token not found"),
     ]
 
     private static let byCode = Dictionary(uniqueKeysWithValues: catalogue.map { ($0.code, $0) })

@@ -33,6 +33,13 @@ enum ConfigKeys {
         ("email.smtp.host", .string), ("email.smtp.port", .int), ("email.smtp.secure", .bool),
         ("email.smtp.startTLS", .string), ("email.smtp.username", .string), ("email.smtp.password", .string),
         ("email.webhook.url", .string),
+        ("account.encryptOAuthTokens", .bool), ("account.updateAccountOnSignIn", .bool),
+        ("account.accountLinking.enabled", .bool), ("account.accountLinking.trustedProviders", .stringList),
+        ("account.accountLinking.allowDifferentEmails", .bool), ("account.accountLinking.allowUnlinkingAll", .bool),
+        ("account.accountLinking.updateUserInfoOnLink", .bool), ("account.accountLinking.requireLocalEmailVerified", .bool),
+        ("account.accountLinking.disableImplicitLinking", .bool),
+        ("socialProviders", .object),
+        ("onAPIError.errorURL", .string),
         ("plugins", .object),
     ]
 

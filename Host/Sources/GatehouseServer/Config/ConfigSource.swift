@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseJSON
+import GatehouseOAuth
 import OrderedCollections
 import Yams
 
@@ -100,6 +101,17 @@ struct ConfigSource {
         }
         for (path, kind) in ConfigKeys.all where kind != .object {
             if let text = environment[ConfigKeys.environmentName(path)] { set(path, Self.parse(text, as: kind)) }
+        }
+        // Provider credentials belong in the environment: GATEHOUSE_SOCIAL_PROVIDERS_<ID>_<OPTION>,
+        // for a provider named in the file or a built-in one.
+        let configured = value("socialProviders")?.objectValue.map { Array($0.keys) } ?? []
+        for id in Set(configured + ProviderSettings.builtInIDs) {
+            for option in ProviderSettings.environmentKeys {
+                let path = "socialProviders.\(id).\(option.key)"
+                let name = ConfigKeys.environmentName(path).replacingOccurrences(of: "-", with: "_")
+                guard let text = environment[name] else { continue }
+                set(path, Self.parse(text, as: option.isList ? .stringList : option.isBool ? .bool : .string))
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseJSON
+import GatehouseOAuth
 import GatehouseStorage
 
 /// The server's settings, with Better Auth's option names and defaults. Durations are seconds.
@@ -63,6 +64,22 @@ public struct GatehouseConfig: Sendable {
         public var disableIpTracking = false
     }
 
+    /// Linked accounts and social sign-in (Better Auth's `account` options).
+    public struct Account: Sendable {
+        public var encryptOAuthTokens = false
+        public var updateAccountOnSignIn = true
+        public var linkingEnabled = true
+        /// Providers whose accounts link without the email checks below.
+        public var trustedProviders: [String] = []
+        /// Implicit linking needs the local user's email verified (unless the provider is trusted).
+        public var requireLocalEmailVerified = true
+        /// Only link-social links; a sign-in never links to an existing user by email.
+        public var disableImplicitLinking = false
+        public var allowDifferentEmails = false
+        public var allowUnlinkingAll = false
+        public var updateUserInfoOnLink = false
+    }
+
     public struct Email: Sendable {
         public enum Transport: String, Sendable { case smtp, webhook, log, none }
         public var transport: Transport
@@ -96,6 +113,11 @@ public struct GatehouseConfig: Sendable {
     public var user = User()
     public var advanced = Advanced()
     public var email: Email
+    public var account = Account()
+    /// `socialProviders.<id>`, validated, in configuration order.
+    public var socialProviders: [OAuthProvider] = []
+    /// Where failed OAuth redirects and `/error` send the browser (`onAPIError.errorURL`).
+    public var errorURL: String?
     public var plugins: [String: JSONValue] = [:]
 
     /// Whether `baseURL` came from the configuration (otherwise it is derived from host and port).
@@ -235,6 +257,21 @@ extension GatehouseConfig {
         if email.transport == .webhook, email.webhookURL.flatMap(URL.init(string:))?.scheme == nil {
             throw ConfigError(key: "email.webhook.url", "must be an http(s) URL when email.transport is webhook")
         }
+        account.encryptOAuthTokens = bool("account.encryptOAuthTokens") ?? false
+        account.updateAccountOnSignIn = bool("account.updateAccountOnSignIn") ?? true
+        account.linkingEnabled = bool("account.accountLinking.enabled") ?? true
+        account.trustedProviders = list("account.accountLinking.trustedProviders") ?? []
+        account.requireLocalEmailVerified = bool("account.accountLinking.requireLocalEmailVerified") ?? true
+        account.disableImplicitLinking = bool("account.accountLinking.disableImplicitLinking") ?? false
+        account.allowDifferentEmails = bool("account.accountLinking.allowDifferentEmails") ?? false
+        account.allowUnlinkingAll = bool("account.accountLinking.allowUnlinkingAll") ?? false
+        account.updateUserInfoOnLink = bool("account.accountLinking.updateUserInfoOnLink") ?? false
+        for (id, settings) in source.value("socialProviders")?.objectValue ?? [:] {
+            do { socialProviders.append(try ProviderSettings.provider(id: id, settings)) } catch {
+                throw ConfigError(key: "socialProviders.\(id)\(error.key.map { "." + $0 } ?? "")", error.message)
+            }
+        }
+        errorURL = string("onAPIError.errorURL")
         plugins = Dictionary(uniqueKeysWithValues: (source.value("plugins")?.objectValue ?? [:]).map { ($0.key, $0.value) })
 
         if mode == .production {

@@ -29,6 +29,9 @@ enum AccountRoutes {
     ) { ctx in
         let session = try await ctx.requireSession()
         let accounts = try await ctx.auth.store.accounts(userID: session.userID)
+        if accounts.count == 1, !ctx.auth.config.account.allowUnlinkingAll {
+            throw CoreErrors.error("FAILED_TO_UNLINK_LAST_ACCOUNT", .badRequest)
+        }
         let accountID = ctx.bodyString("accountId")
         let target: Record?
         if let providerID = ctx.bodyString("providerId") {
@@ -39,7 +42,6 @@ enum AccountRoutes {
             throw APIError(.badRequest, "VALIDATION_ERROR", "[body.accountId] Invalid input: expected string, received undefined")
         }
         guard let target else { throw CoreErrors.error("ACCOUNT_NOT_FOUND", .badRequest) }
-        guard accounts.count > 1 else { throw CoreErrors.error("FAILED_TO_UNLINK_LAST_ACCOUNT", .badRequest) }
         try await ctx.auth.store.deleteAccount(id: target.id)
         return .json(["status": true])
     }

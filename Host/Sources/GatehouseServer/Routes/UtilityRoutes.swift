@@ -13,6 +13,11 @@ enum UtilityRoutes {
         .get, "/error", query: BodySchema([.init("error", .string), .init("error_description", .string)]),
         summary: "Human-readable error page for failed redirects", tag: "Default"
     ) { ctx in
+        if let errorURL = ctx.auth.config.errorURL {
+            var url = AuthContext.appending(errorURL, "error", ctx.query["error"] ?? "UNKNOWN")
+            if let description = ctx.query["error_description"] { url = AuthContext.appending(url, "error_description", description) }
+            return .redirect(url)
+        }
         let raw = ctx.query["error"] ?? "UNKNOWN"
         let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_'-")
         let code = !raw.isEmpty && raw.allSatisfy(allowed.contains) ? raw : "UNKNOWN"

@@ -1,0 +1,94 @@
+import Foundation
+import GatehouseCrypto
+import GatehouseJSON
+import GatehouseOAuth
+
+/// What a pending OAuth flow remembers between the redirect to the provider and the callback
+/// (Better Auth's state data: the same JSON in the verification row).
+struct OAuthState {
+    var callbackURL: String
+    var codeVerifier = PKCE.makeVerifier()
+    var errorURL: String?
+    var newUserURL: String?
+    /// Set by link-social: the account goes to this user instead of signing in.
+    var link: (email: String, userID: String)?
+    var requestSignUp: Bool?
+    /// The OIDC nonce sent with the authorization request; the ID token must echo it.
+    var idTokenNonce: String?
+    /// The redirect URI used at the provider; the token request must repeat it.
+    var redirectURI: String?
+    var additionalData: JSONValue?
+    var expiresAt = Date().addingTimeInterval(OAuthStateStore.lifetime)
+
+    init(callbackURL: String) {
+        self.callbackURL = callbackURL
+    }
+
+    func json(state: String) -> JSONValue {
+        var members = additionalData?.objectValue ?? [:]
+        members["callbackURL"] = .string(callbackURL)
+        members["codeVerifier"] = .string(codeVerifier)
+        if let errorURL { members["errorURL"] = .string(errorURL) }
+        if let newUserURL { members["newUserURL"] = .string(newUserURL) }
+        if let link { members["link"] = ["email": .string(link.email), "userId": .string(link.userID)] }
+        members["expiresAt"] = .number((expiresAt.timeIntervalSince1970 * 1000).rounded())
+        if let requestSignUp { members["requestSignUp"] = .bool(requestSignUp) }
+        if let idTokenNonce { members["idTokenNonce"] = .string(idTokenNonce) }
+        if let redirectURI { members["redirectURI"] = .string(redirectURI) }
+        if let additionalData { members["additionalData"] = additionalData }
+        members["oauthState"] = .string(state)
+        return .object(members)
+    }
+
+    init?(json: JSONValue) {
+        guard let callbackURL = json["callbackURL"]?.stringValue, let verifier = json["codeVerifier"]?.stringValue,
+            let expires = json["expiresAt"]?.doubleValue
+        else { return nil }
+        self.callbackURL = callbackURL
+        codeVerifier = verifier
+        expiresAt = Date(timeIntervalSince1970: expires / 1000)
+        errorURL = json["errorURL"]?.stringValue
+        newUserURL = json["newUserURL"]?.stringValue
+        if let email = json["link"]?["email"]?.stringValue, let userID = json["link"]?["userId"]?.stringValue { link = (email, userID) }
+        requestSignUp = json["requestSignUp"]?.boolValue
+        idTokenNonce = json["idTokenNonce"]?.stringValue
+        redirectURI = json["redirectURI"]?.stringValue
+        additionalData = json["additionalData"]
+    }
+}
+
+/// Better Auth's database state strategy: a random `state` names a verification row holding
+/// the flow, and a signed `state` cookie binds the flow to the browser that started it. The
+/// row is deleted when the callback reads it, so a state works once.
+enum OAuthStateStore {
+    static let lifetime: TimeInterval = 600
+    static let cookieMaxAge = 300
+    static let cookieName = "state"
+
+    /// Stores the flow and sets the cookie; returns the `state` parameter.
+    static func begin(_ ctx: EndpointContext, _ flow: OAuthState) async throws -> String {
+        let state = RandomIdentifier.generate(length: 32)
+        try await ctx.auth.store.createVerification(identifier: state, value: flow.json(state: state).serialized(), expiresAt: flow.expiresAt)
+        ctx.setCookie(ctx.auth.cookies.name(cookieName), ctx.auth.signer.sign(state), maxAge: cookieMaxAge)
+        return state
+    }
+
+    /// Reads and deletes the flow for `state`; any mismatch is `state_mismatch`.
+    static func finish(_ ctx: EndpointContext, state: String) async throws -> OAuthState {
+        let auth = ctx.auth
+        guard let value = try await auth.store.consumeVerification(identifier: state),
+            let parsed = try? JSONValue.parse(Array(value.utf8)), let flow = OAuthState(json: parsed)
+        else { throw OAuthRedirectError("state_mismatch") }
+        let errorURL = flow.errorURL
+        guard parsed["oauthState"]?.stringValue.map({ ConstantTime.equals($0, state) }) ?? true else {
+            throw OAuthRedirectError("state_mismatch", errorURL: errorURL)
+        }
+        let cookieName = auth.cookies.name(cookieName)
+        guard let cookie = ctx.cookies[cookieName].flatMap(auth.signer.verify), ConstantTime.equals(cookie, state) else {
+            throw OAuthRedirectError("state_mismatch", errorURL: errorURL)
+        }
+        ctx.expireCookie(cookieName)
+        guard flow.expiresAt > Date() else { throw OAuthRedirectError("state_mismatch", errorURL: errorURL) }
+        return flow
+    }
+}
