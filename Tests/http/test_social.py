@@ -596,3 +596,74 @@ def test_provider_credentials_from_environment(server, idp):
                       "GATEHOUSE_SOCIAL_PROVIDERS_MOCK_CLIENT_SECRET": CLIENT_SECRET})
     started = start(srv.client())
     assert query_of(started["url"])["client_id"] == CLIENT_ID
+
+
+# --- the OAuth client through the plugin host API -----------------------------------------
+
+@pytest.fixture
+def probe(server, idp, tmp_path):
+    import shutil
+    from test_bearer import built_library
+    plugins = tmp_path / "plugins.d"
+    plugins.mkdir()
+    shutil.copy(built_library("host-probe"), plugins / "host-probe.so")
+    srv = server(social_config(idp, pluginsDir=str(plugins)))
+    client = srv.client()
+
+    def call(op, request):
+        r = client.post("host-probe", {"op": op, "request": request})
+        assert r.status_code == 200, r.text
+        return r.json()
+    return call
+
+
+def test_plugins_run_flows_through_the_host(probe, idp):
+    from conftest import sign_token
+    sub, email = new_subject(idp)
+    started = probe("oauth.start", {"provider": "mock", "callbackURL": "/after", "redirectURI": "https://sp.example/cb"})
+    assert started["ok"], started
+    answer = started["answer"]
+    assert answer["cookie"] == {"name": "state", "value": answer["state"], "signed": True, "maxAge": 300}
+    assert query_of(answer["url"])["redirect_uri"] == "https://sp.example/cb"
+    back = query_of(idp.authorize(answer["url"], sub))
+    finish = {"provider": "mock", "query": back, "stateCookie": sign_token(answer["state"])}
+    done = probe("oauth.finish", finish)
+    assert done["ok"], done
+    assert done["answer"]["accountId"] == sub and done["answer"]["issuer"] == idp.url
+    assert done["answer"]["profile"]["email"] == email and done["answer"]["tokens"]["accessToken"]
+    assert done["answer"]["flow"]["callbackURL"] == "/after"
+    assert probe("oauth.finish", finish)["code"] == "state_mismatch"  # single use
+
+    # Without the browser's state cookie the flow is refused.
+    started = probe("oauth.start", {"provider": "mock", "callbackURL": "/after", "redirectURI": "https://sp.example/cb"})["answer"]
+    back = query_of(idp.authorize(started["url"], sub))
+    assert probe("oauth.finish", {"provider": "mock", "query": back, "stateCookie": sign_token("other")})["code"] == "state_mismatch"
+
+    # An inline provider, as the SSO plugin registers them.
+    inline = {"id": "corp", "clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET,
+              "discoveryUrl": f"{idp.url}/.well-known/openid-configuration"}
+    started = probe("oauth.start", {"provider": inline, "callbackURL": "/x", "redirectURI": "https://sp.example/sso"})["answer"]
+    back = query_of(idp.authorize(started["url"], sub))
+    done = probe("oauth.finish", {"provider": inline, "query": back, "stateCookie": sign_token(started["state"])})
+    assert done["ok"] and done["answer"]["accountId"] == sub
+    assert probe("oauth.start", {"provider": inline, "callbackURL": "/x"})["code"] == "MISSING_FIELD"
+    assert probe("oauth.start", {"provider": {"id": "bad", "clientId": "x"}, "callbackURL": "/x", "redirectURI": "https://a.example"})["code"] == "INVALID_PROVIDER"
+    assert probe("oauth.start", {"provider": "nope", "callbackURL": "/x"})["code"] == "PROVIDER_NOT_FOUND"
+
+
+def test_plugins_verify_id_tokens_and_sign_in_through_the_host(probe, idp):
+    sub, email = new_subject(idp)
+    token = idp.id_token_for(sub, nonce="pn")
+    ok = probe("oauth.verifyIdToken", {"provider": "mock", "token": token, "nonce": "pn"})
+    assert ok["ok"] and ok["answer"]["claims"]["sub"] == sub and ok["answer"]["profile"]["email"] == email
+    assert probe("oauth.verifyIdToken", {"provider": "mock", "token": token, "nonce": "other"})["code"] == "INVALID_TOKEN"
+
+    identity = {"providerId": "corp", "issuer": "https://corp.example",
+                "profile": {"subject": "emp-1", "email": email, "emailVerified": True, "name": "Corp User"}}
+    first = probe("oauth.signIn", identity)
+    assert first["ok"] and first["answer"]["isRegister"] is True and first["answer"]["user"]["email"] == email
+    again = probe("oauth.signIn", identity)
+    assert again["answer"]["isRegister"] is False and again["answer"]["user"]["id"] == first["answer"]["user"]["id"]
+    refused = probe("oauth.signIn", {**identity, "profile": {"subject": "emp-2", "email": unique_email(), "name": "x"},
+                                     "disableSignUp": True})
+    assert refused["code"] == "signup_disabled"

@@ -10,6 +10,8 @@ enum HostOperations {
         let status: gh_status
         let code: String
         let message: String
+        /// More members for the error JSON (e.g. `location` for a failed OAuth callback).
+        var extra: [(String, JSONValue)] = []
     }
 
     static func call(_ host: PluginHostContext, _ operation: String, _ request: [UInt8],
@@ -28,7 +30,7 @@ enum HostOperations {
             ABIBuffers.fill(outError, error.serializedBytes())
             return GH_DENIED
         } catch let failure as Failure {
-            let error: JSONValue = ["code": .string(failure.code), "message": .string(failure.message)]
+            let error = JSONValue.object(.init(uniqueKeysWithValues: [("code", .string(failure.code)), ("message", .string(failure.message))] + failure.extra))
             ABIBuffers.fill(outError, error.serializedBytes())
             return failure.status
         } catch {
@@ -135,6 +137,8 @@ enum HostOperations {
             } catch {
                 throw Failure(status: GH_INVALID, code: "INVALID_KEY", message: "\(error)")
             }
+        case "oauth.start", "oauth.finish", "oauth.verifyIdToken", "oauth.signIn":
+            return try await OAuthOperations.run(operation, input, auth: auth)
         case "db.create", "db.findOne", "db.findMany", "db.update", "db.delete", "db.count":
             return try await PluginDatabaseAccess(host: host, auth: auth).run(operation, input, adapter: store.adapter)
         case "db.transaction":

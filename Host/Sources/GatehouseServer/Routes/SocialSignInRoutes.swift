@@ -27,7 +27,7 @@ enum SocialSignInRoutes {
         if let idToken = ctx.body["idToken"], !idToken.isNull {
             let identity = try await SocialFlow.verifiedIdentity(ctx, provider, idToken)
             guard identity.email != nil else { throw CoreErrors.error("USER_EMAIL_NOT_FOUND", .unauthorized) }
-            switch try await OAuthSignIn(ctx: ctx).run(identity, disableSignUp: disableSignUp, callbackURL: ctx.bodyString("callbackURL")) {
+            switch try await OAuthSignIn(auth: ctx.auth).run(identity, disableSignUp: disableSignUp, callbackURL: ctx.bodyString("callbackURL")) {
             case .refused(let reason):
                 throw APIError(.unauthorized, "OAUTH_LINK_ERROR", reason)
             case .signedIn(let user, _):
@@ -57,7 +57,7 @@ enum SocialSignInRoutes {
         if let idToken = ctx.body["idToken"], !idToken.isNull {
             let identity = try await SocialFlow.verifiedIdentity(ctx, provider, idToken)
             guard identity.email != nil else { throw CoreErrors.error("USER_EMAIL_NOT_FOUND", .unauthorized) }
-            try await AccountLinking(ctx: ctx).linkWithIDToken(identity, to: session.user)
+            try await AccountLinking(auth: ctx.auth).linkWithIDToken(identity, to: session.user)
             return .json(["url": "", "status": true, "redirect": false])
         }
         var flow = OAuthState(callbackURL: ctx.bodyString("callbackURL") ?? ctx.auth.config.baseURL)

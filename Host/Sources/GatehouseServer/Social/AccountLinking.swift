@@ -4,8 +4,7 @@ import GatehouseStorage
 /// provider must be trusted or have verified the email, linking must be on, and the email
 /// must match unless `allowDifferentEmails`.
 struct AccountLinking {
-    let ctx: EndpointContext
-    var auth: AuthContext { ctx.auth }
+    let auth: AuthContext
 
     /// The ID-token variant: answers with Better Auth's link-social error codes.
     func linkWithIDToken(_ identity: ProviderIdentity, to user: Record) async throws {
@@ -19,11 +18,11 @@ struct AccountLinking {
                 : CoreErrors.error("LINKING_NOT_ALLOWED", .unauthorized)
         }
         do {
-            try await auth.store.createAccount(OAuthSignIn(ctx: ctx).accountRecord(identity, userID: user.id))
+            try await auth.store.createAccount(OAuthSignIn(auth: auth).accountRecord(identity, userID: user.id))
         } catch {
             throw APIError(.expectationFailed, "LINKING_FAILED", "Account not linked - unable to create account")
         }
-        if auth.config.account.updateUserInfoOnLink { _ = try await OAuthSignIn(ctx: ctx).copyProfile(identity, to: user) }
+        if auth.config.account.updateUserInfoOnLink { _ = try await OAuthSignIn(auth: auth).copyProfile(identity, to: user) }
     }
 
     /// The callback variant: failures are `?error=` codes.
@@ -40,12 +39,12 @@ struct AccountLinking {
             if !scopes.isEmpty { changes["scope"] = .string(scopes.joined(separator: ",")) }
             try await store.updateAccount(id: existing.id, changes)
         } else {
-            do { try await store.createAccount(OAuthSignIn(ctx: ctx).accountRecord(identity, userID: userID)) } catch {
+            do { try await store.createAccount(OAuthSignIn(auth: auth).accountRecord(identity, userID: userID)) } catch {
                 throw OAuthRedirectError("unable_to_link_account", errorURL: errorURL)
             }
         }
         if auth.config.account.updateUserInfoOnLink, let user = try await store.user(id: userID) {
-            _ = try await OAuthSignIn(ctx: ctx).copyProfile(identity, to: user)
+            _ = try await OAuthSignIn(auth: auth).copyProfile(identity, to: user)
         }
     }
 

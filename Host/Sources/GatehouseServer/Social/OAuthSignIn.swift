@@ -23,8 +23,7 @@ struct OAuthSignIn {
         case refused(String)
     }
 
-    let ctx: EndpointContext
-    var auth: AuthContext { ctx.auth }
+    let auth: AuthContext
 
     func run(_ identity: ProviderIdentity, disableSignUp: Bool, callbackURL: String?) async throws -> Outcome {
         guard let email = identity.email else { return .refused("email not found") }

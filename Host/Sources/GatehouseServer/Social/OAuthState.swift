@@ -65,30 +65,37 @@ enum OAuthStateStore {
     static let cookieMaxAge = 300
     static let cookieName = "state"
 
-    /// Stores the flow and sets the cookie; returns the `state` parameter.
-    static func begin(_ ctx: EndpointContext, _ flow: OAuthState) async throws -> String {
+    /// Stores the flow; returns the `state` parameter (the caller sets the cookie).
+    static func store(_ auth: AuthContext, _ flow: OAuthState) async throws -> String {
         let state = RandomIdentifier.generate(length: 32)
-        try await ctx.auth.store.createVerification(identifier: state, value: flow.json(state: state).serialized(), expiresAt: flow.expiresAt)
-        ctx.setCookie(ctx.auth.cookies.name(cookieName), ctx.auth.signer.sign(state), maxAge: cookieMaxAge)
+        try await auth.store.createVerification(identifier: state, value: flow.json(state: state).serialized(), expiresAt: flow.expiresAt)
         return state
     }
 
-    /// Reads and deletes the flow for `state`; any mismatch is `state_mismatch`.
-    static func finish(_ ctx: EndpointContext, state: String) async throws -> OAuthState {
-        let auth = ctx.auth
+    /// Reads and deletes the flow for `state`; `cookie` is the raw signed `state` cookie the
+    /// browser sent. Any mismatch is `state_mismatch`.
+    static func take(_ auth: AuthContext, state: String, cookie: String?) async throws -> OAuthState {
         guard let value = try await auth.store.consumeVerification(identifier: state),
             let parsed = try? JSONValue.parse(Array(value.utf8)), let flow = OAuthState(json: parsed)
         else { throw OAuthRedirectError("state_mismatch") }
         let errorURL = flow.errorURL
-        guard parsed["oauthState"]?.stringValue.map({ ConstantTime.equals($0, state) }) ?? true else {
-            throw OAuthRedirectError("state_mismatch", errorURL: errorURL)
-        }
-        let cookieName = auth.cookies.name(cookieName)
-        guard let cookie = ctx.cookies[cookieName].flatMap(auth.signer.verify), ConstantTime.equals(cookie, state) else {
-            throw OAuthRedirectError("state_mismatch", errorURL: errorURL)
-        }
-        ctx.expireCookie(cookieName)
-        guard flow.expiresAt > Date() else { throw OAuthRedirectError("state_mismatch", errorURL: errorURL) }
+        guard parsed["oauthState"]?.stringValue.map({ ConstantTime.equals($0, state) }) ?? true,
+            let signed = cookie.flatMap(auth.signer.verify), ConstantTime.equals(signed, state), flow.expiresAt > Date()
+        else { throw OAuthRedirectError("state_mismatch", errorURL: errorURL) }
         return flow
+    }
+
+    /// `store`, and the cookie on the response.
+    static func begin(_ ctx: EndpointContext, _ flow: OAuthState) async throws -> String {
+        let state = try await store(ctx.auth, flow)
+        ctx.setCookie(ctx.auth.cookies.name(cookieName), ctx.auth.signer.sign(state), maxAge: cookieMaxAge)
+        return state
+    }
+
+    /// `take` with the request's cookie, which is expired on the response.
+    static func finish(_ ctx: EndpointContext, state: String) async throws -> OAuthState {
+        let name = ctx.auth.cookies.name(cookieName)
+        defer { if ctx.cookies[name] != nil { ctx.expireCookie(name) } }
+        return try await take(ctx.auth, state: state, cookie: ctx.cookies[name])
     }
 }
