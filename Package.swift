@@ -114,6 +114,10 @@ let package = Package(
                     path: "Tests/GatehouseStorageTests", swiftSettings: swift6),
         .testTarget(name: "GatehouseEmailTests", dependencies: ["GatehouseEmail", "GatehouseJSON"],
                     path: "Tests/GatehouseEmailTests", exclude: ["smtp_sink.py", "webhook_sink.py"], swiftSettings: swift6),
+        .testTarget(name: "GatehouseOAuthTests", dependencies: [
+                        "GatehouseOAuth", "GatehouseCrypto", "GatehouseJSON", .product(name: "Crypto", package: "swift-crypto"),
+                    ],
+                    path: "Tests/GatehouseOAuthTests", swiftSettings: swift6),
         .testTarget(name: "GatehouseServerTests", dependencies: [
                         "GatehouseServer", "GatehousePluginABI", .product(name: "Crypto", package: "swift-crypto"),
                     ],

@@ -5,7 +5,9 @@ extension OAuthProvider {
     /// How its ID tokens are checked; nil when the provider has no JWKS (no ID-token sign-in).
     public func idTokenExpectations(nonce: String?) -> IDTokenExpectations? {
         guard let jwksURI else { return nil }
-        return IDTokenExpectations(jwksURI: jwksURI, issuers: idTokenIssuers, audiences: [clientID] + extraAudiences, nonce: nonce)
+        var expected = IDTokenExpectations(jwksURI: jwksURI, issuers: idTokenIssuers, audiences: [clientID] + extraAudiences, nonce: nonce)
+        expected.acceptsHashedNonce = profile == .apple
+        return expected
     }
 
     /// Verifies an ID token (signature, issuer, audience, expiry, nonce) and returns its claims.

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GatehouseCrypto
 import GatehouseJSON
@@ -14,6 +15,8 @@ public struct IDTokenExpectations: Sendable {
     /// The nonce the token must carry; nil when the flow sent none.
     public var nonce: String?
     public var clockSkew: TimeInterval = 60
+    /// Apple's native SDKs put SHA-256(nonce) in hex into the token instead of the nonce.
+    public var acceptsHashedNonce = false
 
     public init(jwksURI: String, issuers: [String], audiences: [String], nonce: String?) {
         self.jwksURI = jwksURI
@@ -72,7 +75,10 @@ public enum IDTokenVerifier {
             throw IDTokenRejection(description: "issued in the future")
         }
         if let nonce = expected.nonce {
-            guard let claimed = claims["nonce"]?.stringValue, ConstantTime.equals(claimed, nonce) else {
+            let hashed = Hex.encode(SHA256.hash(data: Array(nonce.utf8)))
+            guard let claimed = claims["nonce"]?.stringValue,
+                ConstantTime.equals(claimed, nonce) || (expected.acceptsHashedNonce && ConstantTime.equals(claimed, hashed))
+            else {
                 throw IDTokenRejection(description: "nonce does not match")
             }
         }
