@@ -29,7 +29,7 @@ extension OAuthProvider {
             ("response_type", "code"), ("client_id", clientID), ("state", request.state),
             ("redirect_uri", request.redirectURI),
         ]
-        if !scopes.isEmpty { parameters.append(("scope", scopes.joined(separator: scopeSeparator))) }
+        if !scopes.isEmpty { parameters.append(("scope", scopes.joined(separator: " "))) }
         if pkce {
             parameters += [("code_challenge", PKCE.challenge(for: request.codeVerifier)), ("code_challenge_method", "S256")]
         }

@@ -9,7 +9,6 @@ public struct DiscoveryDocument: Sendable {
     public let tokenEndpoint: String?
     public let userInfoEndpoint: String?
     public let jwksURI: String?
-    public let endSessionEndpoint: String?
     public let tokenEndpointAuthMethods: [String]
 
     init(_ json: JSONValue, url: String) throws {
@@ -21,7 +20,6 @@ public struct DiscoveryDocument: Sendable {
         tokenEndpoint = json["token_endpoint"]?.stringValue
         userInfoEndpoint = json["userinfo_endpoint"]?.stringValue
         jwksURI = json["jwks_uri"]?.stringValue
-        endSessionEndpoint = json["end_session_endpoint"]?.stringValue
         tokenEndpointAuthMethods = json["token_endpoint_auth_methods_supported"]?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 }

@@ -24,7 +24,6 @@ public struct OAuthProvider: Sendable {
     /// 1.7's account key); otherwise `local:oauth:<id>`.
     public var accountIssuer: String?
     public var scopes: [String]
-    public var scopeSeparator = " "
     public var pkce = true
     /// nil: from the discovery document's supported methods, else `client_secret_post`
     /// (Better Auth's default).

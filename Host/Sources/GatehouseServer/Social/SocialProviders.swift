@@ -4,11 +4,9 @@ import GatehouseOAuth
 /// cached by `OIDCDiscovery`), so a provider that is down does not stop the server starting.
 public struct SocialProviders: Sendable {
     private let byID: [String: OAuthProvider]
-    public let ids: [String]
 
     init(_ providers: [OAuthProvider]) {
         byID = Dictionary(providers.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
-        ids = providers.map(\.id)
     }
 
     /// The provider as configured, without discovery (nil: not configured).
