@@ -54,6 +54,14 @@ public struct OAuthProvider: Sendable {
     /// Whether the provider speaks OpenID Connect (sends ID tokens, wants a nonce).
     public var isOpenID: Bool { scopes.contains("openid") }
 
+    /// Whether a flow sends a nonce: only where the ID token will be checked against it.
+    public var bindsNonce: Bool { isOpenID && jwksURI != nil }
+
+    /// Whether a sign-in that finds no user must not create one.
+    public func refusesSignUp(requestSignUp: Bool) -> Bool {
+        (disableImplicitSignUp && !requestSignUp) || disableSignUp
+    }
+
     /// The issuer recorded on its accounts.
     public var issuerForAccounts: String { accountIssuer ?? "local:oauth:" + id }
 

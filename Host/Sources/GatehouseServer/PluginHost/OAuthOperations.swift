@@ -1,5 +1,4 @@
 import Foundation
-import GatehouseCrypto
 import GatehousePluginABI
 import GatehouseJSON
 import GatehouseOAuth
@@ -30,24 +29,14 @@ enum OAuthOperations {
         flow.errorURL = input["errorCallbackURL"]?.stringValue
         flow.newUserURL = input["newUserCallbackURL"]?.stringValue
         flow.requestSignUp = input["requestSignUp"]?.boolValue
-        flow.additionalData = input["additionalData"]
         if let redirect = input["redirectURI"]?.stringValue {
             flow.redirectURI = redirect
         } else if inline {
             throw Failure(status: GH_INVALID, code: "MISSING_FIELD", message: "\"redirectURI\" is required with an inline provider")
-        } else {
-            flow.redirectURI = provider.redirectURI ?? auth.endpointURL("/callback/" + provider.id)
         }
-        if provider.isOpenID, provider.jwksURI != nil { flow.idTokenNonce = RandomIdentifier.generate(length: 32) }
-        let state = try await OAuthStateStore.store(auth, flow)
-        var request = AuthorizationRequest(state: state, codeVerifier: flow.codeVerifier, redirectURI: flow.redirectURI ?? "")
-        request.extraScopes = input["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        request.loginHint = input["loginHint"]?.stringValue
-        request.nonce = flow.idTokenNonce
-        request.additionalParameters = (input["additionalParams"]?.objectValue ?? [:]).compactMap { key, value in value.stringValue.map { (key, $0) } }
-        let url: String
-        do { url = try provider.authorizationURL(request) } catch {
-            throw Failure(status: GH_ERROR, code: "PROVIDER_UNAVAILABLE", message: "\(error)")
+        let url: String, state: String
+        do { (url, state) = try await OAuthCodeFlow.start(auth, provider, flow, options: input) } catch let failure as ProviderFailure {
+            throw Failure(status: GH_ERROR, code: "PROVIDER_UNAVAILABLE", message: failure.description)
         }
         let cookie: JSONValue = ["name": .string(OAuthStateStore.cookieName), "value": .string(state), "signed": true,
                                  "maxAge": .int(OAuthStateStore.cookieMaxAge)]

@@ -24,7 +24,7 @@ enum AccountTokenRoutes {
         let (account, provider) = try await target(ctx, ctx.body)
         let store = AccountTokens(auth: ctx.auth)
         var tokens = store.tokens(of: account)
-        if let expires = tokens.accessTokenExpiresAt, expires.timeIntervalSinceNow < refreshWindow, let refresh = tokens.refreshToken {
+        if let refresh = dueRefreshToken(tokens) {
             do { tokens = try await refreshed(ctx, account, provider, refresh) } catch {
                 ctx.auth.logger.warning("token refresh failed", metadata: ["provider": "\(provider.id)", "error": "\(error)"])
                 throw CoreErrors.error("FAILED_TO_GET_ACCESS_TOKEN", .badRequest)
@@ -72,9 +72,9 @@ enum AccountTokenRoutes {
         let selection: JSONValue = .object(.init(uniqueKeysWithValues: ctx.query.map { key, value in
             (key, key == "useAccountCookie" ? .bool(value == "true") : .string(value))
         }))
-        let (account, provider) = try await target(ctx, selection, notConfigured: "PROVIDER_NOT_CONFIGURED")
+        let (account, provider) = try await target(ctx, selection) { _ in CoreErrors.error("PROVIDER_NOT_CONFIGURED", .badRequest) }
         var tokens = AccountTokens(auth: ctx.auth).tokens(of: account)
-        if let expires = tokens.accessTokenExpiresAt, expires.timeIntervalSinceNow < refreshWindow, let refresh = tokens.refreshToken {
+        if let refresh = dueRefreshToken(tokens) {
             tokens = (try? await refreshed(ctx, account, provider, refresh)) ?? tokens
         }
         guard tokens.accessToken != nil || tokens.idToken != nil else { throw CoreErrors.error("ACCESS_TOKEN_NOT_FOUND", .badRequest) }
@@ -98,8 +98,18 @@ enum AccountTokenRoutes {
         ])
     }
 
-    /// The caller's account named by the selector, and its configured provider.
-    static func target(_ ctx: EndpointContext, _ selection: JSONValue, notConfigured: String = "PROVIDER_NOT_SUPPORTED") async throws -> (Record, OAuthProvider) {
+    /// The refresh token, when the access token expires within `refreshWindow` and can be renewed.
+    static func dueRefreshToken(_ tokens: OAuthTokens) -> String? {
+        guard let expires = tokens.accessTokenExpiresAt, expires.timeIntervalSinceNow < refreshWindow else { return nil }
+        return tokens.refreshToken
+    }
+
+    /// The caller's account named by the selector, and its configured provider; an account
+    /// whose provider is not configured is `unconfigured(providerId)`.
+    static func target(_ ctx: EndpointContext, _ selection: JSONValue,
+                       unconfigured: (String) -> APIError = { APIError(.badRequest, "PROVIDER_NOT_SUPPORTED", "Provider \($0) is not supported.") })
+        async throws -> (Record, OAuthProvider)
+    {
         let session = try await ctx.requireSession(sensitive: true)
         let accountID = selection["accountId"]?.stringValue
         let providerID = selection["providerId"]?.stringValue
@@ -115,10 +125,7 @@ enum AccountTokenRoutes {
         // Gatehouse sets no `account_data` cookie, so `useAccountCookie` finds nothing.
         guard let account else { throw CoreErrors.error("ACCOUNT_NOT_FOUND", .badRequest) }
         let id = account.string("providerId") ?? ""
-        guard let provider = try? await ctx.auth.socialProviders.resolved(id) else {
-            if notConfigured == "PROVIDER_NOT_CONFIGURED" { throw CoreErrors.error(notConfigured, .badRequest) }
-            throw APIError(.badRequest, "PROVIDER_NOT_SUPPORTED", "Provider \(id) is not supported.")
-        }
+        guard let provider = try? await ctx.auth.socialProviders.resolved(id) else { throw unconfigured(id) }
         return (account, provider)
     }
 

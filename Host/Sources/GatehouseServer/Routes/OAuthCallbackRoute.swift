@@ -53,7 +53,7 @@ enum OAuthCallbackRoute {
             return .redirect(flow.callbackURL)
         }
         guard identity.email != nil else { throw OAuthRedirectError("email_not_found", errorURL: errorURL) }
-        let disableSignUp = (provider.disableImplicitSignUp && flow.requestSignUp != true) || provider.disableSignUp
+        let disableSignUp = provider.refusesSignUp(requestSignUp: flow.requestSignUp == true)
         switch try await OAuthSignIn(auth: auth).run(identity, disableSignUp: disableSignUp, callbackURL: flow.callbackURL) {
         case .refused(let reason):
             throw OAuthRedirectError(reason.replacingOccurrences(of: " ", with: "_"), errorURL: errorURL)

@@ -1,5 +1,4 @@
 import Foundation
-import GatehouseCrypto
 import GatehouseJSON
 import GatehouseOAuth
 import GatehouseStorage
@@ -22,8 +21,7 @@ enum SocialSignInRoutes {
         summary: "Sign in with a social provider (redirect or ID token)", tag: "Social"
     ) { ctx in
         let provider = try await SocialFlow.provider(ctx)
-        let requestSignUp = ctx.bodyBool("requestSignUp") == true
-        let disableSignUp = (provider.disableImplicitSignUp && !requestSignUp) || provider.disableSignUp
+        let disableSignUp = provider.refusesSignUp(requestSignUp: ctx.bodyBool("requestSignUp") == true)
         if let idToken = ctx.body["idToken"], !idToken.isNull {
             let identity = try await SocialFlow.verifiedIdentity(ctx, provider, idToken)
             guard identity.email != nil else { throw CoreErrors.error("USER_EMAIL_NOT_FOUND", .unauthorized) }
@@ -86,21 +84,12 @@ enum SocialFlow {
 
     /// Stores the flow and answers `{url, redirect}` (with `Location` unless `disableRedirect`).
     static func redirect(_ ctx: EndpointContext, _ provider: OAuthProvider, _ flow: OAuthState) async throws -> APIResponse {
-        var flow = flow
-        flow.additionalData = ctx.body["additionalData"].flatMap { $0.isNull ? nil : $0 }
-        flow.redirectURI = provider.redirectURI ?? ctx.auth.endpointURL("/callback/" + provider.id)
-        // A nonce only where the ID token will be checked against it.
-        if provider.isOpenID, provider.jwksURI != nil { flow.idTokenNonce = RandomIdentifier.generate(length: 32) }
-        let state = try await OAuthStateStore.begin(ctx, flow)
-        var request = AuthorizationRequest(state: state, codeVerifier: flow.codeVerifier, redirectURI: flow.redirectURI ?? "")
-        request.extraScopes = ctx.body["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        request.loginHint = ctx.bodyString("loginHint")
-        request.nonce = flow.idTokenNonce
-        request.additionalParameters = (ctx.body["additionalParams"]?.objectValue ?? [:]).compactMap { key, value in
-            (value.stringValue ?? (value.isNull ? nil : value.serialized())).map { (key, $0) }
-        }
         let url: String
-        do { url = try provider.authorizationURL(request) } catch {
+        do {
+            let started = try await OAuthCodeFlow.start(ctx.auth, provider, flow, options: ctx.body)
+            OAuthStateStore.setCookie(ctx, state: started.state)
+            url = started.url
+        } catch is ProviderFailure {
             throw APIError(.badGateway, "PROVIDER_UNAVAILABLE", "The identity provider has no authorization endpoint")
         }
         let redirect = ctx.bodyBool("disableRedirect") != true

@@ -1,11 +1,31 @@
+import GatehouseCrypto
 import GatehouseJSON
 import GatehouseOAuth
 
-/// The second half of an authorization-code flow, shared by the core callback and plugins
-/// (through the host API): provider errors, the code exchange (with the PKCE verifier), the
-/// ID token checked against the nonce the flow sent, and the profile. Failures are
-/// `OAuthRedirectError`s carrying the flow's error URL.
+/// An authorization-code flow, shared by the core routes and plugins (through the host API).
+/// Start: store the flow (PKCE verifier, nonce) and build the authorization URL. Finish:
+/// provider errors, the code exchange with the verifier, the ID token checked against the
+/// nonce, and the profile; failures are `OAuthRedirectError`s carrying the flow's error URL.
 enum OAuthCodeFlow {
+    /// Stores `flow` and returns the provider's authorization URL and the `state`. `options`
+    /// holds the request's `scopes`, `loginHint`, `additionalParams` and `additionalData`.
+    /// Throws `ProviderFailure` when the provider has no authorization endpoint.
+    static func start(_ auth: AuthContext, _ provider: OAuthProvider, _ flow: OAuthState, options: JSONValue) async throws -> (url: String, state: String) {
+        var flow = flow
+        flow.additionalData = options["additionalData"].flatMap { $0.isNull ? nil : $0 }
+        if flow.redirectURI == nil { flow.redirectURI = auth.redirectURI(for: provider) }
+        if provider.bindsNonce { flow.idTokenNonce = RandomIdentifier.generate(length: 32) }
+        let state = try await OAuthStateStore.store(auth, flow)
+        var request = AuthorizationRequest(state: state, codeVerifier: flow.codeVerifier, redirectURI: flow.redirectURI ?? "")
+        request.extraScopes = options["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        request.loginHint = options["loginHint"]?.stringValue
+        request.nonce = flow.idTokenNonce
+        request.additionalParameters = (options["additionalParams"]?.objectValue ?? [:]).compactMap { key, value in
+            (value.stringValue ?? (value.isNull ? nil : value.serialized())).map { (key, $0) }
+        }
+        return (try provider.authorizationURL(request), state)
+    }
+
     /// The `code` from the callback parameters, or the provider's own error.
     static func code(_ query: [String: String], _ flow: OAuthState) throws -> String {
         if let error = query["error"] {
@@ -20,7 +40,7 @@ enum OAuthCodeFlow {
         if let iss = query["iss"], !provider.idTokenIssuers.isEmpty, !provider.idTokenIssuers.contains(iss) {
             throw OAuthRedirectError("issuer_mismatch", errorURL: flow.errorURL)
         }
-        let redirectURI = flow.redirectURI ?? provider.redirectURI ?? auth.endpointURL("/callback/" + provider.id)
+        let redirectURI = flow.redirectURI ?? auth.redirectURI(for: provider)
         let tokens: OAuthTokens
         do { tokens = try await provider.exchange(code: code, codeVerifier: flow.codeVerifier, redirectURI: redirectURI) } catch {
             auth.logger.warning("authorization code exchange failed", metadata: ["provider": "\(provider.id)", "error": "\(error)"])

@@ -1,4 +1,5 @@
 import GatehouseCrypto
+import GatehouseOAuth
 
 /// A failed OAuth callback: the browser goes to the error URL with `?error=<code>` (Better
 /// Auth's codes, e.g. `state_mismatch`, `invalid_code`) and an optional description.
@@ -25,4 +26,10 @@ struct OAuthRedirectError: Error {
 extension AuthContext {
     /// `onAPIError.errorURL`, or `{baseURL}{basePath}/error`.
     var defaultErrorURL: String { config.errorURL ?? endpointURL("/error") }
+
+    /// Where the provider sends the browser back: the provider's `redirectURI`, else
+    /// `{baseURL}{basePath}/callback/<id>`.
+    func redirectURI(for provider: OAuthProvider) -> String {
+        provider.redirectURI ?? endpointURL("/callback/" + provider.id)
+    }
 }

@@ -85,11 +85,9 @@ enum OAuthStateStore {
         return flow
     }
 
-    /// `store`, and the cookie on the response.
-    static func begin(_ ctx: EndpointContext, _ flow: OAuthState) async throws -> String {
-        let state = try await store(ctx.auth, flow)
+    /// The signed cookie that binds `state` to this browser.
+    static func setCookie(_ ctx: EndpointContext, state: String) {
         ctx.setCookie(ctx.auth.cookies.name(cookieName), ctx.auth.signer.sign(state), maxAge: cookieMaxAge)
-        return state
     }
 
     /// `take` with the request's cookie, which is expired on the response.
