@@ -548,6 +548,7 @@ def test_get_access_token_and_refresh(social, idp):
     assert info.json()["user"]["id"] == sub and info.json()["account"]["providerId"] == "mock"
 
     assert_error(c.post("get-access-token", {"accountId": "nope"}), 400, "ACCOUNT_NOT_FOUND")
+    assert_error(c.get("account-info?useAccountCookie=true"), 400, "ACCOUNT_NOT_FOUND")  # no account_data cookie
     assert_error(c.post("get-access-token", {}), 400, "VALIDATION_ERROR")
     assert_error(social.client().post("get-access-token", {"accountId": account["id"]}), 401, "UNAUTHORIZED")
 

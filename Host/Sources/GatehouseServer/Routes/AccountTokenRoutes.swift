@@ -65,8 +65,13 @@ enum AccountTokenRoutes {
         ]))
     }
 
+    /// Query values are text, so the selector's flag is read from `"true"`.
+    static let querySelector = BodySchema([
+        .init("accountId", .string), .init("providerId", .string), .init("useAccountCookie", .string), .init("userId", .string),
+    ])
+
     static let accountInfo = Endpoint(
-        .get, "/account-info", auth: .sensitiveSession, query: BodySchema(selector),
+        .get, "/account-info", auth: .sensitiveSession, query: querySelector,
         summary: "The provider's current profile for a linked account", tag: "Account"
     ) { ctx in
         let selection: JSONValue = .object(.init(uniqueKeysWithValues: ctx.query.map { key, value in
