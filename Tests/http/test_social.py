@@ -668,3 +668,100 @@ def test_plugins_verify_id_tokens_and_sign_in_through_the_host(probe, idp):
     refused = probe("oauth.signIn", {**identity, "profile": {"subject": "emp-2", "email": unique_email(), "name": "x"},
                                      "disableSignUp": True})
     assert refused["code"] == "signup_disabled"
+
+
+# --- key rotation and token checks against a provider whose keys we control ----------------
+
+class RotatingProvider:
+    """A minimal OpenID provider: discovery and a JWKS whose keys the test rotates. ID tokens
+    are signed here with PyJWT, as the provider would sign them."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        self.keys: dict[str, object] = {}
+        self.published: list[str] = []
+        self.jwks_fetches = 0
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path == "/.well-known/openid-configuration":
+                    body = {"issuer": provider.url, "authorization_endpoint": f"{provider.url}/authorize",
+                            "token_endpoint": f"{provider.url}/token", "jwks_uri": f"{provider.url}/jwks"}
+                elif self.path == "/jwks":
+                    provider.jwks_fetches += 1
+                    body = {"keys": [provider.public_jwk(kid) for kid in provider.published]}
+                else:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.http.server_port}"
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def add_key(self, kid: str, publish: bool = True):
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        self.keys[kid] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if publish:
+            self.published.append(kid)
+
+    def public_jwk(self, kid: str) -> dict:
+        import jwt
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.keys[kid].public_key()))
+        return {**jwk, "kid": kid, "use": "sig", "alg": "RS256"}
+
+    def token(self, kid: str, sub: str, email: str, **claims) -> str:
+        import time
+        import jwt
+        now = int(time.time())
+        payload = {"iss": self.url, "aud": CLIENT_ID, "sub": sub, "email": email, "email_verified": True,
+                   "iat": now, "exp": now + 300, **claims}
+        return jwt.encode(payload, self.keys[kid], algorithm="RS256", headers={"kid": kid})
+
+
+def test_id_tokens_follow_key_rotation_and_expiry(server):
+    import time
+    idp = RotatingProvider()
+    idp.add_key("k1")
+    srv = server({"socialProviders": {"rotating": {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET,
+                                                   "discoveryUrl": f"{idp.url}/.well-known/openid-configuration"}}})
+
+    def sign_in(token):
+        return srv.client().post("sign-in/social", {"provider": "rotating", "idToken": {"token": token}})
+
+    email = unique_email("rot")
+    assert sign_in(idp.token("k1", "r-1", email)).status_code == 200
+    assert sign_in(idp.token("k1", "r-1", email)).status_code == 200
+    assert idp.jwks_fetches == 1  # the key set is cached
+
+    # Expired, wrong issuer, unsigned: refused without fetching the keys again.
+    assert_error(sign_in(idp.token("k1", "r-1", email, exp=int(time.time()) - 3600)), 401, "INVALID_TOKEN")
+    assert_error(sign_in(idp.token("k1", "r-1", email, iss="https://elsewhere.example")), 401, "INVALID_TOKEN")
+    import jwt
+    unsigned = jwt.encode({"iss": idp.url, "aud": CLIENT_ID, "sub": "r-1", "exp": int(time.time()) + 60}, None, algorithm="none")
+    assert_error(sign_in(unsigned), 401, "INVALID_TOKEN")
+    # A key the provider has not published is refused; within 10 s of the last fetch the
+    # unknown kid does not make the server fetch again.
+    idp.add_key("rogue", publish=False)
+    assert_error(sign_in(idp.token("rogue", "r-1", email)), 401, "INVALID_TOKEN")
+    assert idp.jwks_fetches == 1
+
+    # The provider rotates to k2. An unknown kid refetches the set, at most once per 10 s.
+    idp.add_key("k2")
+    idp.published.remove("k1")
+    time.sleep(10.5)
+    fetches = idp.jwks_fetches
+    r = sign_in(idp.token("k2", "r-1", email))
+    assert r.status_code == 200, r.text
+    assert idp.jwks_fetches == fetches + 1
+    assert r.json()["user"]["email"] == email
