@@ -18,8 +18,8 @@ public struct PluginCall: Sendable {
     public var method: String { envelope["method"]?.stringValue ?? "" }
     public var path: String { envelope["path"]?.stringValue ?? "" }
     public var body: JSONValue { envelope["body"] ?? .null }
-    public var session: JSONValue? { envelope["session"].flatMap { $0.isNull ? nil : $0 } }
-    public var newSession: JSONValue? { envelope["newSession"].flatMap { $0.isNull ? nil : $0 } }
+    public var session: JSONValue? { envelope["session"]?.nonNull }
+    public var newSession: JSONValue? { envelope["newSession"]?.nonNull }
     /// The answer so far (after-hooks and onResponse).
     public var response: JSONValue? { envelope["response"] }
 

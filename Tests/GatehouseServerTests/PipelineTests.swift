@@ -71,6 +71,15 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
     }
 
+    /// JSONValue is ExpressibleByNilLiteral, so `flatMap { $0.isNull ? nil : $0 }` quietly
+    /// yields `.null`; `nonNull` is the spelled-out absence.
+    @Test func nonNullTurnsJSONNullIntoAbsence() throws {
+        let envelope = try JSONValue.parse(#"{"session":null,"user":{"id":"u"}}"#)
+        #expect(envelope["session"]?.nonNull == nil)
+        #expect(envelope["user"]?.nonNull?["id"] == "u")
+        #expect(envelope["missing"]?.nonNull == nil)
+    }
+
     @Test func surrogatePairsAndDepthLimit() throws {
         #expect(try JSONValue.parse(#""\ud83d\ude00""#) == .string("😀"))
         #expect(throws: JSONParseError.self) { try JSONValue.parse(String(repeating: "[", count: 100) + String(repeating: "]", count: 100)) }

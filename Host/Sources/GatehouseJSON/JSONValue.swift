@@ -50,6 +50,13 @@ public enum JSONValue: Sendable, Equatable {
 
     public var isNull: Bool { self == .null }
 
+    /// The value, or nil for JSON null. (Careful: a bare `nil` whose type is inferred as
+    /// `JSONValue` is `.null`, not absence, because JSONValue is ExpressibleByNilLiteral.)
+    public var nonNull: JSONValue? {
+        if case .null = self { return Optional.none }
+        return self
+    }
+
     /// The JSON type name used in validation messages.
     public var typeName: String {
         switch self {

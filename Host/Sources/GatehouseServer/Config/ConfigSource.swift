@@ -62,7 +62,7 @@ struct ConfigSource {
             guard let next = node[String(part)] else { return nil }
             node = next
         }
-        return node.isNull ? nil : node
+        return node.nonNull
     }
 
     private func validateKeys(_ node: JSONValue, prefix: String) throws {

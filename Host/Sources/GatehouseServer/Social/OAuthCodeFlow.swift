@@ -12,7 +12,7 @@ enum OAuthCodeFlow {
     /// Throws `ProviderFailure` when the provider has no authorization endpoint.
     static func start(_ auth: AuthContext, _ provider: OAuthProvider, _ flow: OAuthState, options: JSONValue) async throws -> (url: String, state: String) {
         var flow = flow
-        flow.additionalData = options["additionalData"].flatMap { $0.isNull ? nil : $0 }
+        flow.additionalData = options["additionalData"]?.nonNull
         if flow.redirectURI == nil { flow.redirectURI = auth.redirectURI(for: provider) }
         if provider.bindsNonce { flow.idTokenNonce = RandomIdentifier.generate(length: 32) }
         let state = try await OAuthStateStore.store(auth, flow)
