@@ -17,6 +17,9 @@ public struct PluginAnswer: Sendable {
         PluginAnswer().setting("status", .int(status)).setting("body", body)
     }
 
+    /// A response with an empty body, e.g. a redirect with a `location` header.
+    public static func status(_ status: Int) -> PluginAnswer { PluginAnswer().setting("status", .int(status)) }
+
     /// An error response `{code, message}`.
     public static func error(status: Int, code: String, message: String) -> PluginAnswer {
         PluginAnswer().setting("error", ["status": .int(status), "code": .string(code), "message": .string(message)])
@@ -60,9 +63,12 @@ public struct PluginAnswer: Sendable {
         appending("cookies", ["name": .string(name), "expire": true])
     }
 
-    /// Creates a session for `userID` and sets its cookies, as a sign-in does.
-    public func signIn(userID: String, rememberMe: Bool = true) -> PluginAnswer {
-        setting("signIn", ["userId": .string(userID), "rememberMe": .bool(rememberMe)])
+    /// Creates a session for `userID` and sets its cookies, as a sign-in does. With `tokenKey`,
+    /// the host also puts the new session's token into the answer's body under that key.
+    public func signIn(userID: String, rememberMe: Bool = true, tokenKey: String? = nil) -> PluginAnswer {
+        var signIn: OrderedDictionary<String, JSONValue> = ["userId": .string(userID), "rememberMe": .bool(rememberMe)]
+        if let tokenKey { signIn["tokenKey"] = .string(tokenKey) }
+        return setting("signIn", .object(signIn))
     }
 
     /// After-hooks: delete the session this request created and its cookie (e.g. a 2FA challenge).

@@ -31,8 +31,32 @@ public struct PluginHost: @unchecked Sendable {
         return out
     }
 
-    public func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8]? {
-        take { out in Self.lend(key) { k in Self.lend(data) { d in api.pointee.hmac(handle, GH_HASH_SHA256, k, d, out) } } }
+    public enum HashAlgorithm {
+        case sha256, sha384, sha512
+        /// Only for protocols that require it, such as TOTP.
+        case sha1
+
+        var raw: gh_hash_alg {
+            switch self {
+            case .sha256: GH_HASH_SHA256
+            case .sha384: GH_HASH_SHA384
+            case .sha512: GH_HASH_SHA512
+            case .sha1: GH_HASH_SHA1
+            }
+        }
+    }
+
+    /// HMAC of `data`; an empty key means the server secret.
+    public func hmac(_ algorithm: HashAlgorithm, key: [UInt8], _ data: [UInt8]) -> [UInt8]? {
+        take { out in Self.lend(key) { k in Self.lend(data) { d in api.pointee.hmac(handle, algorithm.raw, k, d, out) } } }
+    }
+
+    public func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8]? { hmac(.sha256, key: key, data) }
+
+    /// Whether `password` matches a stored hash (scrypt or argon2id). Blocks while hashing, so
+    /// it works only in blocking callbacks; elsewhere it answers false.
+    public func verifyPassword(_ password: String, hash: String) -> Bool {
+        Self.lend(password) { p in Self.lend(hash) { h in api.pointee.password_verify(handle, p, h) } } == GH_OK
     }
 
     public func encrypt(_ plaintext: String) -> String? {

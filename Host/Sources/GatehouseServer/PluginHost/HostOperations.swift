@@ -108,7 +108,8 @@ enum HostOperations {
                 throw Failure(status: GH_ERROR, code: "FETCH_FAILED", message: "\(error)")
             }
         case "host.info":
-            return ["baseURL": .string(auth.config.baseURL), "basePath": .string(auth.config.basePath), "appName": .string(auth.config.appName)]
+            return ["baseURL": .string(auth.config.baseURL), "basePath": .string(auth.config.basePath), "appName": .string(auth.config.appName),
+                    "email": .bool(auth.email != nil)]
         case "keys.generate":
             let alg = input["alg"]?.stringValue ?? "EdDSA"
             do {

@@ -56,8 +56,13 @@ enum PluginEnvelope {
         if answer["clearSession"]?.boolValue == true, let session = ctx.newSession {
             try await ctx.auth.store.deleteSession(token: session.token)
             ctx.newSession = nil
+            // The session token and the cached copy of the session (session_data and its chunks)
+            // must not reach the client; dont_remember stays, so a later sign-in can honour it.
+            let cookies = ctx.auth.cookies
             ctx.responseHeaders = HTTPFields(ctx.responseHeaders.filter { field in
-                !(field.name == .setCookie && field.value.hasPrefix(ctx.auth.cookies.sessionToken + "="))
+                guard field.name == .setCookie else { return true }
+                return !field.value.hasPrefix(cookies.sessionToken + "=") && !field.value.hasPrefix(cookies.sessionData + "=")
+                    && !field.value.hasPrefix(cookies.sessionData + ".")
             })
         }
         if let patch = answer["patch"] {
@@ -67,9 +72,11 @@ enum PluginEnvelope {
                 ctx.headers[field] = value.stringValue
             }
         }
+        var sessionToken: (key: String, token: String)?
         if let signIn = answer["signIn"], let userID = signIn["userId"]?.stringValue {
             guard let user = try await ctx.auth.store.user(id: userID) else { throw CoreErrors.userNotFound }
-            try await ctx.auth.sessions.signIn(ctx, user: user, rememberMe: signIn["rememberMe"]?.boolValue ?? true)
+            let session = try await ctx.auth.sessions.signIn(ctx, user: user, rememberMe: signIn["rememberMe"]?.boolValue ?? true)
+            if let key = signIn["tokenKey"]?.stringValue { sessionToken = (key, session.token) }
         }
         if let error = answer["error"] {
             let message = error["message"]?.stringValue ?? "Plugin error"
@@ -77,7 +84,12 @@ enum PluginEnvelope {
             throw error["code"]?.stringValue.map { APIError(status(error["status"]?.intValue ?? 400), $0, message) }
                 ?? APIError(status(error["status"]?.intValue ?? 400), message: message)
         }
-        return response(answer)
+        // The plugin could not know the new session's token: the host fills it in.
+        guard let sessionToken, var body = answer["body"]?.objectValue else { return response(answer) }
+        body[sessionToken.key] = .string(sessionToken.token)
+        var patched = answer.objectValue ?? [:]
+        patched["body"] = .object(body)
+        return response(.object(patched))
     }
 
     /// A plugin's status code; anything outside 100...599 is the plugin's fault, so 500.
