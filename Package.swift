@@ -8,14 +8,15 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
 let pluginLinking: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "--version-script=\(root)/Plugins/exports.map"])]
 
 /// A bundled plugin: its own dynamic library, built on PluginKit only.
-func plugin(_ product: String, _ target: String, path: String) -> (Product, Target) {
+func plugin(_ product: String, _ target: String, path: String, dependencies: [Target.Dependency] = []) -> (Product, Target) {
     (.library(name: product, type: .dynamic, targets: [target]),
-     .target(name: target, dependencies: ["PluginKit"], path: path, swiftSettings: swift6, linkerSettings: pluginLinking))
+     .target(name: target, dependencies: ["PluginKit"] + dependencies, path: path, swiftSettings: swift6, linkerSettings: pluginLinking))
 }
 
 let plugins = [
     plugin("bearer", "BearerPlugin", path: "Plugins/bearer"),
     plugin("jwt", "JWTPlugin", path: "Plugins/jwt"),
+    plugin("two-factor", "TwoFactorPlugin", path: "Plugins/two-factor/Plugin", dependencies: ["OneTimePassword", "CQRencode"]),
     plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
     plugin("host-probe", "HostProbePlugin", path: "Tests/Fixtures/HostProbePlugin"),
 ]
@@ -108,6 +109,16 @@ let package = Package(
             .product(name: "OrderedCollections", package: "swift-collections"),
         ], path: "PluginAPI/PluginKit", swiftSettings: swift6),
 
+        // The two-factor plugin's own native dependency: QR codes of the otpauth:// URI.
+        .systemLibrary(name: "CQRencode", path: "Plugins/two-factor/CQRencode", pkgConfig: "libqrencode",
+                       providers: [.apt(["libqrencode-dev"])]),
+        // HOTP/TOTP, base32 and otpauth URIs for the two-factor plugin (linked into it statically).
+        .target(name: "OneTimePassword", path: "Plugins/two-factor/OneTimePassword", swiftSettings: swift6),
+
+        .testTarget(name: "OneTimePasswordTests", dependencies: [
+                        "OneTimePassword", .product(name: "Crypto", package: "swift-crypto"),
+                    ],
+                    path: "Tests/OneTimePasswordTests", swiftSettings: swift6),
         .testTarget(name: "GatehouseCryptoTests", dependencies: ["GatehouseCrypto"],
                     path: "Tests/GatehouseCryptoTests", swiftSettings: swift6),
         .testTarget(name: "GatehouseStorageTests", dependencies: ["GatehouseStorage"],

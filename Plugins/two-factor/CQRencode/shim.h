@@ -1,0 +1,2 @@
+/* Debian's libqrencode (libqrencode-dev): QR code symbols for the TOTP enrolment page. */
+#include <qrencode.h>
