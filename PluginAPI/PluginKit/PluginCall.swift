@@ -25,6 +25,18 @@ public struct PluginCall: Sendable {
 
     /// A request header by lower-case name.
     public func header(_ name: String) -> String? { envelope["headers"]?[name.lowercased()]?.stringValue }
+    /// The value of cookie `name` (a full name, see `PluginHost.cookieName`) in the request's
+    /// `Cookie` header; the first one wins.
+    public func cookie(_ name: String) -> String? {
+        guard let header = header("cookie") else { return nil }
+        for pair in header.split(separator: ";") {
+            let trimmed = pair.drop { $0 == " " }
+            guard let equals = trimmed.firstIndex(of: "="), trimmed[..<equals] == name else { continue }
+            return String(trimmed[trimmed.index(after: equals)...])
+        }
+        return nil
+    }
+
     public func query(_ name: String) -> String? { envelope["query"]?[name]?.stringValue }
     public func param(_ name: String) -> String? { envelope["params"]?[name]?.stringValue }
 }

@@ -31,6 +31,19 @@ public struct PluginHost: @unchecked Sendable {
         return out
     }
 
+    /// `count` characters drawn uniformly from `alphabet` (rejection sampling on random bytes).
+    public func randomText(_ count: Int, alphabet: String) -> String {
+        let symbols = Array(alphabet)
+        let limit = 256 - 256 % symbols.count
+        var out = ""
+        while out.count < count {
+            for byte in randomBytes(count * 2) where Int(byte) < limit && out.count < count {
+                out.append(symbols[Int(byte) % symbols.count])
+            }
+        }
+        return out
+    }
+
     public enum HashAlgorithm {
         case sha256, sha384, sha512
         /// Only for protocols that require it, such as TOTP.
@@ -44,6 +57,11 @@ public struct PluginHost: @unchecked Sendable {
             case .sha1: GH_HASH_SHA1
             }
         }
+    }
+
+    /// The raw digest of `data`.
+    public func hash(_ algorithm: HashAlgorithm, _ data: [UInt8]) -> [UInt8]? {
+        take { out in Self.lend(data) { d in api.pointee.hash(handle, algorithm.raw, d, out) } }
     }
 
     /// HMAC of `data`; an empty key means the server secret.

@@ -34,12 +34,12 @@ struct CallerResolver: Sendable {
             return .signedIn(session: signedIn["session"] ?? .null, user: signedIn["user"] ?? .null)
         }
         let host = context.host
-        guard let cookie = CookieNames.value(context.cookies.twoFactor, in: call),
+        guard let cookie = call.cookie(context.cookies.twoFactor),
               let identifier = host.verify(cookie), identifier.hasPrefix(ChallengeAttempts.challengePrefix),
               let userID = try host.call("verifications.find", ["identifier": .string(identifier)])["value"]?.stringValue,
               let user = try host.call("users.find", ["id": .string(userID)])["user"], !user.isNull
         else { throw TwoFactorError.invalidTwoFactorCookie.failure }
-        let dontRemember = CookieNames.value(context.cookies.dontRemember, in: call).flatMap(host.verify) != nil
+        let dontRemember = call.cookie(context.cookies.dontRemember).flatMap(host.verify) != nil
         return .challenge(Challenge(identifier: identifier, userID: userID, rememberMe: !dontRemember), user: user)
     }
 
@@ -48,7 +48,7 @@ struct CallerResolver: Sendable {
     private func session(_ call: PluginCall) throws -> JSONValue? {
         if let session = call.session { return session }
         let host = context.host
-        guard let cookie = CookieNames.value(context.cookies.sessionToken, in: call), let token = host.verify(cookie),
+        guard let cookie = call.cookie(context.cookies.sessionToken), let token = host.verify(cookie),
               let found = try host.call("sessions.find", ["token": .string(token)])["session"], !found.isNull,
               let expiresAt = ISODate.parse(found["session"]?["expiresAt"]), expiresAt > Date()
         else { return nil }
@@ -77,7 +77,7 @@ struct ChallengeAttempts: Sendable {
     func spend(_ challenge: Challenge) throws {
         let identifier = Self.attemptsIdentifier(challenge)
         for _ in 0..<20 {
-            guard let row = try context.db.findOne("verification", [Database.equals("identifier", .string(identifier))]),
+            guard let row = try context.db.findOne("verification", [PluginDatabase.equals("identifier", .string(identifier))]),
                   let id = row["id"]?.stringValue, let value = row["value"]?.stringValue,
                   let expiresAt = ISODate.parse(row["expiresAt"]), expiresAt > Date()
             else { throw TwoFactorError.invalidTwoFactorCookie.failure }
@@ -86,7 +86,7 @@ struct ChallengeAttempts: Sendable {
                 try cancel(challenge)
                 throw TwoFactorError.tooManyAttempts.failure
             }
-            let swapped = try context.db.update("verification", [Database.equals("id", .string(id)), Database.equals("value", .string(value))],
+            let swapped = try context.db.update("verification", [PluginDatabase.equals("id", .string(id)), PluginDatabase.equals("value", .string(value))],
                                                 ["value": .string(String(used + 1))])
             if swapped == 1 { return }
         }
@@ -96,7 +96,7 @@ struct ChallengeAttempts: Sendable {
     /// Uses the challenge up; false if another request finished it first.
     func close(_ challenge: Challenge) throws -> Bool {
         let value = try context.host.call("verifications.consume", ["identifier": .string(challenge.identifier)])["value"]
-        try context.db.delete("verification", [Database.equals("identifier", .string(Self.attemptsIdentifier(challenge)))])
+        try context.db.delete("verification", [PluginDatabase.equals("identifier", .string(Self.attemptsIdentifier(challenge)))])
         return value?.stringValue == challenge.userID
     }
 

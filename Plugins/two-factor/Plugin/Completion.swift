@@ -26,7 +26,7 @@ struct Completion: Sendable {
     /// the session and its cached copy carry the new user state), as Better Auth does.
     func rotateSession(token: String, userID: String, _ call: PluginCall, on answer: PluginAnswer, tokenKey: String? = nil) throws -> PluginAnswer {
         _ = try context.host.call("sessions.delete", ["token": .string(token)])
-        let dontRemember = CookieNames.value(context.cookies.dontRemember, in: call).flatMap(context.host.verify) != nil
+        let dontRemember = call.cookie(context.cookies.dontRemember).flatMap(context.host.verify) != nil
         return answer.signIn(userID: userID, rememberMe: !dontRemember, tokenKey: tokenKey)
     }
 }

@@ -15,7 +15,7 @@ struct EmailCodes: Sendable {
         guard let email = caller.user["email"]?.stringValue else { throw TwoFactorError.otpNotConfigured.failure }
         let code = context.randomText(settings.otpDigits, alphabet: RandomAlphabet.digits)
         let identifier = Self.identifier(for: caller)
-        try context.db.delete("verification", [Database.equals("identifier", .string(identifier))])
+        try context.db.delete("verification", [PluginDatabase.equals("identifier", .string(identifier))])
         _ = try context.host.call("verifications.create", ["identifier": .string(identifier), "value": .string(try store(code) + ":0"),
                                                            "expiresIn": .int(settings.otpPeriodMinutes * 60)])
         do {
@@ -31,7 +31,7 @@ struct EmailCodes: Sendable {
     func verify(_ code: String, for caller: Caller, onWrongCode: () throws -> Void) throws {
         let identifier = Self.identifier(for: caller)
         for _ in 0..<20 {
-            guard let row = try context.db.findOne("verification", [Database.equals("identifier", .string(identifier))]),
+            guard let row = try context.db.findOne("verification", [PluginDatabase.equals("identifier", .string(identifier))]),
                   let id = row["id"]?.stringValue, let value = row["value"]?.stringValue,
                   let expiresAt = ISODate.parse(row["expiresAt"]), expiresAt > Date(),
                   let separator = value.lastIndex(of: ":")
@@ -39,17 +39,17 @@ struct EmailCodes: Sendable {
             let stored = String(value[..<separator])
             let attempts = Int(value[value.index(after: separator)...]) ?? context.settings.otpAllowedAttempts
             if attempts >= context.settings.otpAllowedAttempts {
-                try context.db.delete("verification", [Database.equals("id", .string(id))])
+                try context.db.delete("verification", [PluginDatabase.equals("id", .string(id))])
                 throw TwoFactorError.tooManyAttempts.failure
             }
-            let counted = try context.db.update("verification", [Database.equals("id", .string(id)), Database.equals("value", .string(value))],
+            let counted = try context.db.update("verification", [PluginDatabase.equals("id", .string(id)), PluginDatabase.equals("value", .string(value))],
                                                 ["value": .string(stored + ":" + String(attempts + 1))])
             guard counted == 1 else { continue }
             guard try matches(code, stored) else {
                 try onWrongCode()
                 throw TwoFactorError.invalidCode.failure
             }
-            try context.db.delete("verification", [Database.equals("id", .string(id))])
+            try context.db.delete("verification", [PluginDatabase.equals("id", .string(id))])
             return
         }
         throw TwoFactorError.tooManyAttempts.failure
@@ -85,6 +85,6 @@ struct EmailCodes: Sendable {
 
     /// HMAC-SHA256 under the server secret, so a leaked row does not give the code away.
     private func hash(_ code: String) throws -> String {
-        try context.failIfNil(context.host.hmac(.sha256, key: [], Array(code.utf8)).map(TrustedDevices.base64URL), "cannot hash a one-time code")
+        try context.failIfNil(context.host.hmac(.sha256, key: [], Array(code.utf8)).map(Base64URL.encode), "cannot hash a one-time code")
     }
 }

@@ -101,7 +101,7 @@ struct Enrolment: Sendable {
 
     /// Users with a password must give it; users without one may go on (`allowPasswordless`).
     private func confirmPassword(_ call: PluginCall, userID: String) throws {
-        let account = try context.db.findOne("account", [Database.equals("userId", .string(userID)), Database.equals("providerId", "credential")])
+        let account = try context.db.findOne("account", [PluginDatabase.equals("userId", .string(userID)), PluginDatabase.equals("providerId", "credential")])
         if let hash = account?["password"]?.stringValue, !hash.isEmpty {
             guard let password = call.body["password"]?.stringValue, context.host.verifyPassword(password, hash: hash) else {
                 throw TwoFactorError.invalidPassword.failure

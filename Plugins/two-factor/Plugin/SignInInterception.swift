@@ -39,7 +39,7 @@ struct SignInInterception: Sendable {
             answer = PluginAnswer.json(["twoFactorRedirect": true, "twoFactorMethods": .array(methods)])
         }
         answer = answer.replace().clearSession().cookie(CookieNames.twoFactorBase, challenge, maxAge: context.settings.challengeMaxAge, signed: true)
-        if CookieNames.value(context.cookies.trustDevice, in: call) != nil { answer = answer.expireCookie(CookieNames.trustDeviceBase) }
+        if call.cookie(context.cookies.trustDevice) != nil { answer = answer.expireCookie(CookieNames.trustDeviceBase) }
         return answer
     }
 

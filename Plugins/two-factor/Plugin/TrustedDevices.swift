@@ -23,7 +23,7 @@ struct TrustedDevices: Sendable {
     /// If the request comes from a device `userID` trusts, the answer that rotates its cookie;
     /// nil otherwise.
     func rotate(_ call: PluginCall, userID: String, on answer: PluginAnswer) throws -> PluginAnswer? {
-        guard let cookie = CookieNames.value(context.cookies.trustDevice, in: call), let value = context.host.verify(cookie) else { return nil }
+        guard let cookie = call.cookie(context.cookies.trustDevice), let value = context.host.verify(cookie) else { return nil }
         let parts = value.split(separator: "!", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[1].hasPrefix(Self.prefix),
               let expected = token(userID: userID, identifier: String(parts[1])),
@@ -35,7 +35,7 @@ struct TrustedDevices: Sendable {
 
     /// Forgets every device `userID` trusts (two-factor was disabled).
     func revokeAll(userID: String) throws {
-        let rows = try context.db.findMany("verification", [Database.equals("value", .string(userID))])
+        let rows = try context.db.findMany("verification", [PluginDatabase.equals("value", .string(userID))])
         let ids = rows.compactMap { row -> JSONValue? in
             guard row["identifier"]?.stringValue?.hasPrefix(Self.prefix) == true else { return nil }
             return row["id"]
@@ -44,11 +44,6 @@ struct TrustedDevices: Sendable {
     }
 
     private func token(userID: String, identifier: String) -> String? {
-        context.host.hmac(.sha256, key: [], Array("\(userID)!\(identifier)".utf8)).map(Self.base64URL)
-    }
-
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        context.host.hmac(.sha256, key: [], Array("\(userID)!\(identifier)".utf8)).map(Base64URL.encode)
     }
 }

@@ -10,7 +10,7 @@ struct TwoFactorContext: Sendable {
     let appName: String
     /// Whether the host has an email transport, so emailed codes can be offered.
     let emailAvailable: Bool
-    let db: Database
+    let db: PluginDatabase
     let cookies: CookieNames
 
     init(host: PluginHost, settings: TwoFactorSettings, appName: String, emailAvailable: Bool) {
@@ -18,7 +18,7 @@ struct TwoFactorContext: Sendable {
         self.settings = settings
         self.appName = appName
         self.emailAvailable = emailAvailable
-        db = Database(host: host)
+        db = PluginDatabase(host: host)
         cookies = CookieNames(host: host)
     }
 
@@ -37,17 +37,8 @@ struct TwoFactorContext: Sendable {
                         digits: settings.totpDigits, period: settings.totpPeriod)
     }
 
-    /// `count` characters drawn uniformly from `alphabet` (rejection sampling on random bytes).
     func randomText(_ count: Int, alphabet: String = RandomAlphabet.alphanumeric) -> String {
-        let symbols = Array(alphabet)
-        let limit = 256 - 256 % symbols.count
-        var out = ""
-        while out.count < count {
-            for byte in host.randomBytes(count * 2) where Int(byte) < limit && out.count < count {
-                out.append(symbols[Int(byte) % symbols.count])
-            }
-        }
-        return out
+        host.randomText(count, alphabet: alphabet)
     }
 
     /// Turns a host-operation failure into a 500 the client sees without internal detail.
@@ -83,28 +74,4 @@ struct CookieNames: Sendable {
 
     static let twoFactorBase = "two_factor"
     static let trustDeviceBase = "trust_device"
-
-    /// The value of cookie `name` in a request's `Cookie` header (the first one wins).
-    static func value(_ name: String, in call: PluginCall) -> String? {
-        guard let header = call.header("cookie") else { return nil }
-        for pair in header.split(separator: ";") {
-            let trimmed = pair.drop { $0 == " " }
-            guard let equals = trimmed.firstIndex(of: "="), trimmed[..<equals] == name else { continue }
-            return String(trimmed[trimmed.index(after: equals)...])
-        }
-        return nil
-    }
-}
-
-/// ISO-8601 dates as the host's `db.*` operations read and write them.
-enum ISODate {
-    static func parse(_ value: JSONValue?) -> Date? {
-        guard let text = value?.stringValue else { return nil }
-        return (try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
-            ?? (try? Date(text, strategy: .iso8601))
-    }
-
-    static func format(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
-    }
 }
