@@ -63,11 +63,13 @@ public struct PluginAnswer: Sendable {
         appending("cookies", ["name": .string(name), "expire": true])
     }
 
-    /// Creates a session for `userID` and sets its cookies, as a sign-in does. With `tokenKey`,
-    /// the host also puts the new session's token into the answer's body under that key.
-    public func signIn(userID: String, rememberMe: Bool = true, tokenKey: String? = nil) -> PluginAnswer {
+    /// Creates a session for `userID` and sets its cookies, as a sign-in does. The host also puts
+    /// the new session's token (`tokenKey`) and the session object (`sessionKey`) into the
+    /// answer's body under those keys.
+    public func signIn(userID: String, rememberMe: Bool = true, tokenKey: String? = nil, sessionKey: String? = nil) -> PluginAnswer {
         var signIn: OrderedDictionary<String, JSONValue> = ["userId": .string(userID), "rememberMe": .bool(rememberMe)]
         if let tokenKey { signIn["tokenKey"] = .string(tokenKey) }
+        if let sessionKey { signIn["sessionKey"] = .string(sessionKey) }
         return setting("signIn", .object(signIn))
     }
 

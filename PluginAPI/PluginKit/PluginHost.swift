@@ -108,6 +108,18 @@ public struct PluginHost: @unchecked Sendable {
         _ = Self.lend(key) { k in Self.lend(value) { v in api.pointee.kv_set(handle, k, v, ttlSeconds) } }
     }
 
+    /// The caller's live `{session, user}`: from the envelope when the host resolved it, else from
+    /// the session cookie (for `auth: none` routes that serve signed-in and anonymous callers).
+    /// A blocking call (§4).
+    public func session(of call: PluginCall) throws -> JSONValue? {
+        if let session = call.session { return session }
+        guard let cookie = call.cookie(cookieName("session_token")), let token = verify(cookie),
+              let found = try self.call("sessions.find", ["token": .string(token)])["session"]?.nonNull,
+              let expiresAt = ISODate.parse(found["session"]?["expiresAt"]), expiresAt > Date()
+        else { return nil }
+        return found
+    }
+
     /// Calls a host operation from the catalogue (docs/plugin-abi.md).
     public func call(_ operation: String, _ request: JSONValue) throws -> JSONValue {
         var out = gh_buf(ptr: nil, len: 0)

@@ -1,5 +1,4 @@
 import GatehouseJSON
-import OneTimePassword
 import PluginKit
 
 /// Backup codes: `amount` codes of `length` characters from `[A-Za-z0-9]`, shown as

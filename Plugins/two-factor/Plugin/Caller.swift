@@ -30,7 +30,7 @@ struct CallerResolver: Sendable {
     let context: TwoFactorContext
 
     func resolve(_ call: PluginCall) throws -> Caller {
-        if let signedIn = try session(call) {
+        if let signedIn = try context.host.session(of: call) {
             return .signedIn(session: signedIn["session"] ?? .null, user: signedIn["user"] ?? .null)
         }
         let host = context.host
@@ -41,18 +41,6 @@ struct CallerResolver: Sendable {
         else { throw TwoFactorError.invalidTwoFactorCookie.failure }
         let dontRemember = call.cookie(context.cookies.dontRemember).flatMap(host.verify) != nil
         return .challenge(Challenge(identifier: identifier, userID: userID, rememberMe: !dontRemember), user: user)
-    }
-
-    /// The caller's live session: from the envelope when the host resolved it, else from the
-    /// session cookie (routes that also serve challenges have `auth: none`).
-    private func session(_ call: PluginCall) throws -> JSONValue? {
-        if let session = call.session { return session }
-        let host = context.host
-        guard let cookie = call.cookie(context.cookies.sessionToken), let token = host.verify(cookie),
-              let found = try host.call("sessions.find", ["token": .string(token)])["session"], !found.isNull,
-              let expiresAt = ISODate.parse(found["session"]?["expiresAt"]), expiresAt > Date()
-        else { return nil }
-        return found
     }
 }
 

@@ -1,6 +1,5 @@
 import Foundation
 import GatehouseJSON
-import OneTimePassword
 import PluginKit
 
 /// One-time codes sent by email. A code lives in a `2fa-otp-…` verification row as

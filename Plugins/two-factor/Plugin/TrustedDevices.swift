@@ -1,6 +1,5 @@
 import Foundation
 import GatehouseJSON
-import OneTimePassword
 import PluginKit
 
 /// "Trust this device": a signed `trust_device` cookie `<token>!<id>` whose token is

@@ -60,13 +60,11 @@ enum RandomAlphabet {
 
 /// Full cookie names (prefix and `__Secure-` as the host configures them), computed once.
 struct CookieNames: Sendable {
-    let sessionToken: String
     let dontRemember: String
     let twoFactor: String
     let trustDevice: String
 
     init(host: PluginHost) {
-        sessionToken = host.cookieName("session_token")
         dontRemember = host.cookieName("dont_remember")
         twoFactor = host.cookieName(Self.twoFactorBase)
         trustDevice = host.cookieName(Self.trustDeviceBase)

@@ -134,10 +134,13 @@ enum HostOperations {
                 let data = input["data"]?.stringValue.flatMap(Base64.decode), let signature = input["signature"]?.stringValue.flatMap(Base64.decode)
             else { throw Failure(status: GH_INVALID, code: "MISSING_FIELD", message: "alg, jwk, data and signature (base64url) are required") }
             do {
-                return ["valid": .bool(try JOSEKeys.verify(alg: alg, publicJWK: key, data: data, signature: signature))]
+                return ["valid": .bool(try JOSEKeys.verify(alg: alg, publicJWK: key, data: data, signature: signature,
+                                                           der: input["signatureFormat"]?.stringValue == "der"))]
             } catch {
                 throw Failure(status: GH_INVALID, code: "INVALID_KEY", message: "\(error)")
             }
+        case "x509.parse", "x509.verifyChain":
+            return try await X509Operations.run(operation, input)
         case "oauth.start", "oauth.finish", "oauth.verifyIdToken", "oauth.signIn":
             return try await OAuthOperations.run(operation, input, auth: auth)
         case "db.create", "db.findOne", "db.findMany", "db.update", "db.delete", "db.count":

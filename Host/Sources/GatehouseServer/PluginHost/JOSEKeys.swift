@@ -61,14 +61,16 @@ enum JOSEKeys {
         return input + "." + Base64.url(signature)
     }
 
-    /// Whether `signature` over `data` verifies under the public JWK.
-    static func verify(alg: String, publicJWK: JSONValue, data: [UInt8], signature: [UInt8]) throws -> Bool {
+    /// Whether `signature` over `data` verifies under the public JWK. `der`: an ES256 signature
+    /// is an ASN.1 `Ecdsa-Sig-Value` (WebAuthn, X.509) rather than JWS's `r ‖ s`.
+    static func verify(alg: String, publicJWK: JSONValue, data: [UInt8], signature: [UInt8], der: Bool = false) throws -> Bool {
         switch alg {
         case "EdDSA":
             return try Curve25519.Signing.PublicKey(rawRepresentation: try part(publicJWK, "x")).isValidSignature(signature, for: data)
         case "ES256":
             let key = try P256.Signing.PublicKey(x963Representation: [0x04] + (try part(publicJWK, "x")) + (try part(publicJWK, "y")))
-            guard let parsed = try? P256.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
+            let parsed = der ? try? P256.Signing.ECDSASignature(derRepresentation: signature) : try? P256.Signing.ECDSASignature(rawRepresentation: signature)
+            guard let parsed else { return false }
             return key.isValidSignature(parsed, for: data)
         case "RS256":
             let key = try _RSA.Signing.PublicKey(n: try part(publicJWK, "n"), e: try part(publicJWK, "e"))

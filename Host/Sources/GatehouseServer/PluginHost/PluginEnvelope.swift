@@ -72,11 +72,13 @@ enum PluginEnvelope {
                 ctx.headers[field] = value.stringValue
             }
         }
-        var sessionToken: (key: String, token: String)?
+        // The plugin cannot know the new session: the host fills in its token and its API form.
+        var bodyAdditions: [(String, JSONValue)] = []
         if let signIn = answer["signIn"], let userID = signIn["userId"]?.stringValue {
             guard let user = try await ctx.auth.store.user(id: userID) else { throw CoreErrors.userNotFound }
             let session = try await ctx.auth.sessions.signIn(ctx, user: user, rememberMe: signIn["rememberMe"]?.boolValue ?? true)
-            if let key = signIn["tokenKey"]?.stringValue { sessionToken = (key, session.token) }
+            if let key = signIn["tokenKey"]?.stringValue { bodyAdditions.append((key, .string(session.token))) }
+            if let key = signIn["sessionKey"]?.stringValue { bodyAdditions.append((key, ctx.auth.output("session", session.session))) }
         }
         if let error = answer["error"] {
             let message = error["message"]?.stringValue ?? "Plugin error"
@@ -84,9 +86,8 @@ enum PluginEnvelope {
             throw error["code"]?.stringValue.map { APIError(status(error["status"]?.intValue ?? 400), $0, message) }
                 ?? APIError(status(error["status"]?.intValue ?? 400), message: message)
         }
-        // The plugin could not know the new session's token: the host fills it in.
-        guard let sessionToken, var body = answer["body"]?.objectValue else { return response(answer) }
-        body[sessionToken.key] = .string(sessionToken.token)
+        guard !bodyAdditions.isEmpty, var body = answer["body"]?.objectValue else { return response(answer) }
+        for (key, value) in bodyAdditions { body[key] = value }
         var patched = answer.objectValue ?? [:]
         patched["body"] = .object(body)
         return response(.object(patched))
