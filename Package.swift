@@ -17,6 +17,7 @@ let plugins = [
     plugin("bearer", "BearerPlugin", path: "Plugins/bearer"),
     plugin("jwt", "JWTPlugin", path: "Plugins/jwt"),
     plugin("two-factor", "TwoFactorPlugin", path: "Plugins/two-factor/Plugin", dependencies: ["OneTimePassword", "CQRencode"]),
+    plugin("passkey", "PasskeyPlugin", path: "Plugins/passkey/Plugin", dependencies: ["CBOR"]),
     plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
     plugin("host-probe", "HostProbePlugin", path: "Tests/Fixtures/HostProbePlugin"),
 ]
@@ -40,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ],
     targets: [
         // C libraries from Debian: SQLite, libsodium (argon2id) and libcurl (SMTP, webhooks).
@@ -98,6 +100,7 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "OrderedCollections", package: "swift-collections"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "X509", package: "swift-certificates"),
         ], path: "Host/Sources/GatehouseServer", swiftSettings: swift6),
         .executableTarget(name: "gatehouse", dependencies: [
             "GatehouseServer",
@@ -115,6 +118,10 @@ let package = Package(
         // HOTP/TOTP, base32 and otpauth URIs for the two-factor plugin (linked into it statically).
         .target(name: "OneTimePassword", path: "Plugins/two-factor/OneTimePassword", swiftSettings: swift6),
 
+        // A strict CBOR decoder for WebAuthn (linked into the passkey plugin statically).
+        .target(name: "CBOR", path: "Plugins/passkey/CBOR", swiftSettings: swift6),
+
+        .testTarget(name: "CBORTests", dependencies: ["CBOR"], path: "Tests/CBORTests", swiftSettings: swift6),
         .testTarget(name: "OneTimePasswordTests", dependencies: [
                         "OneTimePassword", .product(name: "Crypto", package: "swift-crypto"),
                     ],
