@@ -18,6 +18,7 @@ let plugins = [
     plugin("jwt", "JWTPlugin", path: "Plugins/jwt"),
     plugin("two-factor", "TwoFactorPlugin", path: "Plugins/two-factor/Plugin", dependencies: ["OneTimePassword", "CQRencode"]),
     plugin("passkey", "PasskeyPlugin", path: "Plugins/passkey/Plugin", dependencies: ["CBOR"]),
+    plugin("siwe", "SIWEPlugin", path: "Plugins/siwe/Plugin", dependencies: ["Ethereum"]),
     plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
     plugin("host-probe", "HostProbePlugin", path: "Tests/Fixtures/HostProbePlugin"),
 ]
@@ -118,6 +119,12 @@ let package = Package(
         // HOTP/TOTP, base32 and otpauth URIs for the two-factor plugin (linked into it statically).
         .target(name: "OneTimePassword", path: "Plugins/two-factor/OneTimePassword", swiftSettings: swift6),
 
+        // The siwe plugin's own native dependency: secp256k1 public-key recovery.
+        .systemLibrary(name: "CSecp256k1", path: "Plugins/siwe/CSecp256k1", pkgConfig: "libsecp256k1",
+                       providers: [.apt(["libsecp256k1-dev"])]),
+        // Keccak-256, EIP-55 addresses, EIP-191 signatures and EIP-4361 messages (linked into the siwe plugin).
+        .target(name: "Ethereum", dependencies: ["CSecp256k1"], path: "Plugins/siwe/Ethereum", swiftSettings: swift6),
+        .testTarget(name: "EthereumTests", dependencies: ["Ethereum"], path: "Tests/EthereumTests", swiftSettings: swift6),
         // A strict CBOR decoder for WebAuthn (linked into the passkey plugin statically).
         .target(name: "CBOR", path: "Plugins/passkey/CBOR", swiftSettings: swift6),
 
