@@ -4,6 +4,8 @@ import GatehouseJSON
 public struct PluginCall: Sendable {
     public enum Kind: Sendable, Equatable {
         case endpoint(Int), beforeHook(Int), afterHook(Int), middleware(Int), onRequest, onResponse
+        /// `events[i]` of the manifest (ABI 1.1): the envelope is `{name, payload, source}`.
+        case event(Int)
     }
 
     public let kind: Kind

@@ -75,6 +75,7 @@ public enum PluginExport {
         case GH_CALL_MIDDLEWARE: callKind = .middleware(i)
         case GH_CALL_ON_REQUEST: callKind = .onRequest
         case GH_CALL_ON_RESPONSE: callKind = .onResponse
+        case GH_CALL_EVENT: callKind = .event(i)
         default: return GH_UNSUPPORTED
         }
         let answer: PluginAnswer

@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define GATEHOUSE_ABI_MAJOR 1
-#define GATEHOUSE_ABI_MINOR 0
+#define GATEHOUSE_ABI_MINOR 1
 
 /* The name of the one exported symbol; the major version is part of it. */
 #define GATEHOUSE_PLUGIN_ENTRY_SYMBOL "gatehouse_plugin_entry_v1"
@@ -86,7 +86,8 @@ typedef enum gh_callback_kind {
     GH_CALL_AFTER_HOOK = 3,    /* manifest "hooks"."after"[index] */
     GH_CALL_MIDDLEWARE = 4,    /* manifest "middlewares"[index] */
     GH_CALL_ON_REQUEST = 5,    /* index 0 */
-    GH_CALL_ON_RESPONSE = 6    /* index 0 */
+    GH_CALL_ON_RESPONSE = 6,   /* index 0 */
+    GH_CALL_EVENT = 7          /* manifest "events"[index]; since ABI 1.1, only for plugins built for 1.1 or later */
 } gh_callback_kind;
 
 /* Opaque handle to the host side of one loaded plugin instance; passed back in host calls. */

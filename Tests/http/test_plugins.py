@@ -100,7 +100,7 @@ def test_disabled_plugin_is_not_loaded(server, plugins_dir):
 
 
 @pytest.mark.parametrize("case, reason", [
-    ("wrong_abi", "built for plugin ABI 2.0; this host speaks ABI 1.0"),
+    ("wrong_abi", "built for plugin ABI 2.0; this host speaks ABI 1.1"),
     ("missing_symbol", "entry symbol gatehouse_plugin_entry_v1 is missing"),
     ("not_elf", "not an ELF shared object"),
     ("init_error", "init failed: database of widgets unreachable"),
@@ -141,7 +141,7 @@ def test_plugins_check_command(plugins_dir):
     good = build_hello(plugins_dir)
     r = subprocess.run([str(gatehouse_bin()), "plugins", "check", str(good)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert "hello-c 1.0.0 (ABI 1.0): OK" in r.stdout and "GET /hello-c" in r.stdout
+    assert "hello-c 1.0.0 (ABI 1.1): OK" in r.stdout and "GET /hello-c" in r.stdout
     bad = build_plugin(plugins_dir, "bad.so", abi_major="2")
     r = subprocess.run([str(gatehouse_bin()), "plugins", "check", str(bad)], capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
@@ -202,7 +202,7 @@ def test_plugins_list_command(plugins_dir, tmp_path):
     r = subprocess.run([str(gatehouse_bin()), "plugins", "list", "--config", str(config)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].split("\t")[:4] == ["hello-c", "1.0.0", "ABI 1.0", "loaded"]
+    assert lines[0].split("\t")[:4] == ["hello-c", "1.0.0", "ABI 1.1", "loaded"]
     assert "GET /hello-c" in lines[1]
     assert any("skipped: built for plugin ABI 2.0" in line for line in lines)
     assert not (tmp_path / "list.db").exists()          # listing never touches the database

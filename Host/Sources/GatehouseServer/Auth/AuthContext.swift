@@ -21,6 +21,8 @@ public final class AuthContext: Sendable {
     public let email: EmailSender?
     public let socialProviders: SocialProviders
     public let logger: Logger
+    /// Plugin events of this generation (ABI 1.1), delivered to subscribed plugins.
+    let events: PluginEvents
     /// Which contributor declared each table (plugins may only use their own and the core's).
     public let tableOwners: [String: String]
 
@@ -44,6 +46,7 @@ public final class AuthContext: Sendable {
         socialProviders = SocialProviders(config.socialProviders)
         self.logger = logger
         self.tableOwners = tableOwners
+        events = PluginEvents(logger: logger)
     }
 
     /// A record as API output: only `returned` fields, in schema order, dates as ISO strings.

@@ -97,8 +97,9 @@ enum HostOperations {
             return ["status": true]
         case "events.emit":
             let name = try required(input, "name")
-            host.logger.info("plugin event", metadata: ["event": "\(name)"])
-            return ["status": true]
+            let subscribers = auth.events.publish(name, payload: input["payload"] ?? .null, source: host.pluginID)
+            host.logger.info("plugin event", metadata: ["event": "\(name)", "subscribers": "\(subscribers)"])
+            return ["status": true, "subscribers": .int(subscribers)]
         case "http.fetch":
             do {
                 return try await OutboundHTTP.fetch(input)

@@ -90,6 +90,14 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         }
     }
 
+    /// The plugin's event subscriptions; plugins built for ABI 1.0 cannot receive events.
+    var eventSubscriber: PluginEvents.Subscriber? {
+        guard !manifest.events.isEmpty, library.descriptor.pointee.abi_minor >= 1 else { return nil }
+        return PluginEvents.Subscriber(pluginID: id, entries: manifest.events) { index, envelope in
+            _ = try await self.invoke(GH_CALL_EVENT, index, self.manifest.events[index].style, envelope)
+        }
+    }
+
     /// The host-side conditions a hook declared, checked before paying for an ABI call.
     private func applies(_ hook: PluginManifest.HookEntry, _ ctx: EndpointContext, _ response: APIResponse? = nil) -> Bool {
         if let header = hook.requestHeader, ctx.headers[header] == nil { return false }

@@ -54,6 +54,18 @@ struct PluginManifest: Sendable {
     var schema = SchemaExtension()
     var errorCodes: [ErrorCode] = []
     var requires: [String] = []
+    /// Events the plugin subscribes to (ABI 1.1): `events[index]` is answered by GH_CALL_EVENT.
+    var events: [EventEntry] = []
+
+    /// An event subscription: an exact name, or a prefix ending in `*` (`organization.*`, `*`).
+    struct EventEntry: Sendable {
+        let style: CallStyle
+        let pattern: String
+
+        func matches(_ name: String) -> Bool {
+            pattern.hasSuffix("*") ? name.hasPrefix(pattern.dropLast()) : name == pattern
+        }
+    }
 
     init(json text: String) throws(PluginLoadError) {
         let root: JSONValue
@@ -89,6 +101,12 @@ struct PluginManifest: Sendable {
             errorCodes.append(ErrorCode(code, message.stringValue ?? code))
         }
         requires = root["requires"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        for (i, entry) in (root["events"]?.arrayValue ?? []).enumerated() {
+            guard let name = entry["name"]?.stringValue, !name.isEmpty, !name.dropLast().contains("*") else {
+                throw .invalidManifest("events[\(i)].name must be an event name or a prefix ending in *")
+            }
+            events.append(EventEntry(style: CallStyle(entry), pattern: name))
+        }
     }
 
     private static func hooks(_ value: JSONValue?, at location: String) throws(PluginLoadError) -> [HookEntry] {

@@ -120,6 +120,9 @@ public final class GatehouseRuntime: Sendable {
             auth = try await authContext(for: plugins, config)
             for case let plugin as LoadedPlugin in plugins { plugin.host.auth = auth }
         }
+        for case let plugin as LoadedPlugin in plugins {
+            if let subscriber = plugin.eventSubscriber { auth.events.subscribe(subscriber) }
+        }
         var store = rateLimitStore
         if config.rateLimitEnabled, config.rateLimit.storage == .database {
             store = DatabaseRateLimitStore(database: database, adapter: auth.store.adapter)
