@@ -19,6 +19,7 @@ let plugins = [
     plugin("two-factor", "TwoFactorPlugin", path: "Plugins/two-factor/Plugin", dependencies: ["OneTimePassword", "CQRencode"]),
     plugin("passkey", "PasskeyPlugin", path: "Plugins/passkey/Plugin", dependencies: ["CBOR"]),
     plugin("siwe", "SIWEPlugin", path: "Plugins/siwe/Plugin", dependencies: ["Ethereum"]),
+    plugin("organization", "OrganizationPlugin", path: "Plugins/organization/Plugin"),
     plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
     plugin("host-probe", "HostProbePlugin", path: "Tests/Fixtures/HostProbePlugin"),
 ]

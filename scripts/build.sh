@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-bundled=(bearer jwt two-factor passkey siwe)
+bundled=(bearer jwt two-factor passkey siwe organization)
 swift build -c release
 mkdir -p plugins.d
 bin=$(swift build -c release --show-bin-path)
