@@ -99,8 +99,13 @@ struct Directory: Sendable {
         return .object(row)
     }
 
+    /// Announces a change to subscribed plugins; a failure to emit never fails the route.
     func emit(_ name: String, _ payload: JSONValue) {
-        _ = try? host.call("events.emit", ["name": .string(name), "payload": payload])
+        do {
+            _ = try host.call("events.emit", ["name": .string(name), "payload": payload])
+        } catch {
+            host.log(.warning, "could not emit \(name): \(error)")
+        }
     }
 
     /// `metadata` is stored as JSON text; the API shows it parsed.

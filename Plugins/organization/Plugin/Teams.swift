@@ -9,11 +9,10 @@ struct Teams: Sendable {
     var settings: OrganizationSettings { directory.settings }
 
     func create(_ call: PluginCall) throws -> PluginAnswer {
-        let (caller, id, actor) = try context(call, call.body["organizationId"]?.stringValue)
+        let (_, id, actor) = try context(call, call.body["organizationId"]?.stringValue)
         try directory.require(["team": ["create"]], actor, in: id, else: .notAllowedToManageTeams)
         guard let name = call.body["name"]?.stringValue, !name.isEmpty else { throw PluginError(code: "VALIDATION_ERROR", message: "name is required") }
         if let limit = settings.maximumTeams, try teams(of: id).count >= limit { throw OrganizationError.teamLimit.failure }
-        _ = caller
         return .json(try db.create("team", ["name": .string(name), "organizationId": .string(id)]))
     }
 

@@ -27,15 +27,13 @@ struct Ceremonies: Sendable {
         let user = try signedInUser(call)
         let userID = user["id"]?.stringValue ?? ""
         let existing = try store.list(userID: userID)
-        var selection: JSONValue = ["residentKey": .string(settings.residentKey), "userVerification": .string(settings.userVerification),
-                                    "requireResidentKey": .bool(settings.residentKey == "required")]
-        if let attachment = call.query("authenticatorAttachment") ?? settings.authenticatorAttachment {
-            guard ["platform", "cross-platform"].contains(attachment) else {
-                throw PluginError(code: "VALIDATION_ERROR", message: "authenticatorAttachment must be platform or cross-platform")
-            }
-            selection = ["residentKey": .string(settings.residentKey), "userVerification": .string(settings.userVerification),
-                         "requireResidentKey": .bool(settings.residentKey == "required"), "authenticatorAttachment": .string(attachment)]
+        let attachment = call.query("authenticatorAttachment") ?? settings.authenticatorAttachment
+        guard attachment.map(["platform", "cross-platform"].contains) ?? true else {
+            throw PluginError(code: "VALIDATION_ERROR", message: "authenticatorAttachment must be platform or cross-platform")
         }
+        var selection: [(String, JSONValue)] = [("residentKey", .string(settings.residentKey)), ("userVerification", .string(settings.userVerification)),
+                                                ("requireResidentKey", .bool(settings.residentKey == "required"))]
+        if let attachment { selection.append(("authenticatorAttachment", .string(attachment))) }
         let name = call.query("name") ?? user["email"]?.stringValue ?? userID
         return try challenges.issue(kind: "registration", userID: userID) { challenge in .json([
             "challenge": .string(challenge),
@@ -45,7 +43,7 @@ struct Ceremonies: Sendable {
             "timeout": .int(settings.timeoutMilliseconds),
             "attestation": .string(settings.attestation),
             "excludeCredentials": .array(existing.map(Self.descriptor)),
-            "authenticatorSelection": selection,
+            "authenticatorSelection": .object(.init(uniqueKeysWithValues: selection)),
             "extensions": ["credProps": true],
             "hints": [],
         ]) }
