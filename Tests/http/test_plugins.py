@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import wait_until
+from test_bearer import built_library
+
 REPO = Path(__file__).resolve().parents[2]
 HEADER_DIR = REPO / "PluginAPI" / "include"
 HELLO_C = REPO / "Plugins" / "Examples" / "hello-c" / "hello.c"
@@ -206,3 +209,53 @@ def test_plugins_list_command(plugins_dir, tmp_path):
     assert "GET /hello-c" in lines[1]
     assert any("skipped: built for plugin ABI 2.0" in line for line in lines)
     assert not (tmp_path / "list.db").exists()          # listing never touches the database
+
+
+# A C plugin that subscribes to every event and appends each envelope it receives to a file.
+EVENT_LISTENER = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gatehouse_plugin.h"
+static void fr(gh_buf b) { free(b.ptr); }
+static gh_status init(const gh_host_api *h, gh_host *hd, gh_bytes c, void **s, gh_buf *e) {
+    (void)h; (void)hd; (void)c; (void)e; *s = NULL; return GH_OK;
+}
+static void deinit(void *s) { (void)s; }
+static gh_status handle(void *s, gh_callback_kind k, uint32_t i, gh_bytes env, gh_buf *out) {
+    (void)s; (void)i; (void)out;
+    FILE *f = fopen(LOG, "a");
+    if (!f) return GH_ERROR;
+    fprintf(f, "%d ", (int)k); fwrite(env.ptr, 1, env.len, f); fputc('\n', f); fclose(f);
+    return GH_OK;
+}
+static const gh_plugin_descriptor d = {
+    .struct_size = sizeof(gh_plugin_descriptor), .abi_major = GATEHOUSE_ABI_MAJOR, .abi_minor = MINOR,
+    .id = ID, .version = "0.1.0", .name = ID, .swift_toolchain = NULL,
+    .manifest_json = "{\"events\":[{\"name\":\"test.*\"}]}",
+    .init = init, .deinit = deinit, .handle = handle, .free_buf = fr,
+};
+__attribute__((visibility("default"))) const gh_plugin_descriptor *gatehouse_plugin_entry_v1(void) { return &d; }
+"""
+
+
+def test_events_reach_plugins_built_for_abi_1_1_only(server, plugins_dir, tmp_path):
+    """ABI 1.1: events.emit from one plugin reaches a C plugin that subscribed; a plugin built for
+    1.0 with the same manifest still loads but receives nothing."""
+    source = tmp_path / "listener.c"
+    source.write_text(EVENT_LISTENER)
+    logs = {}
+    for name, minor in [("listener-new", 1), ("listener-old", 0)]:
+        logs[name] = tmp_path / f"{name}.log"
+        subprocess.run(["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-I", str(HEADER_DIR), f'-DID="{name}"', f"-DMINOR={minor}",
+                        f'-DLOG="{logs[name]}"', "-o", str(plugins_dir / f"{name}.so"), str(source)], check=True)
+    shutil.copy(built_library("host-probe"), plugins_dir / "host-probe.so")
+    srv = start_with(server, plugins_dir)
+    c = srv.client()
+    r = c.post("host-probe", {"op": "events.emit", "request": {"name": "test.ping", "payload": {"n": 1}}})
+    assert r.json() == {"ok": True, "answer": {"status": True, "subscribers": 1}}, r.text
+    assert c.post("host-probe", {"op": "events.emit", "request": {"name": "other.ping"}}).json()["answer"]["subscribers"] == 0
+    assert wait_until(lambda: logs["listener-new"].exists())
+    line = logs["listener-new"].read_text().strip()
+    assert line == '7 {"name":"test.ping","payload":{"n":1},"source":"host-probe"}', line
+    assert not logs["listener-old"].exists()
