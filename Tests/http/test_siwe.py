@@ -170,7 +170,13 @@ def test_email_and_anonymous_setting(server, plugins_dir):
     assert c.session()["user"]["email"] == "wallet.owner@example.com"
 
 
-def test_domain_is_required(server, plugins_dir):
-    srv = server({"pluginsDir": str(plugins_dir)})
-    assert "plugins.siwe.domain is required" in srv.logs()
-    assert srv.client().post("siwe/nonce").status_code == 404
+def test_the_domain_defaults_to_the_base_url_and_must_be_text(server, plugins_dir):
+    port = free_port()
+    srv = server({"pluginsDir": str(plugins_dir), "server": {"port": port}, "baseURL": f"http://127.0.0.1:{port}"}, port=port)
+    account = Account.create()
+    c = srv.client()
+    text = message(srv, account, nonce(c))
+    assert verify(c, text, sign(account, text)).status_code == 200
+    bad = server({"pluginsDir": str(plugins_dir), "plugins": {"siwe": {"domain": 42}}})
+    assert "plugins.siwe.domain must be the host users sign in to" in bad.logs()
+    assert bad.client().post("siwe/nonce").status_code == 404

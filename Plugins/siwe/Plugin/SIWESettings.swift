@@ -2,7 +2,8 @@ import Foundation
 import GatehouseJSON
 import PluginKit
 
-/// `plugins.siwe` settings. `domain` is required: it is what wallets show the user.
+/// `plugins.siwe` settings. `domain` is what wallets show the user; it defaults to the base
+/// URL's host and port.
 struct SIWESettings: Sendable {
     /// The RFC 3986 authority messages must name (`example.com`, `localhost:3000`).
     let domain: String
@@ -19,8 +20,13 @@ struct SIWESettings: Sendable {
         func invalid(_ key: String, _ problem: String) -> PluginError {
             PluginError(code: "INVALID_SETTING", message: "plugins.siwe.\(key) \(problem)")
         }
-        guard let domain = json["domain"]?.stringValue, !domain.isEmpty else { throw invalid("domain", "is required (the host users sign in to, e.g. example.com)") }
-        self.domain = domain.lowercased()
+        let base = URLComponents(string: baseURL)
+        let ownAuthority = (base?.host ?? "localhost") + (base?.port.map { ":\($0)" } ?? "")
+        switch json["domain"]?.nonNull {
+        case nil: domain = ownAuthority
+        case .string(let text)? where !text.isEmpty: domain = text.lowercased()
+        default: throw invalid("domain", "must be the host users sign in to, e.g. example.com")
+        }
         switch json["uri"]?.nonNull {
         case nil: uris = []
         case .string(let uri)?: uris = [uri]
@@ -31,7 +37,7 @@ struct SIWESettings: Sendable {
             throw invalid("chainIds", "must be a list of positive chain ids")
         }
         chainIDs = chains.compactMap(\.intValue)
-        emailDomainName = json["emailDomainName"]?.stringValue ?? URL(string: baseURL)?.host ?? "localhost"
+        emailDomainName = json["emailDomainName"]?.stringValue ?? base?.host ?? "localhost"
         anonymous = json["anonymous"]?.boolValue ?? true
     }
 }
