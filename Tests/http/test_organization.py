@@ -270,4 +270,10 @@ def test_limits_and_defaults(server, plugins_dir, smtp_sink):
     # Teams and dynamic roles are off by default.
     assert owner.post("organization/create-team", {"name": "T"}).status_code == 404
     assert owner.get("organization/list-roles").status_code == 404
-    assert srv.client().new_user().post("organization/create", {"name": "Bad", "slug": "has spaces"}).status_code == 400
+    someone = srv.client().new_user()
+    for body in [{"name": "Bad", "slug": "has spaces"}, {"name": 5, "slug": "five"}, {"name": "Logo", "slug": "logo", "logo": 7},
+                 {"name": "Meta", "slug": "meta", "metadata": "text"}, {"slug": "nameless"}]:
+        assert_error(someone.post("organization/create", body), 400, "VALIDATION_ERROR")
+    assert_error(owner.post("organization/update", {"data": {"name": ""}}), 400, "VALIDATION_ERROR")
+    assert_error(owner.post("organization/update", {"data": "rename"}), 400, "VALIDATION_ERROR")
+    assert_error(owner.post("organization/invite-member", {"email": "not-an-email", "role": "member"}), 400, "VALIDATION_ERROR")

@@ -17,7 +17,9 @@ struct Invitations: Sendable {
         let id = try directory.organizationID(call.body["organizationId"]?.stringValue, caller)
         let actor = try directory.requireMember(caller, in: id)
         try directory.require(["invitation": ["create"]], actor, in: id, else: .notAllowedToInvite)
-        guard let email = call.body["email"]?.stringValue?.lowercased() else { throw PluginError(code: "VALIDATION_ERROR", message: "email is required") }
+        guard let email = call.body["email"]?.stringValue?.lowercased(), email.split(separator: "@").count == 2, !email.contains(" ") else {
+            throw PluginError(code: "VALIDATION_ERROR", message: "email must be an email address")
+        }
         let roles = try members.roleList(call.body["role"], in: id)
         if roles.contains("owner") && !actor.isOwner { throw OrganizationError.notAllowedToInviteWithRole.failure }
         if let user = try directory.host.call("users.find", ["email": .string(email)])["user"]?.nonNull,

@@ -17,12 +17,14 @@ struct Organizations: Sendable {
             throw OrganizationError.organizationLimit.failure
         }
         let slug = try slugValue(call.body["slug"])
+        guard let name = call.body["name"]?.stringValue, !name.isEmpty else { throw Self.invalid("name must be a non-empty string") }
+        try Self.checkOptional(call.body)
         guard try db.findOne("organization", [PluginDatabase.equals("slug", .string(slug))]) == nil else { throw OrganizationError.slugTaken.failure }
         let id = directory.host.randomText(32, alphabet: Self.idAlphabet)
         do {
             _ = try directory.host.call("db.transaction", ["operations": [
                 ["op": "db.create", "table": "organization", "data": [
-                    "id": .string(id), "name": call.body["name"] ?? .null, "slug": .string(slug), "logo": call.body["logo"] ?? .null,
+                    "id": .string(id), "name": .string(name), "slug": .string(slug), "logo": call.body["logo"] ?? .null,
                     "metadata": call.body["metadata"].flatMap { $0.nonNull }.map { .string($0.serialized()) } ?? .null,
                 ]],
                 ["op": "db.create", "table": "member", "data": [
@@ -56,6 +58,9 @@ struct Organizations: Sendable {
         let member = try directory.requireMember(caller, in: id)
         try directory.require(["organization": ["update"]], member, in: id, else: .notAllowedToUpdate)
         let data = call.body["data"] ?? .null
+        guard data.objectValue != nil else { throw Self.invalid("data must be an object") }
+        if let name = data["name"], name.stringValue?.isEmpty ?? true { throw Self.invalid("name must be a non-empty string") }
+        try Self.checkOptional(data)
         var changes: [(String, JSONValue)] = []
         if let name = data["name"]?.stringValue { changes.append(("name", .string(name))) }
         if let logo = data["logo"] { changes.append(("logo", logo)) }
@@ -156,10 +161,18 @@ struct Organizations: Sendable {
 
     static let idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
+    /// `logo` is text or null, `metadata` an object or null.
+    private static func checkOptional(_ body: JSONValue) throws {
+        if let logo = body["logo"]?.nonNull, logo.stringValue == nil { throw invalid("logo must be a string") }
+        if let metadata = body["metadata"]?.nonNull, metadata.objectValue == nil { throw invalid("metadata must be an object") }
+    }
+
+    private static func invalid(_ message: String) -> PluginError { PluginError(code: "VALIDATION_ERROR", message: message) }
+
     private func slugValue(_ value: JSONValue?) throws -> String {
         guard let slug = value?.stringValue, !slug.isEmpty, slug.count <= 100,
               slug.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-            throw PluginError(code: "VALIDATION_ERROR", message: "slug must be 1 to 100 letters, digits, - or _")
+            throw Self.invalid("slug must be 1 to 100 letters, digits, - or _")
         }
         return slug.lowercased()
     }
