@@ -118,6 +118,19 @@ def test_messages_for_somewhere_or_sometime_else(srv, fields, code):
     assert c.get_session().json() is None
 
 
+def test_a_uri_on_the_server_itself_is_allowed_with_another_domain(server, plugins_dir):
+    port = free_port()
+    srv = server({"pluginsDir": str(plugins_dir), "server": {"port": port}, "baseURL": f"http://127.0.0.1:{port}",
+                  "plugins": {"siwe": {"domain": "app.example"}}}, port=port)
+    account = Account.create()
+    text = message(srv, account, nonce(srv.client()), domain="app.example", uri=f"http://127.0.0.1:{port}/login")
+    assert verify(srv.client(), text, sign(account, text)).status_code == 200
+    text = message(srv, account, nonce(srv.client()), domain="app.example", uri="https://app.example/login")
+    assert verify(srv.client(), text, sign(account, text)).status_code == 200
+    text = message(srv, account, nonce(srv.client()), domain="app.example", uri="https://elsewhere.example/login")
+    assert_error(verify(srv.client(), text, sign(account, text)), 401, "UNAUTHORIZED_SIWE_MESSAGE_MISMATCH")
+
+
 def test_a_second_allowed_chain_is_another_wallet_of_its_own(srv):
     account = Account.create()
     text = message(srv, account, nonce(srv.client()), chain_id=10)

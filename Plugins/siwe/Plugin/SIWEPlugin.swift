@@ -81,8 +81,9 @@ struct SIWEPlugin: GatehousePlugin {
     /// Domain, URI, chain and validity window.
     private func check(_ message: SIWEMessage) throws {
         guard message.domain.lowercased() == settings.domain else { throw SIWEError.messageMismatch.failure("the domain is not \(settings.domain)") }
+        let authority = URLComponents(string: message.uri).map { ($0.host ?? "").lowercased() + ($0.port.map { ":\($0)" } ?? "") }
         let uriMatches = settings.uris.isEmpty
-            ? URLComponents(string: message.uri).map { ($0.host ?? "") + ($0.port.map { ":\($0)" } ?? "") == settings.domain } ?? false
+            ? authority == settings.domain || authority == settings.ownAuthority
             : settings.uris.contains { message.uri.hasPrefix($0) }
         guard uriMatches else { throw SIWEError.messageMismatch.failure("the URI is not allowed") }
         guard message.chainID > 0, settings.chainIDs.isEmpty || settings.chainIDs.contains(message.chainID) else {

@@ -7,8 +7,11 @@ import PluginKit
 struct SIWESettings: Sendable {
     /// The RFC 3986 authority messages must name (`example.com`, `localhost:3000`).
     let domain: String
-    /// URIs a message may carry (prefix match); empty: any URI whose authority is `domain`.
+    /// URIs a message may carry (prefix match); empty: any URI whose authority is `domain` or
+    /// the base URL's.
     let uris: [String]
+    /// The base URL's host and port.
+    let ownAuthority: String
     /// Chain ids a message may name; empty: any positive chain id.
     let chainIDs: [Int]
     /// The domain of generated emails (`<address>@<domain>`); default the base URL's host.
@@ -21,7 +24,7 @@ struct SIWESettings: Sendable {
             PluginError(code: "INVALID_SETTING", message: "plugins.siwe.\(key) \(problem)")
         }
         let base = URLComponents(string: baseURL)
-        let ownAuthority = (base?.host ?? "localhost") + (base?.port.map { ":\($0)" } ?? "")
+        ownAuthority = (base?.host ?? "localhost") + (base?.port.map { ":\($0)" } ?? "")
         switch json["domain"]?.nonNull {
         case nil: domain = ownAuthority
         case .string(let text)? where !text.isEmpty: domain = text.lowercased()
