@@ -1,7 +1,7 @@
 import PluginKit
 
 /// Better Auth's organization error codes used here, with their statuses.
-enum OrganizationError: String, CaseIterable, Error {
+enum OrganizationError: String, PluginErrorCode {
     case notAllowedToCreate = "YOU_ARE_NOT_ALLOWED_TO_CREATE_A_NEW_ORGANIZATION"
     case organizationLimit = "YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_ORGANIZATIONS"
     case slugTaken = "ORGANIZATION_ALREADY_EXISTS"
@@ -82,6 +82,4 @@ enum OrganizationError: String, CaseIterable, Error {
         default: 400
         }
     }
-
-    var failure: PluginError { PluginError(status: status, code: rawValue, message: message) }
 }

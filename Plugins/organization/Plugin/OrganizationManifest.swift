@@ -32,7 +32,7 @@ enum OrganizationManifest {
                           unique: [["organizationId", "role"]]),
                 ],
             ],
-            "errorCodes": .object(.init(uniqueKeysWithValues: OrganizationError.allCases.map { ($0.rawValue, .string($0.message)) })),
+            "errorCodes": OrganizationError.manifestEntries,
         ]
     }
 

@@ -1,7 +1,7 @@
 import PluginKit
 
 /// Better Auth's passkey error codes (`error-codes.ts`) with their statuses.
-enum PasskeyError: String, CaseIterable, Error {
+enum PasskeyError: String, PluginErrorCode {
     case challengeNotFound = "CHALLENGE_NOT_FOUND"
     case notAllowedToRegister = "YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY"
     case failedToVerifyRegistration = "FAILED_TO_VERIFY_REGISTRATION"
@@ -30,9 +30,4 @@ enum PasskeyError: String, CaseIterable, Error {
         case .notAllowedToRegister, .authenticationFailed: 401
         }
     }
-
-    var failure: PluginError { PluginError(status: status, code: rawValue, message: message) }
-
-    /// The error with the reason appended, so a developer sees which check failed.
-    func failure(_ reason: String) -> PluginError { PluginError(status: status, code: rawValue, message: "\(message): \(reason)") }
 }

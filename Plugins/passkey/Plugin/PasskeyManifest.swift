@@ -40,7 +40,7 @@ enum PasskeyManifest {
                 ["name": "attestationTrust", "type": "string", "required": false],
             ],
         ]]],
-        "errorCodes": .object(.init(uniqueKeysWithValues: PasskeyError.allCases.map { ($0.rawValue, .string($0.message)) })),
+        "errorCodes": PasskeyError.manifestEntries,
     ]
 
     private static func property(_ name: String, _ type: String, required: Bool = false) -> JSONValue {

@@ -1,7 +1,7 @@
 import PluginKit
 
 /// The SIWE plugin's error codes (Better Auth 1.7's, plus one for messages that do not parse).
-enum SIWEError: String, CaseIterable, Error {
+enum SIWEError: String, PluginErrorCode {
     case invalidNonce = "UNAUTHORIZED_INVALID_OR_EXPIRED_NONCE"
     case messageMismatch = "UNAUTHORIZED_SIWE_MESSAGE_MISMATCH"
     case messageExpired = "UNAUTHORIZED_SIWE_MESSAGE_EXPIRED"
@@ -30,9 +30,5 @@ enum SIWEError: String, CaseIterable, Error {
         case .emailInUse: 422
         default: 401
         }
-    }
-
-    func failure(_ detail: String? = nil) -> PluginError {
-        PluginError(status: status, code: rawValue, message: detail.map { "\(message): \($0)" } ?? message)
     }
 }

@@ -30,7 +30,7 @@ struct SIWEPlugin: GatehousePlugin {
             ],
             "uniqueTogether": [["address", "chainId"]],
         ]]],
-        "errorCodes": .object(.init(uniqueKeysWithValues: SIWEError.allCases.map { ($0.rawValue, .string($0.message)) })),
+        "errorCodes": SIWEError.manifestEntries,
     ]
 
     static let nonceTTL = 900
@@ -64,7 +64,7 @@ struct SIWEPlugin: GatehousePlugin {
         let message: SIWEMessage
         do { message = try SIWEMessage(parsing: text) } catch { throw SIWEError.invalidMessage.failure(error.reason) }
         guard try host.call("verifications.consume", ["identifier": .string("siwe:" + message.nonce)])["value"]?.stringValue != nil else {
-            throw SIWEError.invalidNonce.failure()
+            throw SIWEError.invalidNonce.failure
         }
         try check(message)
         let signer: EthereumAddress
@@ -90,8 +90,8 @@ struct SIWEPlugin: GatehousePlugin {
             throw SIWEError.messageMismatch.failure("chain \(message.chainID) is not allowed")
         }
         let now = Date()
-        if let expiry = message.expirationTime, expiry <= now { throw SIWEError.messageExpired.failure() }
-        if let start = message.notBefore, start > now { throw SIWEError.messageNotYetValid.failure() }
+        if let expiry = message.expirationTime, expiry <= now { throw SIWEError.messageExpired.failure }
+        if let start = message.notBefore, start > now { throw SIWEError.messageNotYetValid.failure }
     }
 }
 

@@ -15,9 +15,9 @@ struct Wallets: Sendable {
         let key = [PluginDatabase.equals("address", .string(checksummed)), PluginDatabase.equals("chainId", .int(chainID))]
         if let userID = try db.findOne("walletAddress", key)?["userId"]?.stringValue { return userID }
 
-        guard email != nil || settings.anonymous else { throw SIWEError.emailRequired.failure() }
+        guard email != nil || settings.anonymous else { throw SIWEError.emailRequired.failure }
         let address = email ?? "\(checksummed.lowercased())@\(settings.emailDomainName)"
-        guard try host.call("users.find", ["email": .string(address)])["user"]?.nonNull == nil else { throw SIWEError.emailInUse.failure() }
+        guard try host.call("users.find", ["email": .string(address)])["user"]?.nonNull == nil else { throw SIWEError.emailInUse.failure }
         // User, wallet and account in one transaction: a concurrent first sign-in with the same
         // wallet fails on the (address, chainId) unique index and rolls back, then finds the winner.
         let userID = host.randomText(32, alphabet: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")

@@ -1,7 +1,7 @@
 import PluginKit
 
 /// Better Auth's two-factor error codes (`error-code.ts`) with their messages and statuses.
-enum TwoFactorError: String, CaseIterable, Error {
+enum TwoFactorError: String, PluginErrorCode {
     case otpNotEnabled = "OTP_NOT_ENABLED"
     case otpNotConfigured = "OTP_NOT_CONFIGURED"
     case otpHasExpired = "OTP_HAS_EXPIRED"
@@ -43,9 +43,4 @@ enum TwoFactorError: String, CaseIterable, Error {
         default: 400
         }
     }
-
-    /// The error as PluginKit sends it to the client.
-    var failure: PluginError { PluginError(status: status, code: rawValue, message: message) }
-
-    func failure(message detail: String) -> PluginError { PluginError(status: status, code: rawValue, message: detail) }
 }

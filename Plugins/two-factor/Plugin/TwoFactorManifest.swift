@@ -58,7 +58,7 @@ enum TwoFactorManifest {
                 ],
             ]],
         ],
-        "errorCodes": .object(.init(uniqueKeysWithValues: TwoFactorError.allCases.map { ($0.rawValue, .string($0.message)) })),
+        "errorCodes": TwoFactorError.manifestEntries,
     ]
 
     private static func endpoint(_ path: String, auth: String = "none", summary: String, body: [JSONValue]) -> JSONValue {
