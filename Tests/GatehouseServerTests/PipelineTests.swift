@@ -66,6 +66,20 @@ import Testing
         #expect(value.serialized() == #"{"b":1,"a":[true,null,"x\"y"],"c":{"z":2.5,"y":-0.125},"d":"é/\u0001"}"#)
     }
 
+    /// Expected strings are what node's `JSON.stringify` prints for the same doubles; numbers
+    /// beyond the 64-bit integer range must format, not trap.
+    @Test(arguments: [
+        ("1e19", "10000000000000000000"), ("-1e19", "-10000000000000000000"),
+        ("326384347139262447616", "326384347139262450000"), ("-10000000000000000000", "-10000000000000000000"),
+        ("1.7976931348623157e308", "1.7976931348623157e+308"), ("4611686018427387904", "4611686018427388000"),
+        ("9007199254740993", "9007199254740992"), ("1e21", "1e+21"), ("1e-7", "1e-7"), ("0.000001", "0.000001"),
+        ("0.1", "0.1"), ("-0.5", "-0.5"), ("123.456", "123.456"), ("1.5e-10", "1.5e-10"), ("5e-324", "5e-324"),
+        ("-0", "0"), ("100", "100"), ("3.3e20", "330000000000000000000"),
+    ])
+    func numbersSerialiseLikeJavaScript(_ input: String, _ expected: String) throws {
+        #expect(try JSONValue.parse(input).serialized() == expected)
+    }
+
     @Test(arguments: ["", "{", "{\"a\":}", "[1,]", "01", "\"\\x\"", "{\"a\":1} x", "\"\\ud800\"", "nul"])
     func rejectsMalformedJSON(_ text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }

@@ -58,15 +58,25 @@ let ids: @Sendable () -> String = { UUID().uuidString }
         }
     }
 
-    @Test func refusesARequiredColumnWithoutDefaultOnAFilledTable() async throws {
+    @Test func addsARequiredColumnToAFilledTableAsNullableWithItsBackfill() async throws {
         try await withTemporaryDatabase { db in
             let migrator = Migrator(database: db)
             try await migrator.migrate(to: try schema())
             try await Adapter(schema: try schema(), executor: db, newID: ids).create("person", ["name": "A", "email": "a@x.io"])
-            await #expect(throws: SchemaError.self) { try await migrator.migrate(to: try schema([Field("must", .string)])) }
-            // An empty table may take the column.
-            try await db.query("DELETE FROM person", [])
-            #expect(try await migrator.migrate(to: try schema([Field("must", .string)])).count == 1)
+            try await Adapter(schema: try schema(), executor: db, newID: ids).create("person", ["name": "B", "email": "b@x.io"])
+            let extended = try schema([
+                Field("kind", .string, backfill: #"CASE "name" WHEN 'A' THEN 'first' END"#), Field("unknown", .string),
+            ])
+            let statements = try await migrator.migrate(to: extended)
+            #expect(statements.count == 3)
+            #expect(statements[1].hasPrefix(#"UPDATE "person" SET "kind" = CASE"#))
+            let adapter = Adapter(schema: extended, executor: db, newID: ids)
+            #expect(try await adapter.findOne("person", where: [Condition("name", .eq, "A")])?["kind"] == .string("first"))
+            #expect(try await adapter.findOne("person", where: [Condition("name", .eq, "B")])?["kind"] == .null)
+            #expect(try await adapter.findOne("person", where: [Condition("name", .eq, "B")])?["unknown"] == .null)
+            // New rows still need the field, and a second run has nothing to do.
+            await #expect(throws: SchemaError.self) { try await adapter.create("person", ["name": "C", "email": "c@x.io", "kind": "k"]) }
+            #expect(try await migrator.plan(for: extended).isEmpty)
         }
     }
 

@@ -108,14 +108,13 @@ def test_sign_up_untrusted_callback_url(client):
     assert_error(r, 403, "INVALID_CALLBACK_URL")
 
 
-def test_sign_up_rejects_input_false_field(client):
-    """emailVerified is input:false; sending it truthy is FIELD_NOT_ALLOWED (or it is ignored, never honoured)."""
+def test_sign_up_ignores_input_false_field_with_a_default(gatehouse, client):
+    """emailVerified is input:false with a default: Better Auth's parseInputData drops it on create (200), never stores it."""
     email = unique_email("fna")
     r = client.post("sign-up/email", {"email": email, "password": DEFAULT_PASSWORD, "name": "x", "emailVerified": True})
-    if r.status_code == 200:
-        assert r.json()["user"]["emailVerified"] is False
-    else:
-        assert_error(r, 400, "FIELD_NOT_ALLOWED")
+    assert r.status_code == 200, r.text
+    assert r.json()["user"]["emailVerified"] is False
+    assert gatehouse.query('SELECT emailVerified FROM "user" WHERE email = ?', email)[0]["emailVerified"] == 0
 
 
 # ---------------------------------------------------------------- sign-in

@@ -160,6 +160,40 @@ def test_sign_out_clears_cookie_cache(cached):
     assert need_cookie(r, "better-auth.session_token").is_deletion
 
 
+SESSION_COOKIES = ("better-auth.session_token", "better-auth.session_data", "better-auth.dont_remember")
+
+
+def assert_all_session_cookies_expired(r):
+    """Better Auth's deleteSessionCookie: all three expire, whether or not the request carried them."""
+    for name in SESSION_COOKIES:
+        assert need_cookie(r, name).is_deletion, f"{name} not expired: {r.headers.get('set-cookie')}"
+
+
+def test_sign_out_expires_a_leftover_cookie_cache_with_the_cache_off(gatehouse):
+    """A session_data cookie from an earlier configuration (cache on) dies at sign-out with the cache off."""
+    a = gatehouse.client().new_user()
+    a.cookies["better-auth.session_data"] = "left-over-from-a-cache"
+    assert_all_session_cookies_expired(a.post("sign-out"))
+    b = gatehouse.client().new_user()
+    assert_all_session_cookies_expired(b.post("sign-out", cookies=b.cookie_header().split(";")[0]))
+
+
+def test_get_session_without_a_session_expires_all_session_cookies(gatehouse):
+    a = gatehouse.client().new_user()
+    a.post("sign-out", absorb=False)
+    r = a.get_session()
+    assert r.status_code == 200 and r.json() is None
+    assert_all_session_cookies_expired(r)
+
+
+def test_delete_user_expires_all_session_cookies(server_factory):
+    srv = server_factory({"user": {"deleteUser": {"enabled": True}}}, name="delete-cookies")
+    a = srv.client().new_user()
+    r = a.post("delete-user", {"password": a.password})
+    assert r.status_code == 200, r.text
+    assert_all_session_cookies_expired(r)
+
+
 def test_remember_me_false_cookie_cache_has_no_max_age(cached):
     a = cached.client().new_user()
     r = a.sign_in(rememberMe=False)

@@ -260,3 +260,46 @@ def test_a_passkey_settles_a_two_factor_challenge(server, tmp_path):
     assert r.status_code == 200, r.text
     assert challenge_cookie not in c.cookies and c.session()["user"]["email"] == c.email
     assert srv.query("SELECT COUNT(*) AS n FROM verification WHERE identifier LIKE '2fa-%' AND identifier NOT LIKE '2fa-attempts-%'")[0]["n"] == 0
+
+
+def test_bearer_and_cookies_together_keep_the_challenge_cookie(server, tmp_path):
+    """A client sending its cookies and `Authorization: Bearer` at once (issue 13): the bearer plugin
+    puts its session cookie in place of session_token and keeps every other cookie, so the passkey
+    challenge cookie still reaches verify-authentication."""
+    for name in ("passkey", "bearer"):
+        shutil.copy(built_library(name), tmp_path / f"{name}.so")
+    srv = server({"pluginsDir": str(tmp_path)})
+    c, authenticator, _ = registered(srv)
+    bearer = {"Authorization": f"Bearer {c.session_cookie}"}
+    device = srv.client()  # a device that signs in with its passkey while holding a bearer token
+    device.cookies["unrelated"] = "kept"
+    options = device.post("passkey/generate-authenticate-options", headers=bearer).json()
+    assert srv.cookie_name("better-auth-passkey") in device.cookies, device.cookies
+    assertion = authenticator.authenticate(options, srv.origin)
+    r = device.post("passkey/verify-authentication", {"response": assertion}, headers=bearer)
+    assert r.status_code == 200, r.text
+    assert r.headers.get("set-auth-token"), r.headers
+    assert device.session()["user"]["email"] == c.email
+    # The same with one Cookie field per cookie (as HTTP/2 clients send them).
+    options = device.post("passkey/generate-authenticate-options", headers=bearer).json()
+    assertion = authenticator.authenticate(options, srv.origin)
+    r = raw_post(srv, "passkey/verify-authentication", {"response": assertion},
+                 [("Cookie", f"{k}={v}") for k, v in device.cookies.items()] + list(bearer.items()))
+    assert r.status == 200, r.read()
+    # The bearer token alone still identifies its own session, and replaces a stale session cookie.
+    stale = srv.client()
+    stale.cookies[srv.cookie_name()] = "stale.value"
+    assert stale.get("get-session", headers=bearer).json()["session"]["token"] == c.token
+
+
+def raw_post(srv, path, body, headers):
+    """A POST whose header fields go out exactly as listed, repeated names included."""
+    import http.client
+    import json
+    connection = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+    payload = json.dumps(body).encode()
+    connection.putrequest("POST", f"{srv.base_path}/{path}")
+    for name, value in [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), ("Origin", srv.origin)] + headers:
+        connection.putheader(name, value)
+    connection.endheaders(payload)
+    return connection.getresponse()

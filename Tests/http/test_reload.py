@@ -122,3 +122,73 @@ def wait_for(condition, timeout=5.0):
             return
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+def log_lines(text):
+    import json
+    out = []
+    for line in text.splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out
+
+
+def test_a_missing_configuration_file_keeps_the_generation_with_one_warning(server, tmp_path):
+    plugins = tmp_path / "plugins.d"
+    plugins.mkdir()
+    build_plugin(plugins, "widget.so", version="1")
+    srv = server({"pluginsDir": str(plugins)})
+    saved = srv.config_path.read_text()
+    srv.config_path.unlink()
+    time.sleep(2.5)  # five watcher ticks
+    assert requests.get(srv.api + "/widget").json() == {"plugin": "widget", "version": "1"}
+    lines = log_lines(srv.logs())
+    missing = [l for l in lines if "missing" in l.get("msg", "")]
+    assert len(missing) == 1 and missing[0]["level"] == "warning", missing
+    assert not [l for l in lines if l.get("msg", "").startswith("reload failed")]
+    # Its return is a change like any other: edited back with a new setting, it reloads.
+    config = yaml.safe_load(saved)
+    config["plugins"] = {"widget": {"enabled": False}}
+    srv.config_path.write_text(yaml.safe_dump(config))
+    deadline = time.time() + 5
+    while time.time() < deadline and requests.get(srv.api + "/widget").status_code != 404:
+        time.sleep(0.1)
+    assert requests.get(srv.api + "/widget").status_code == 404
+
+
+def test_shutdown_while_the_configuration_folder_disappears_logs_no_error(tmp_path):
+    """SIGTERM, then the folder holding gatehouse.yaml goes away: the watcher stops first, so no reload runs."""
+    import shutil
+    import signal
+    import subprocess
+
+    from conftest import GatehouseServer, gatehouse_bin
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    srv = GatehouseServer({"database": f"sqlite:{tmp_path / 'gh.db'}"}, workdir=folder)
+    srv.config_path.write_text(yaml.safe_dump(srv.config))
+    log_path = tmp_path / "server.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([str(gatehouse_bin()), "serve", "--config", str(srv.config_path)], cwd=str(tmp_path),
+                                stdout=log, stderr=subprocess.STDOUT, env={"PATH": "/usr/bin:/bin", "SWIFT_BACKTRACE": "enable=no"})
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if requests.get(srv.url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.05)
+        # A slow client keeps the server draining while the folder disappears.
+        slow = threading.Thread(target=lambda: requests.post(srv.api + "/sign-in/email", json={"email": "a@b.co", "password": "x" * 12},
+                                                             headers={"Origin": srv.origin}, timeout=10))
+        slow.start()
+        proc.send_signal(signal.SIGTERM)
+        shutil.rmtree(folder)
+        assert proc.wait(timeout=20) == 0
+        slow.join()
+    lines = log_lines(log_path.read_text())
+    assert any(l.get("msg") == "shutting down" for l in lines), lines[-5:]
+    problems = [l for l in lines if l.get("level") in ("error", "critical") or "reload" in l.get("msg", "")]
+    assert problems == [], problems

@@ -39,10 +39,44 @@ extension JSONValue {
         }
     }
 
+    /// JavaScript's `Number.prototype.toString` (ECMA-262 Number::toString), which
+    /// `JSON.stringify` uses: the shortest digits that round-trip, positional notation for
+    /// decimal exponents in -6 < n <= 21 and `1.5e+300` style otherwise. Every finite double,
+    /// however large, is formatted without converting it to an integer type.
     static func format(_ n: Double) -> String {
         guard n.isFinite else { return "null" }
-        if n.rounded() == n, abs(n) < 1e21 { return String(Int64(n)) }
-        return String(n)
+        if n == 0 { return "0" }
+        // Below 2^53 every integer is exact and its digits are the shortest ones.
+        if abs(n) < 9_007_199_254_740_992, let exact = Int64(exactly: n) { return String(exact) }
+        let (digits, exponent) = shortestDigits(abs(n))
+        let k = digits.count
+        var out = n < 0 ? "-" : ""
+        if k <= exponent, exponent <= 21 {
+            out += digits + String(repeating: "0", count: exponent - k)
+        } else if 0 < exponent, exponent <= 21 {
+            out += String(digits.prefix(exponent)) + "." + String(digits.dropFirst(exponent))
+        } else if -6 < exponent, exponent <= 0 {
+            out += "0." + String(repeating: "0", count: -exponent) + digits
+        } else {
+            let e = exponent - 1
+            out += String(digits.prefix(1)) + (k > 1 ? "." + String(digits.dropFirst()) : "") + "e" + (e < 0 ? "-" : "+") + String(abs(e))
+        }
+        return out
+    }
+
+    /// The shortest round-trip decimal digits of a positive finite `value` (no leading or
+    /// trailing zeros) and the exponent `n` such that value = 0.digits × 10^n, read from
+    /// Swift's own shortest representation.
+    private static func shortestDigits(_ value: Double) -> (digits: String, exponent: Int) {
+        let text = value.description
+        let parts = text.split(separator: "e", maxSplits: 1)
+        let power = parts.count == 2 ? Int(parts[1]) ?? 0 : 0
+        let mantissa = parts[0].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        var digits = Substring(mantissa[0] + (mantissa.count == 2 ? mantissa[1] : ""))
+        var point = mantissa[0].count
+        while digits.first == "0" { digits.removeFirst(); point -= 1 }
+        while digits.last == "0" { digits.removeLast() }
+        return (String(digits), point + power)
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -78,11 +78,18 @@ public struct AuthStore: Sendable {
         }
     }
 
-    /// The account with Better Auth 1.7's key `(issuer, accountId)`.
-    public func account(issuer: String, accountID: String) async throws -> Record? {
-        try await adapter.findOne("account", where: [
+    /// The account with Better Auth 1.7's key `(issuer, accountId)`. A row of the same
+    /// provider without an issuer (written before 1.7, or by a Better Auth server that has no
+    /// `issuer` column) is the same account: it is found too, and gets its issuer now.
+    public func account(issuer: String, providerID: String, accountID: String) async throws -> Record? {
+        if let keyed = try await adapter.findOne("account", where: [
             Condition("issuer", .eq, .string(issuer)), Condition("accountId", .eq, .string(accountID)),
-        ])
+        ]) { return keyed }
+        let legacy: [Condition] = [
+            Condition("providerId", .eq, .string(providerID)), Condition("accountId", .eq, .string(accountID)),
+            Condition("issuer", .eq, .null),
+        ]
+        return try await adapter.update("account", where: legacy, set: ["issuer": .string(issuer)]).first
     }
 
     @discardableResult

@@ -19,7 +19,10 @@ enum PluginEnvelope {
             var headers = OrderedDictionary<String, JSONValue>()
             for field in ctx.headers {
                 let name = field.name.canonicalName
-                headers[name] = .string(headers[name]?.stringValue.map { $0 + ", " + field.value } ?? field.value)
+                // Repeated fields join with ", ", except Cookie, whose pairs join with "; "
+                // (HTTP/2 clients send one field per cookie).
+                let separator = field.name == .cookie ? "; " : ", "
+                headers[name] = .string(headers[name]?.stringValue.map { $0 + separator + field.value } ?? field.value)
             }
             envelope["headers"] = .object(headers)
         }
@@ -57,13 +60,15 @@ enum PluginEnvelope {
             try await ctx.auth.store.deleteSession(token: session.token)
             ctx.newSession = nil
             // The session token and the cached copy of the session (session_data and its chunks)
-            // must not reach the client; dont_remember stays, so a later sign-in can honour it.
+            // must not reach the client: they are replaced by expiring ones, as Better Auth's
+            // deleteSessionCookie does; dont_remember stays, so a later sign-in can honour it.
             let cookies = ctx.auth.cookies
             ctx.responseHeaders = HTTPFields(ctx.responseHeaders.filter { field in
                 guard field.name == .setCookie else { return true }
                 return !field.value.hasPrefix(cookies.sessionToken + "=") && !field.value.hasPrefix(cookies.sessionData + "=")
                     && !field.value.hasPrefix(cookies.sessionData + ".")
             })
+            ctx.auth.sessions.clearCookies(ctx, keepingDontRemember: true)
         }
         if let patch = answer["patch"] {
             if let body = patch["body"], body != .null { ctx.body = body }

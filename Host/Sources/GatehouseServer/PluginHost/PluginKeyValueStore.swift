@@ -13,8 +13,12 @@ final class PluginKeyValueStore: Sendable {
 
     private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
+    /// A time-to-live too large to represent never expires in practice: it saturates.
     private static func expiry(_ ttlSeconds: Int64) -> UInt64? {
-        ttlSeconds > 0 ? now() + UInt64(ttlSeconds) * 1_000_000_000 : nil
+        guard ttlSeconds > 0 else { return nil }
+        let (nanoseconds, tooLong) = UInt64(ttlSeconds).multipliedReportingOverflow(by: 1_000_000_000)
+        let (at, overflow) = now().addingReportingOverflow(nanoseconds)
+        return tooLong || overflow ? .max : at
     }
 
     func get(_ key: String) -> [UInt8]? {

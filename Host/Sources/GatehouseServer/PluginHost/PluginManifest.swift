@@ -167,7 +167,7 @@ struct PluginManifest: Sendable {
         case .some(.string("now")) where type == .date: defaultValue = .now
         case .some(.string(let s)): defaultValue = .value(.string(s))
         case .some(.bool(let b)): defaultValue = .value(.bool(b))
-        case .some(.number(let n)): defaultValue = .value(n.rounded() == n ? .int(Int64(n)) : .double(n))
+        case .some(.number(let n)): defaultValue = .value(.number(n))
         case .some(let other): defaultValue = .value(.json(other))
         }
         let reference = entry["references"].flatMap { ref -> FieldReference? in

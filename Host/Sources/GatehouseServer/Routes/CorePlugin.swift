@@ -1,3 +1,4 @@
+import GatehouseOAuth
 import GatehouseStorage
 
 /// The core auth API, registered through the same `AuthPlugin` interface a plugin uses.
@@ -5,9 +6,11 @@ struct CorePlugin: AuthPlugin {
     let id = "core"
     let version = GatehouseVersion.current
     let includeRateLimitTable: Bool
+    let socialProviders: [OAuthProvider]
 
     init(_ config: GatehouseConfig) {
         includeRateLimitTable = config.rateLimit.storage == .database
+        socialProviders = config.socialProviders
     }
 
     var endpoints: [Endpoint] {
@@ -18,7 +21,7 @@ struct CorePlugin: AuthPlugin {
 
     var errorCodes: [ErrorCode] { CoreErrors.catalogue }
 
-    var schema: SchemaExtension { CoreSchema.tables(includeRateLimit: includeRateLimitTable) }
+    var schema: SchemaExtension { CoreSchema.tables(includeRateLimit: includeRateLimitTable, socialProviders: socialProviders) }
 }
 
 /// The Gatehouse release.

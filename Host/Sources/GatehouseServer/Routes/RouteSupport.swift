@@ -10,15 +10,17 @@ extension AuthContext {
         if password.count > config.emailAndPassword.maxPasswordLength { throw CoreErrors.passwordTooLong }
     }
 
-    /// The settable fields of `table` found in `body`, skipping `reserved` keys. A field the
-    /// client may not set (`input: false`) is `FIELD_NOT_ALLOWED`; unknown keys are ignored.
-    func inputFields(_ table: String, from body: JSONValue, reserved: Set<String>) throws -> Record {
+    /// The settable fields of `table` found in `body`, skipping `reserved` keys; unknown keys
+    /// are ignored. A field the client may not set (`input: false`) is `FIELD_NOT_ALLOWED`,
+    /// except when `creating` a row and the field has a default: then, as Better Auth's
+    /// `parseInputData` does, the value is dropped and the default applies.
+    func inputFields(_ table: String, from body: JSONValue, reserved: Set<String>, creating: Bool = false) throws -> Record {
         var record = Record()
         guard let fields = schema.table(table)?.fields, let members = body.objectValue else { return record }
         for (key, value) in members where !reserved.contains(key) {
             guard let field = fields[key], key != "id" else { continue }
             guard field.input else {
-                if value.isNull || value == .bool(false) { continue }
+                if value.isNull || value == .bool(false) || (creating && field.defaultValue != nil) { continue }
                 throw APIError(.badRequest, "FIELD_NOT_ALLOWED", "\(key) is not allowed to be set")
             }
             record[key] = try Self.dbValue(value, for: field, key: key)
@@ -33,7 +35,7 @@ extension AuthContext {
             return .null
         case (.string, .string(let s)): return .string(s)
         case (.boolean, .bool(let b)): return .bool(b)
-        case (.number, .number(let n)): return n.rounded() == n ? .int(Int64(n)) : .double(n)
+        case (.number, .number(let n)): return .number(n)
         case (.date, .string(let s)):
             guard let date = ISOTimestamp.parse(s) else { break }
             return .date(date)

@@ -23,7 +23,7 @@ enum SignUpRoute {
         guard EmailAddress.isValid(email) else { throw CoreErrors.error("INVALID_EMAIL", .badRequest) }
         let password = ctx.bodyString("password") ?? ""
         try auth.checkPasswordLength(password)
-        var data = try auth.inputFields("user", from: ctx.body, reserved: reserved)
+        var data = try auth.inputFields("user", from: ctx.body, reserved: reserved, creating: true)
         data["name"] = .string(ctx.bodyString("name") ?? "")
         data["email"] = .string(email)
         data["image"] = ctx.body["image"]?.stringValue.map(DBValue.string) ?? .null

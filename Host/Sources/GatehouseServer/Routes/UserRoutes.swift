@@ -15,7 +15,7 @@ enum UserRoutes {
         let auth = ctx.auth
         let session = try await ctx.requireSession()
         if ctx.body["email"] != nil { throw CoreErrors.error("EMAIL_CAN_NOT_BE_UPDATED", .badRequest) }
-        let changes = try auth.inputFields("user", from: ctx.body, reserved: ["email", "emailVerified", "createdAt", "updatedAt"])
+        let changes = try auth.inputFields("user", from: ctx.body, reserved: ["email", "createdAt", "updatedAt"])
         guard !changes.fields.isEmpty else { throw CoreErrors.noFieldsToUpdate }
         guard let updated = try await auth.store.updateUser(id: session.userID, changes) else { throw CoreErrors.userNotFound }
         if auth.config.session.cookieCacheEnabled {

@@ -62,21 +62,36 @@ extension GatehouseRuntime {
     }
 
     /// Reloads when the configuration file or a `.so` in the plugins directory changes (checked
-    /// twice a second) and on SIGHUP, until the task is cancelled.
+    /// twice a second) and on SIGHUP, until the task is cancelled. While the configuration
+    /// file or the plugins directory is missing (being replaced, or its folder removed), the
+    /// current generation keeps serving and one warning says so; their return is a change.
     func watchForChanges() async {
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         signal(SIGHUP, SIG_IGN)
         hangup.setEventHandler { [self] in Task { await reload(reason: "SIGHUP") } }
         hangup.resume()
         defer { hangup.cancel() }
-        var last = FileFingerprint.snapshot(configPath: configPath, pluginsDir: generation.auth.config.pluginsDir)
+        var pluginsDir: String { generation.auth.config.pluginsDir }
+        var last = FileFingerprint.snapshot(configPath: configPath, pluginsDir: pluginsDir)
+        var warnedMissing = false
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(500))
-            let now = FileFingerprint.snapshot(configPath: configPath, pluginsDir: generation.auth.config.pluginsDir)
+            guard !Task.isCancelled else { return }
+            let now = FileFingerprint.snapshot(configPath: configPath, pluginsDir: pluginsDir)
             guard now != last else { continue }
+            let missing = [configPath, pluginsDir].compactMap { $0 }.filter { !FileManager.default.fileExists(atPath: $0) }
+            if !missing.isEmpty {
+                if !warnedMissing {
+                    logger.warning("configuration file or plugins directory is missing; still serving the current generation",
+                                   metadata: ["missing": "\(missing.joined(separator: ","))", "generation": "\(generation.number)"])
+                    warnedMissing = true
+                }
+                continue
+            }
+            warnedMissing = false
             last = now
             await reload(reason: "files changed")
-            last = FileFingerprint.snapshot(configPath: configPath, pluginsDir: generation.auth.config.pluginsDir)
+            last = FileFingerprint.snapshot(configPath: configPath, pluginsDir: pluginsDir)
         }
     }
 }

@@ -55,8 +55,8 @@ public final class GatehouseRuntime: Sendable {
         return loaded
     }
 
-    /// Leaves out library plugins whose schema cannot be added to this database (a required
-    /// column without a default on a table that has rows), each with one log line.
+    /// Leaves out library plugins whose schema cannot be planned against this database (its
+    /// introspection failed), each with one log line.
     func migratable(_ plugins: [LoadedPlugin], _ config: GatehouseConfig) async -> [LoadedPlugin] {
         var accepted: [LoadedPlugin] = []
         let migrator = Migrator(database: database)

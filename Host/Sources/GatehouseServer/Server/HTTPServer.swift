@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import Prometheus
+import ServiceLifecycle
 
 extension GatehouseRuntime {
     /// Serves HTTP on the configured host and port until SIGTERM or SIGINT, then closes the database.
@@ -17,10 +18,21 @@ extension GatehouseRuntime {
             },
             logger: logger
         )
-        let watcher = Task { await watchForChanges() }
-        try await app.runService()
-        watcher.cancel()
+        // A group shuts its services down in reverse order: the watcher stops before the HTTP
+        // server drains, so no reload runs while the server (or its files) goes away.
+        let services = ServiceGroup(configuration: .init(
+            services: [app, ChangeWatcher(runtime: self)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await services.run()
         logger.notice("shutting down")
         try await database.close()
+    }
+}
+
+/// Hot reload's file and SIGHUP watcher as a service of the server's lifetime.
+private struct ChangeWatcher: Service {
+    let runtime: GatehouseRuntime
+
+    func run() async {
+        await cancelWhenGracefulShutdown { await runtime.watchForChanges() }
     }
 }

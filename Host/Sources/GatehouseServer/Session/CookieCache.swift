@@ -14,13 +14,13 @@ struct CookieCache {
 
     /// The cookie(s) to set for `session`.
     func cookies(for session: AuthSession) -> [(String, String)] {
-        let expiresAt = Int64(Date().timeIntervalSince1970 * 1000) + Int64(auth.config.session.cookieCacheMaxAge) * 1000
+        let expiresAt = (Date().timeIntervalSince1970 * 1000).rounded(.down) + Double(auth.config.session.cookieCacheMaxAge) * 1000
         var payload: JSONValue = [
             "session": auth.output("session", session.session), "user": auth.output("user", session.user),
             "updatedAt": .number(Double(Int64(Date().timeIntervalSince1970 * 1000))), "version": "1",
         ]
         let signature = sign(payload, expiresAt: expiresAt)
-        payload = ["session": payload, "expiresAt": .number(Double(expiresAt)), "signature": .string(signature)]
+        payload = ["session": payload, "expiresAt": .number(expiresAt), "signature": .string(signature)]
         let value = Base64.url(payload.serializedBytes())
         let name = auth.cookies.sessionData
         guard value.utf8.count > Self.chunkSize else { return [(name, value)] }
@@ -45,7 +45,7 @@ struct CookieCache {
         guard let value, let bytes = Base64.decode(value), let document = try? JSONValue.parse(bytes),
             let payload = document["session"], let expiresAt = document["expiresAt"]?.doubleValue,
             let signature = document["signature"]?.stringValue,
-            ConstantTime.equals(sign(payload, expiresAt: Int64(expiresAt)), signature),
+            ConstantTime.equals(sign(payload, expiresAt: expiresAt), signature),
             expiresAt > Date().timeIntervalSince1970 * 1000, payload["version"]?.stringValue == "1",
             let sessionJSON = payload["session"], let userJSON = payload["user"],
             sessionJSON["token"]?.stringValue == token
@@ -55,9 +55,10 @@ struct CookieCache {
         return AuthSession(session: session, user: record("user", userJSON))
     }
 
-    private func sign(_ payload: JSONValue, expiresAt: Int64) -> String {
+    /// `expiresAt` stays a double: it comes from the client's cookie when verifying.
+    private func sign(_ payload: JSONValue, expiresAt: Double) -> String {
         var signed = payload.objectValue ?? [:]
-        signed["expiresAt"] = .number(Double(expiresAt))
+        signed["expiresAt"] = .number(expiresAt)
         let mac = HMAC<SHA256>.authenticationCode(for: JSONValue.object(signed).serializedBytes(),
                                                   using: SymmetricKey(data: Array(auth.secret.utf8)))
         return Base64.url(mac)
@@ -73,7 +74,7 @@ struct CookieCache {
             case (.date, .string(let s)): ISOTimestamp.parse(s).map(DBValue.date) ?? .null
             case (_, .string(let s)): .string(s)
             case (_, .bool(let b)): .bool(b)
-            case (_, .number(let n)): n.rounded() == n ? .int(Int64(n)) : .double(n)
+            case (_, .number(let n)): .number(n)
             default: .json(value)
             }
         }

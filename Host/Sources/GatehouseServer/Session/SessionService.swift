@@ -37,15 +37,19 @@ public struct SessionService: Sendable {
         }
     }
 
-    /// Expires every session cookie (sign-out, invalid or expired session).
-    public func clearCookies(_ ctx: EndpointContext) {
+    /// Expires every session cookie (sign-out, invalid or expired session), as Better Auth's
+    /// `deleteSessionCookie`: `session_token`, `session_data` and `dont_remember` always, whether
+    /// or not the request carries them or the cookie cache is on (a cache left from an earlier
+    /// configuration dies too), plus any `session_data` chunks it carries. A sign-in turned
+    /// into a challenge keeps `dont_remember`, so the completed sign-in can honour it.
+    public func clearCookies(_ ctx: EndpointContext, keepingDontRemember: Bool = false) {
         let cookies = auth.cookies
         ctx.expireCookie(cookies.sessionToken)
-        ctx.expireCookie(cookies.dontRemember)
-        for name in ctx.cookies.keys where name == cookies.sessionData || name.hasPrefix(cookies.sessionData + ".") {
+        ctx.expireCookie(cookies.sessionData)
+        if !keepingDontRemember { ctx.expireCookie(cookies.dontRemember) }
+        for name in ctx.cookies.keys where name.hasPrefix(cookies.sessionData + ".") {
             ctx.expireCookie(name)
         }
-        if !ctx.cookies.keys.contains(cookies.sessionData), settings.cookieCacheEnabled { ctx.expireCookie(cookies.sessionData) }
     }
 
     /// The token from the signed session cookie, if the signature holds.

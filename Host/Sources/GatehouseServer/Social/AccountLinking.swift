@@ -8,7 +8,7 @@ struct AccountLinking {
 
     /// The ID-token variant: answers with Better Auth's link-social error codes.
     func linkWithIDToken(_ identity: ProviderIdentity, to user: Record) async throws {
-        if let existing = try await auth.store.account(issuer: identity.issuer, accountID: identity.accountID) {
+        if let existing = try await auth.store.account(issuer: identity.issuer, providerID: identity.provider.id, accountID: identity.accountID) {
             if existing.string("userId") == user.id { return }
             throw APIError(.conflict, "SOCIAL_ACCOUNT_ALREADY_LINKED", "Social account already linked")
         }
@@ -29,7 +29,7 @@ struct AccountLinking {
     func linkFromCallback(_ identity: ProviderIdentity, email: String, userID: String, errorURL: String?) async throws {
         if let refusal = refusal(identity, linkEmail: email) { throw OAuthRedirectError(refusal, errorURL: errorURL) }
         let store = auth.store
-        if let existing = try await store.account(issuer: identity.issuer, accountID: identity.accountID) {
+        if let existing = try await store.account(issuer: identity.issuer, providerID: identity.provider.id, accountID: identity.accountID) {
             guard existing.string("userId") == userID else {
                 throw OAuthRedirectError("account_already_linked_to_different_user", errorURL: errorURL)
             }

@@ -30,7 +30,7 @@ struct OAuthSignIn {
         let store = auth.store
         let policy = auth.config.account
         let tokens = AccountTokens(auth: auth)
-        let owner = try await store.account(issuer: identity.issuer, accountID: identity.accountID)
+        let owner = try await store.account(issuer: identity.issuer, providerID: identity.provider.id, accountID: identity.accountID)
         var user: Record
         var isRegister = false
 

@@ -1,5 +1,10 @@
+import Foundation
+
 /// Computes and applies additive migrations: create missing tables, add missing
-/// columns and indexes. Nothing is ever dropped or altered.
+/// columns and indexes. Nothing is ever dropped or altered, and a database that already
+/// has rows (one Better Auth 1.6 or another Better Auth server made) always opens: a
+/// required column without a default joins a populated table as nullable, filled by the
+/// field's backfill where it has one, so existing rows stay valid.
 public struct Migrator: Sendable {
     public let database: any Database
 
@@ -18,7 +23,7 @@ public struct Migrator: Sendable {
             } else {
                 let rows = try await rowCount(table.name)
                 for field in table.fields.values where !existing.contains(field.name) {
-                    statements.append(try addColumn(field, to: table.name, tableIsEmpty: rows == 0))
+                    statements += addColumn(field, to: table.name, tableIsEmpty: rows == 0)
                 }
             }
             let indexed = try await indexedColumnSets(of: table.name)
@@ -63,21 +68,23 @@ public struct Migrator: Sendable {
         return "CREATE TABLE \(d.quote(table.name)) (\(lines.joined(separator: ", ")))"
     }
 
-    private func addColumn(_ field: Field, to table: String, tableIsEmpty: Bool) throws -> String {
+    /// `ALTER TABLE … ADD COLUMN`, then, for a required column without a default on a table
+    /// with rows, the `UPDATE` that backfills it.
+    private func addColumn(_ field: Field, to table: String, tableIsEmpty: Bool) -> [String] {
         let d = database.dialect
         var sql = "ALTER TABLE \(d.quote(table)) ADD COLUMN \(d.quote(field.name)) \(d.columnType(field))"
+        var backfill: String?
         switch (field.required, field.defaultValue) {
         case (true, .value(let value)):
             sql += " NOT NULL DEFAULT \(d.literal(value))"
-        case (true, _):
-            guard tableIsEmpty else {
-                throw SchemaError.unsafeMigration(
-                    "cannot add required column \"\(table).\(field.name)\" without a default: table \"\(table)\" already has rows. "
-                        + "Give the field a default value or make it optional, or fill the table's rows first.")
+        case (true, let other):
+            if tableIsEmpty {
+                // SQLite cannot add a NOT NULL column without a default even to an empty table;
+                // the adapter still refuses rows without it.
+                if d.kind == .postgres { sql += " NOT NULL" }
+            } else {
+                backfill = field.backfill ?? (other == .now ? d.literal(.date(Date())) : nil)
             }
-            // SQLite cannot add a NOT NULL column without a default even to an empty table;
-            // the adapter still refuses rows without it.
-            if d.kind == .postgres { sql += " NOT NULL" }
         case (false, .value(let value)):
             sql += " DEFAULT \(d.literal(value))"
         case (false, _):
@@ -85,11 +92,12 @@ public struct Migrator: Sendable {
         }
         if let ref = field.references, d.kind == .postgres {
             sql += " REFERENCES \(d.quote(ref.table)) (\(d.quote(ref.field))) ON DELETE \(ref.onDelete.uppercased())"
-        } else if let ref = field.references {
+        } else if let ref = field.references, field.defaultValue == nil || field.defaultValue == .value(.null) {
             // SQLite only accepts a foreign key on ADD COLUMN when the default is NULL.
-            if !field.required { sql += " REFERENCES \(d.quote(ref.table)) (\(d.quote(ref.field))) ON DELETE \(ref.onDelete.uppercased())" }
+            sql += " REFERENCES \(d.quote(ref.table)) (\(d.quote(ref.field))) ON DELETE \(ref.onDelete.uppercased())"
         }
-        return sql
+        guard let backfill else { return [sql] }
+        return [sql, "UPDATE \(d.quote(table)) SET \(d.quote(field.name)) = \(backfill) WHERE \(d.quote(field.name)) IS NULL"]
     }
 
     private func columns(of table: String) async throws -> Set<String> {

@@ -45,11 +45,14 @@ public struct Field: Sendable, Equatable {
     public var updatesToNow: Bool
     public var references: FieldReference?
     public var bigint: Bool
+    /// An SQL expression over the row's other columns that fills existing rows when the
+    /// column is added to a table that already has rows (nil: they stay NULL).
+    public var backfill: String?
 
     public init(
         _ name: String, _ type: FieldType, required: Bool = true, unique: Bool = false, indexed: Bool = false,
         input: Bool = true, returned: Bool = true, defaultValue: FieldDefault? = nil, updatesToNow: Bool = false,
-        references: FieldReference? = nil, bigint: Bool = false
+        references: FieldReference? = nil, bigint: Bool = false, backfill: String? = nil
     ) {
         self.name = name
         self.type = type
@@ -62,5 +65,6 @@ public struct Field: Sendable, Equatable {
         self.updatesToNow = updatesToNow
         self.references = references
         self.bigint = bigint
+        self.backfill = backfill
     }
 }

@@ -64,7 +64,6 @@ public enum SchemaError: Error, Sendable, CustomStringConvertible {
     case unknownTable(String)
     case unknownField(table: String, field: String)
     case missingRequired(table: String, field: String)
-    case unsafeMigration(String)
 
     public var description: String {
         switch self {
@@ -72,7 +71,6 @@ public enum SchemaError: Error, Sendable, CustomStringConvertible {
         case .unknownTable(let t): "unknown table \"\(t)\""
         case .unknownField(let t, let f): "unknown field \"\(f)\" on table \"\(t)\""
         case .missingRequired(let t, let f): "missing required field \"\(f)\" for table \"\(t)\""
-        case .unsafeMigration(let m): m
         }
     }
 }

@@ -11,6 +11,12 @@ public enum DBValue: Sendable, Equatable {
     case date(Date)
     case json(JSONValue)
 
+    /// A JSON number as a field value: an integer when it is one exactly within 64 bits,
+    /// otherwise the double itself (never a trapping conversion).
+    public static func number(_ value: Double) -> DBValue {
+        Int64(exactly: value).map(DBValue.int) ?? .double(value)
+    }
+
     public var string: String? {
         if case .string(let s) = self { return s }
         return nil
@@ -54,15 +60,18 @@ public enum DBValue: Sendable, Equatable {
 }
 
 /// ISO-8601 timestamps exactly as JavaScript's `Date.prototype.toISOString` writes them.
-/// The canonical form is handled by hand because every session lookup reads and writes
-/// several of them; other ISO forms fall back to Foundation.
+/// Every session lookup reads and writes several of them, so both directions are by hand.
 public enum ISOTimestamp {
+    /// JavaScript dates span ±8.64e15 ms around 1970; a date beyond that (or NaN) is clamped
+    /// to the limit rather than trapping in an integer conversion.
     public static func format(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let raw = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        let millis = raw.isNaN ? 0 : Int64(min(max(raw, -8.64e15), 8.64e15))
         let days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
         let msOfDay = millis - days * 86_400_000
         let (year, month, day) = civil(fromDays: days)
-        var out = [UInt8](repeating: 0, count: 24)
+        // "-MM-DDTHH:MM:SS.sssZ" after the year.
+        var out = [UInt8](repeating: 0, count: 20)
         func put(_ value: Int64, _ width: Int, at offset: Int) {
             var v = value
             for i in stride(from: offset + width - 1, through: offset, by: -1) {
@@ -70,48 +79,84 @@ public enum ISOTimestamp {
                 v /= 10
             }
         }
-        put(year, 4, at: 0); put(month, 2, at: 5); put(day, 2, at: 8)
-        put(msOfDay / 3_600_000, 2, at: 11); put(msOfDay / 60_000 % 60, 2, at: 14); put(msOfDay / 1000 % 60, 2, at: 17)
-        put(msOfDay % 1000, 3, at: 20)
-        for (offset, char) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Unicode.Scalar)] {
+        put(month, 2, at: 1); put(day, 2, at: 4)
+        put(msOfDay / 3_600_000, 2, at: 7); put(msOfDay / 60_000 % 60, 2, at: 10); put(msOfDay / 1000 % 60, 2, at: 13)
+        put(msOfDay % 1000, 3, at: 16)
+        for (offset, char) in [(0, "-"), (3, "-"), (6, "T"), (9, ":"), (12, ":"), (15, "."), (19, "Z")] as [(Int, Unicode.Scalar)] {
             out[offset] = UInt8(ascii: char)
         }
-        return String(decoding: out, as: UTF8.self)
+        return yearText(year) + String(decoding: out, as: UTF8.self)
     }
 
-    /// Parses ISO-8601 with or without fractional seconds, and SQLite's `YYYY-MM-DD HH:MM:SS`.
+    /// Four digits, or JavaScript's expanded `±YYYYYY` outside 0000–9999.
+    private static func yearText(_ year: Int64) -> String {
+        func padded(_ value: Int64, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        if (0...9999).contains(year) { return padded(year, 4) }
+        return (year < 0 ? "-" : "+") + padded(abs(year), 6)
+    }
+
+    /// Parses `YYYY-MM-DD`, optionally followed by `T` or a space, `HH:MM[:SS[.fraction]]` and
+    /// `Z` or an offset; a time without a zone is UTC (SQLite's `CURRENT_TIMESTAMP` and the
+    /// `YYYY-MM-DD HH:MM:SS.ffffff` some Better Auth servers write). Anything else is nil.
     public static func parse(_ text: String) -> Date? {
-        if let fast = parseCanonical(text) { return fast }
-        let normalized = text.replacingOccurrences(of: " ", with: "T")
-        if let d = try? Date(normalized, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return d }
-        if let d = try? Date(normalized, strategy: Date.ISO8601FormatStyle()) { return d }
-        if let d = try? Date(normalized + "Z", strategy: Date.ISO8601FormatStyle()) { return d }
-        return nil
+        var text = text
+        return text.withUTF8(parse)
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS.sssZ`, the only form Gatehouse writes.
-    private static func parseCanonical(_ text: String) -> Date? {
-        text.utf8.withContiguousStorageIfAvailable { b -> Date? in
-            guard b.count == 24, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
-                b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "."), b[23] == UInt8(ascii: "Z")
-            else { return nil }
-            func number(_ from: Int, _ count: Int) -> Int64? {
-                var v: Int64 = 0
-                for i in from..<(from + count) {
-                    let d = b[i] &- UInt8(ascii: "0")
-                    guard d < 10 else { return nil }
-                    v = v * 10 + Int64(d)
-                }
-                return v
+    private static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Date? {
+        var i = 0
+        func number(_ count: Int) -> Int64? {
+            guard i + count <= b.count else { return nil }
+            var v: Int64 = 0
+            for _ in 0..<count {
+                let d = b[i] &- UInt8(ascii: "0")
+                guard d < 10 else { return nil }
+                v = v * 10 + Int64(d)
+                i += 1
             }
-            guard let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2), let h = number(11, 2),
-                let mi = number(14, 2), let s = number(17, 2), let ms = number(20, 3),
-                (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
-            else { return nil }
-            let days = daysFromCivil(y, mo, d)
-            let millis = ((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms
-            return Date(timeIntervalSince1970: Double(millis) / 1000)
-        } ?? nil
+            return v
+        }
+        func skip(_ char: Unicode.Scalar) -> Bool {
+            guard i < b.count, b[i] == UInt8(ascii: char) else { return false }
+            i += 1
+            return true
+        }
+        guard let y = number(4), skip("-"), let mo = number(2), skip("-"), let d = number(2),
+            (1...12).contains(mo), (1...31).contains(d)
+        else { return nil }
+        var millis = daysFromCivil(y, mo, d) * 86_400_000
+        func date() -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+        guard i < b.count else { return date() }
+        guard skip("T") || skip(" "), let h = number(2), skip(":"), let mi = number(2), h < 24, mi < 60 else { return nil }
+        millis += (h * 60 + mi) * 60_000
+        if skip(":") {
+            guard let s = number(2), s < 61 else { return nil }
+            millis += s * 1000
+            if skip(".") || skip(",") {
+                // JavaScript keeps milliseconds: the first three digits count, the rest are cut.
+                var fraction: Int64 = 0, count = 0
+                while i < b.count, b[i] &- UInt8(ascii: "0") < 10 {
+                    if count < 3 { fraction = fraction * 10 + Int64(b[i] - UInt8(ascii: "0")) }
+                    count += 1
+                    i += 1
+                }
+                guard count > 0 else { return nil }
+                for _ in count..<max(count, 3) { fraction *= 10 }
+                millis += fraction
+            }
+        }
+        if i == b.count { return date() }
+        if skip("Z") || skip("z") { return i == b.count ? date() : nil }
+        let sign: Int64 = skip("+") ? 1 : (skip("-") ? -1 : 0)
+        guard sign != 0, let oh = number(2), oh < 24 else { return nil }
+        _ = skip(":")
+        let om = i < b.count ? number(2) : 0
+        guard let om, om < 60, i == b.count else { return nil }
+        millis -= sign * (oh * 60 + om) * 60_000
+        return date()
     }
 
     /// Howard Hinnant's days-from-civil: proleptic Gregorian date → days since 1970-01-01.
