@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define GATEHOUSE_ABI_MAJOR 1
-#define GATEHOUSE_ABI_MINOR 1
+#define GATEHOUSE_ABI_MINOR 2
 
 /* The name of the one exported symbol; the major version is part of it. */
 #define GATEHOUSE_PLUGIN_ENTRY_SYMBOL "gatehouse_plugin_entry_v1"
@@ -147,9 +147,11 @@ typedef struct gh_host_api {
     gh_status (*cookie_name)(gh_host *host, gh_bytes base_name, gh_buf *out_name);
 
     /*
-     * Key-value store with time-to-live (seconds; 0 = no expiry), shared by all instances of
-     * this plugin and namespaced by plugin id. `kv_increment` adds `delta` atomically (a
-     * missing key counts as 0; a new key gets `ttl_seconds`) and returns the new value.
+     * Key-value store with time-to-live (seconds; 0 = no expiry), namespaced by plugin id and
+     * shared by every instance of the plugin, in every Gatehouse process on the same database;
+     * it survives restarts. `kv_increment` adds `delta` atomically across processes (a missing
+     * key counts as 0; a new key gets `ttl_seconds`) and returns the new value. Since ABI 1.2
+     * these wait for the database: GH_DENIED in a callback declared "blocking": false.
      */
     gh_status (*kv_get)(gh_host *host, gh_bytes key, gh_buf *out_value);
     gh_status (*kv_set)(gh_host *host, gh_bytes key, gh_bytes value, int64_t ttl_seconds);

@@ -1,10 +1,15 @@
 """Fixtures for the black-box HTTP suite of Gatehouse.
 
 Gatehouse is started as a real process (`gatehouse serve --config <tmp>/gatehouse.yaml`)
-on a free 127.0.0.1 port with a fresh SQLite database. Nothing of the server is mocked.
+on a free 127.0.0.1 port with a fresh database: a SQLite file in its temp dir, or, when
+GATEHOUSE_TEST_POSTGRES is set, a PostgreSQL database of its own. Nothing of the server is mocked.
 
 Environment:
   GATEHOUSE_BIN       path of the binary (default: <repo>/.build/debug/gatehouse)
+  GATEHOUSE_TEST_POSTGRES
+                      admin URL of a PostgreSQL cluster (postgres://USER:PASS@HOST:PORT, as printed by
+                      scripts/postgres-cluster.sh start): every server gets `CREATE DATABASE gh_<hex>` there
+                      and `database: <URL>/gh_<hex>`; tests marked sqlite_only are skipped
   GATEHOUSE_KEEP_TMP  keep the per-server temp dirs (config, DB, server.log) after the run
   SWIFT_BACKTRACE     passed through; defaults to enable=no so crashing servers exit fast
 """
@@ -48,6 +53,15 @@ assert len(TEST_SECRET) == 40
 BASE_PATH = "/api/auth"
 DEFAULT_PASSWORD = "correct-horse-battery"
 TRUSTED_ORIGINS = ["https://trusted.com", "https://*.example.com"]
+
+# PostgreSQL pass: the admin URL of the cluster (no database part), or None for SQLite files.
+PG_ADMIN_URL = (os.environ.get("GATEHOUSE_TEST_POSTGRES") or "").strip().rstrip("/") or None
+
+
+def on_postgres() -> bool:
+    """True in the PostgreSQL pass (GATEHOUSE_TEST_POSTGRES set)."""
+    return PG_ADMIN_URL is not None
+
 
 ISO_MS_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 ALNUM32 = re.compile(r"^[A-Za-z0-9]{32}$")
@@ -134,7 +148,10 @@ def decode_jwt(token: str, secret: str = TEST_SECRET) -> tuple[dict, dict, bool]
 
 
 def parse_date(v) -> datetime:
-    """Parses a date as stored by Better Auth's SQLite adapters (ISO text or epoch number)."""
+    """Parses a date as stored by Better Auth's adapters: ISO text or epoch number (SQLite), or the
+    datetime psycopg returns for a PostgreSQL timestamptz (naive values are taken as UTC)."""
+    if isinstance(v, datetime):
+        return v if v.tzinfo is not None else v.replace(tzinfo=timezone.utc)
     if isinstance(v, (int, float)):
         return datetime.fromtimestamp(v / 1000 if v > 1e11 else v, tz=timezone.utc)
     s = str(v).strip()
@@ -289,6 +306,69 @@ class SmtpSink:
 
 
 # ---------------------------------------------------------------------------
+# PostgreSQL
+# ---------------------------------------------------------------------------
+
+def pg_sql(sql: str) -> str:
+    """Test SQL with sqlite3's `?` placeholders → psycopg's `%s`: every `?` outside a quoted string or
+    identifier becomes `%s`, and every literal `%` (LIKE patterns) is doubled to `%%`."""
+    out = []
+    quote = None
+    for ch in sql:
+        if ch == "%":
+            out.append("%%")
+        elif quote is not None:
+            out.append(ch)
+            if ch == quote:
+                quote = None  # a doubled quote ('it''s') just closes and reopens
+        elif ch in ("'", '"'):
+            quote = ch
+            out.append(ch)
+        elif ch == "?":
+            out.append("%s")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def pg_connect(url: str):
+    import psycopg
+    from psycopg.rows import dict_row
+    return psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=10)
+
+
+def pg_create_database(name: str, admin: str | None = None):
+    """CREATE DATABASE `name` on the test cluster (or on the cluster at `admin`)."""
+    assert re.fullmatch(r"[a-z_][a-z0-9_]*", name), name
+    last = None
+    for _ in range(20):  # CREATE DATABASE fails while another session is connected to template1
+        try:
+            with pg_connect((admin or PG_ADMIN_URL) + "/postgres") as con:
+                con.execute(f'CREATE DATABASE "{name}"')
+            return
+        except Exception as e:  # psycopg.errors.ObjectInUse and friends
+            if type(e).__name__ == "DuplicateDatabase" and last is not None:
+                return  # an earlier try did create it before failing
+            last = e
+            time.sleep(0.1)
+    raise RuntimeError(f"CREATE DATABASE {name} failed: {last}")
+
+
+def pg_drop_database(name: str):
+    """Best effort: the cluster is thrown away after the run anyway; this only keeps its disk use low."""
+    try:
+        with pg_connect(PG_ADMIN_URL + "/postgres") as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except Exception:
+        pass
+
+
+def pg_database_exists(name: str) -> bool:
+    with pg_connect(PG_ADMIN_URL + "/postgres") as con:
+        return con.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+
+
+# ---------------------------------------------------------------------------
 # Server process
 # ---------------------------------------------------------------------------
 
@@ -307,11 +387,20 @@ class GatehouseServer:
         self.db_path = self.tmp / "gatehouse.db"
         self.log_path = self.tmp / "server.log"
         self.config_path = self.tmp / "gatehouse.yaml"
+        # PostgreSQL pass: one database per server, named in <tmp>/postgres-database so that a server
+        # started again on the same workdir (a restart) finds the same database, as with gatehouse.db.
+        pg_marker = self.tmp / "postgres-database"
+        if PG_ADMIN_URL:
+            self.pg_database = pg_marker.read_text().strip() if pg_marker.exists() else f"gh_{uuid.uuid4().hex}"
+            default_database = f"{PG_ADMIN_URL}/{self.pg_database}"
+        else:
+            self.pg_database = None
+            default_database = f"sqlite:{self.db_path}"
         defaults = {
             "baseURL": self.url,
             "basePath": BASE_PATH,
             "secret": secret,
-            "database": f"sqlite:{self.db_path}",
+            "database": default_database,
             "mode": "development",
             "trustedOrigins": list(TRUSTED_ORIGINS),
             "emailAndPassword": {"enabled": True},
@@ -324,6 +413,17 @@ class GatehouseServer:
                 "smtp": {"host": "127.0.0.1", "port": smtp.port, "secure": False, "startTLS": "off"},
             }
         self.config = deep_merge(defaults, overrides or {})
+        # The URL the test helpers (query/execute/columns) use when the server is on PostgreSQL (its own
+        # database, or one a test names); None when it is on SQLite (the SQLite pass, or a sqlite: override).
+        self.pg_url = None
+        if PG_ADMIN_URL and self.config.get("database") == default_database:
+            if not pg_marker.exists():
+                pg_create_database(self.pg_database)
+                self.tmp.mkdir(parents=True, exist_ok=True)
+                pg_marker.write_text(self.pg_database + "\n")
+            self.pg_url = default_database
+        elif str(self.config.get("database") or "").startswith(("postgres://", "postgresql://")):
+            self.pg_url = str(self.config["database"])
         self.config["baseURL"] = str(self.config["baseURL"]).replace("{port}", str(self.port))
         self.secret = self.config.get("secret") or self.extra_env.get("GATEHOUSE_SECRET") \
             or self.extra_env.get("BETTER_AUTH_SECRET") or secret
@@ -412,7 +512,16 @@ class GatehouseServer:
             return 0
 
     # -- database --
+    # Test SQL is written once for both engines: `?` placeholders, camelCase identifiers double-quoted
+    # ("emailVerified", "user"), booleans bound as Python bools (or compared with bool()/int()), dates
+    # read through parse_date (ISO text on SQLite, datetime on PostgreSQL).
+    @property
+    def on_postgres(self) -> bool:
+        return self.pg_url is not None
+
     def db(self, write: bool = False) -> sqlite3.Connection:
+        """A sqlite3 connection to the server's SQLite file (SQLite only; use query/execute in portable tests)."""
+        assert not self.on_postgres, "srv.db() is SQLite only; use srv.query()/srv.execute()"
         if write:
             con = sqlite3.connect(str(self.db_path), timeout=10, isolation_level=None)
         else:
@@ -422,6 +531,11 @@ class GatehouseServer:
         return con
 
     def query(self, sql: str, *args) -> list[dict]:
+        """Rows of `sql` (with `?` placeholders) as dicts keyed by column name, on SQLite or PostgreSQL."""
+        if self.on_postgres:
+            with pg_connect(self.pg_url) as con:
+                cur = con.execute(pg_sql(sql), args)
+                return [dict(r) for r in cur.fetchall()] if cur.description else []
         con = self.db()
         try:
             return [dict(r) for r in con.execute(sql, args).fetchall()]
@@ -429,11 +543,51 @@ class GatehouseServer:
             con.close()
 
     def execute(self, sql: str, *args):
+        """Runs one writing statement (with `?` placeholders), committed at once, on SQLite or PostgreSQL."""
+        if self.on_postgres:
+            with pg_connect(self.pg_url) as con:
+                con.execute(pg_sql(sql), args)
+            return
         con = self.db(write=True)
         try:
             con.execute(sql, args)
         finally:
             con.close()
+
+    def cleanup(self):
+        """After stop(): removes the temp dir and drops the server's own PostgreSQL database, unless
+        GATEHOUSE_KEEP_TMP is set."""
+        if os.environ.get("GATEHOUSE_KEEP_TMP"):
+            return
+        if self.pg_database and (self.tmp / "postgres-database").exists():
+            pg_drop_database(self.pg_database)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def columns(self, table: str) -> set[str]:
+        """The column names of `table`."""
+        if self.on_postgres:
+            rows = self.query("SELECT column_name AS name FROM information_schema.columns "
+                              "WHERE table_schema = current_schema() AND table_name = ?", table)
+        else:
+            rows = self.query(f'PRAGMA table_info("{table}")')
+        return {r["name"] for r in rows}
+
+    def unique_column_sets(self, table: str) -> set[tuple[str, ...]]:
+        """The column tuples (in index order) of every unique index or constraint of `table`."""
+        out = set()
+        if self.on_postgres:
+            rows = self.query(
+                "SELECT array_agg(a.attname::text ORDER BY k.ord) AS cols FROM pg_index i "
+                "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+                "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+                "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
+                "WHERE i.indisunique AND t.relname = ? AND n.nspname = current_schema() GROUP BY i.indexrelid",
+                table)
+            return {tuple(r["cols"]) for r in rows}
+        for idx in self.query(f'PRAGMA index_list("{table}")'):
+            if idx["unique"]:
+                out.add(tuple(r["name"] for r in self.query(f'PRAGMA index_info("{idx["name"]}")')))
+        return out
 
     # -- clients --
     def client(self, **kw) -> "Client":
@@ -611,6 +765,26 @@ def wait_until(fn, timeout: float = 5.0, interval: float = 0.05):
 _LIVE_SERVERS: list[GatehouseServer] = []
 
 
+def pytest_collection_modifyitems(config, items):
+    """Each pass runs its own tests: scripts/test.sh deselects with -m; should a run forget, tests
+    about SQLite files (sqlite_only) are skipped on PostgreSQL, and PostgreSQL-only tests
+    (postgres_only: several instances, outages) without a cluster."""
+    wrong = "sqlite_only" if on_postgres() else "postgres_only"
+    skip = pytest.mark.skip(reason=f"{wrong}: not for this pass")
+    for item in items:
+        if item.get_closest_marker(wrong):
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def pg_database():
+    """A fresh database on the test cluster (PostgreSQL pass): its URL; dropped afterwards."""
+    name = f"gh_{uuid.uuid4().hex[:20]}"
+    pg_create_database(name)
+    yield f"{PG_ADMIN_URL}/{name}"
+    pg_drop_database(name)
+
+
 @pytest.fixture(scope="session")
 def smtp_sink():
     sink = SmtpSink()
@@ -633,7 +807,7 @@ def gatehouse(smtp_sink):
     srv.stop()
     if srv in _LIVE_SERVERS:
         _LIVE_SERVERS.remove(srv)
-    shutil.rmtree(srv.tmp, ignore_errors=True)
+    srv.cleanup()
 
 
 @pytest.fixture(scope="session")
@@ -656,8 +830,8 @@ def server_factory(smtp_sink):
         srv.terminate()
     for srv in list(_LIVE_SERVERS):
         srv.stop()
-        if not os.environ.get("GATEHOUSE_KEEP_TMP") and srv.tmp.name.startswith("gatehouse-"):
-            shutil.rmtree(srv.tmp, ignore_errors=True)
+        if srv.tmp.name.startswith("gatehouse-"):
+            srv.cleanup()
     _LIVE_SERVERS.clear()
 
 
@@ -676,8 +850,7 @@ def server(server_factory, request):
         srv.stop()
         if srv in _LIVE_SERVERS:
             _LIVE_SERVERS.remove(srv)
-        if not os.environ.get("GATEHOUSE_KEEP_TMP"):
-            shutil.rmtree(srv.tmp, ignore_errors=True)
+        srv.cleanup()
 
 
 @pytest.fixture

@@ -114,7 +114,7 @@ def test_sign_up_ignores_input_false_field_with_a_default(gatehouse, client):
     r = client.post("sign-up/email", {"email": email, "password": DEFAULT_PASSWORD, "name": "x", "emailVerified": True})
     assert r.status_code == 200, r.text
     assert r.json()["user"]["emailVerified"] is False
-    assert gatehouse.query('SELECT emailVerified FROM "user" WHERE email = ?', email)[0]["emailVerified"] == 0
+    assert gatehouse.query('SELECT "emailVerified" FROM "user" WHERE email = ?', email)[0]["emailVerified"] == 0
 
 
 # ---------------------------------------------------------------- sign-in
@@ -133,7 +133,7 @@ def test_sign_in_json(gatehouse, user):
     cookie = need_cookie(r, gatehouse.cookie_name())
     assert verify_signed_value(cookie.value, gatehouse.secret) == body["token"]
     assert cookie.max_age == 604800
-    rows = gatehouse.query("SELECT expiresAt, userId FROM session WHERE token = ?", body["token"])
+    rows = gatehouse.query('SELECT "expiresAt", "userId" FROM session WHERE token = ?', body["token"])
     assert len(rows) == 1 and rows[0]["userId"] == user.user["id"]
     exp = parse_date(rows[0]["expiresAt"])
     assert abs((exp - now_utc()) - timedelta(days=7)) < timedelta(minutes=2), exp
@@ -162,7 +162,7 @@ def test_sign_in_remember_me_false(gatehouse, user):
     dr = need_cookie(r, gatehouse.cookie_name("dont_remember"))
     assert verify_signed_value(dr.value, gatehouse.secret) == "true"
     assert dr.max_age is None
-    rows = gatehouse.query("SELECT expiresAt FROM session WHERE token = ?", r.json()["token"])
+    rows = gatehouse.query('SELECT "expiresAt" FROM session WHERE token = ?', r.json()["token"])
     exp = parse_date(rows[0]["expiresAt"])
     assert abs((exp - now_utc()) - timedelta(days=1)) < timedelta(minutes=2), exp
     assert c.session()["user"]["id"] == user.user["id"]
@@ -207,7 +207,7 @@ def test_sign_in_user_agent_and_ip_recorded(gatehouse, user):
     r = c.post("sign-in/email", {"email": user.email, "password": user.password},
                headers={"X-Forwarded-For": "203.0.113.7"})
     assert r.status_code == 200, r.text
-    row = gatehouse.query("SELECT ipAddress, userAgent FROM session WHERE token = ?", r.json()["token"])[0]
+    row = gatehouse.query('SELECT "ipAddress", "userAgent" FROM session WHERE token = ?', r.json()["token"])[0]
     assert row["userAgent"] == "GatehouseTest/1.0"
     assert row["ipAddress"] == "203.0.113.7"
 

@@ -21,6 +21,9 @@ from conftest import (TEST_SECRET, GatehouseServer, _LIVE_SERVERS, assert_error,
                       parse_date, scrypt_hash, sign_token, unique_email)
 from test_compat import gen_id
 
+# sqlite_only: the peer (better-auth-server on aiosqlite) builds and reads its own SQLite files.
+pytestmark = pytest.mark.sqlite_only
+
 PASSWORD = "correct-horse-battery"
 
 

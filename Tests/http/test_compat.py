@@ -26,10 +26,10 @@ def insert_ba_user(srv, email, password_hash, verified=True, name="Imported User
     """Writes user + credential account exactly as Better Auth 1.7 (Kysely/SQLite) would."""
     uid = gen_id()
     ts = iso_ms(now_utc())
-    srv.execute('INSERT INTO "user" (id, name, email, emailVerified, image, createdAt, updatedAt) '
-                'VALUES (?, ?, ?, ?, NULL, ?, ?)', uid, name, email, 1 if verified else 0, ts, ts)
-    srv.execute('INSERT INTO account (id, issuer, accountId, providerId, userId, accessToken, refreshToken, idToken, '
-                'accessTokenExpiresAt, refreshTokenExpiresAt, scope, password, createdAt, updatedAt) '
+    srv.execute('INSERT INTO "user" (id, name, email, "emailVerified", image, "createdAt", "updatedAt") '
+                'VALUES (?, ?, ?, ?, NULL, ?, ?)', uid, name, email, bool(verified), ts, ts)
+    srv.execute('INSERT INTO account (id, issuer, "accountId", "providerId", "userId", "accessToken", "refreshToken", "idToken", '
+                '"accessTokenExpiresAt", "refreshTokenExpiresAt", scope, password, "createdAt", "updatedAt") '
                 "VALUES (?, 'local:credential', ?, 'credential', ?, NULL, NULL, NULL, NULL, NULL, NULL, ?, ?, ?)",
                 gen_id(), uid, uid, password_hash, ts, ts)
     return uid
@@ -48,19 +48,13 @@ EXPECTED_COLUMNS = {
 
 @pytest.mark.parametrize("table", sorted(EXPECTED_COLUMNS))
 def test_schema_columns(gatehouse, table):
-    cols = {r["name"] for r in gatehouse.query(f'PRAGMA table_info("{table}")')}
+    cols = gatehouse.columns(table)
     missing = EXPECTED_COLUMNS[table] - cols
     assert not missing, f"{table} lacks {missing} (has {cols})"
 
 
 def test_session_token_unique_and_user_email_unique(gatehouse):
-    def unique_cols(table):
-        out = set()
-        for idx in gatehouse.query(f'PRAGMA index_list("{table}")'):
-            if idx["unique"]:
-                cols = tuple(r["name"] for r in gatehouse.query(f'PRAGMA index_info("{idx["name"]}")'))
-                out.add(cols)
-        return out
+    unique_cols = gatehouse.unique_column_sets
     assert ("token",) in unique_cols("session")
     assert ("email",) in unique_cols("user")
     assert any(set(c) == {"issuer", "accountId"} for c in unique_cols("account")), unique_cols("account")
@@ -79,7 +73,7 @@ def test_sign_up_rows(gatehouse, client):
     assert int(user["emailVerified"]) == 0
     created = parse_date(user["createdAt"])
     assert abs(created - now_utc()) < timedelta(minutes=2)
-    acc = gatehouse.query("SELECT * FROM account WHERE userId = ?", uid)
+    acc = gatehouse.query('SELECT * FROM account WHERE "userId" = ?', uid)
     assert len(acc) == 1
     a = acc[0]
     assert a["providerId"] == "credential"
@@ -88,7 +82,7 @@ def test_sign_up_rows(gatehouse, client):
     assert re.fullmatch(r"[0-9a-f]{32}:[0-9a-f]{128}", a["password"]), a["password"]
     assert scrypt_verify("hash-me-please-1", a["password"])
     assert not scrypt_verify("hash-me-please-2", a["password"])
-    sess = gatehouse.query("SELECT * FROM session WHERE userId = ?", uid)
+    sess = gatehouse.query('SELECT * FROM session WHERE "userId" = ?', uid)
     assert len(sess) == 1 and sess[0]["token"] == r.json()["token"]
     assert ALNUM32.match(sess[0]["id"])
     assert parse_date(sess[0]["expiresAt"]) > now_utc() + timedelta(days=6)
@@ -99,13 +93,13 @@ def test_password_nfkc_normalised(gatehouse, client):
     fullwidth = "ｐａｓｓｗｏｒｄ１２３"
     r = client.sign_up(password=fullwidth)
     assert r.status_code == 200, r.text
-    stored = gatehouse.query("SELECT password FROM account WHERE userId = ?", r.json()["user"]["id"])[0]["password"]
+    stored = gatehouse.query('SELECT password FROM account WHERE "userId" = ?', r.json()["user"]["id"])[0]["password"]
     assert scrypt_verify("password123", stored)
     assert gatehouse.client().sign_in(client.email, "password123").status_code == 200
 
 
 def test_vector_hash_overwrite_then_sign_in(gatehouse, user):
-    gatehouse.execute("UPDATE account SET password = ? WHERE userId = ? AND providerId = 'credential'",
+    gatehouse.execute("""UPDATE account SET password = ? WHERE "userId" = ? AND "providerId" = 'credential'""",
                       VECTOR_HASH, user.user["id"])
     r = gatehouse.client().sign_in(user.email, "password123")
     assert r.status_code == 200, r.text
@@ -127,7 +121,7 @@ def test_rows_inserted_like_better_auth_can_sign_in(gatehouse):
     assert [a["issuer"] for a in accts] == ["local:credential"]
     # password change on an imported user produces a new scrypt hash
     assert c.post("change-password", {"currentPassword": "password123", "newPassword": "rotated-pass-1"}).status_code == 200
-    stored = gatehouse.query("SELECT password FROM account WHERE userId = ?", uid)[0]["password"]
+    stored = gatehouse.query('SELECT password FROM account WHERE "userId" = ?', uid)[0]["password"]
     assert stored != VECTOR_HASH and scrypt_verify("rotated-pass-1", stored)
 
 
@@ -152,7 +146,7 @@ def test_signed_cookie_vector(ba_secret_server):
     email = unique_email("vector")
     uid = insert_ba_user(srv, email, VECTOR_HASH)
     ts = now_utc()
-    srv.execute("INSERT INTO session (id, expiresAt, token, createdAt, updatedAt, ipAddress, userAgent, userId) "
+    srv.execute('INSERT INTO session (id, "expiresAt", token, "createdAt", "updatedAt", "ipAddress", "userAgent", "userId") '
                 "VALUES (?, ?, ?, ?, ?, '', '', ?)",
                 gen_id(), iso_ms(ts + timedelta(days=7)), VECTOR_TOKEN, iso_ms(ts), iso_ms(ts), uid)
     c = srv.client()
@@ -174,7 +168,7 @@ def test_session_row_expired_in_db_is_not_accepted(ba_secret_server):
     uid = insert_ba_user(srv, email, VECTOR_HASH)
     token = gen_id()
     ts = now_utc()
-    srv.execute("INSERT INTO session (id, expiresAt, token, createdAt, updatedAt, ipAddress, userAgent, userId) "
+    srv.execute('INSERT INTO session (id, "expiresAt", token, "createdAt", "updatedAt", "ipAddress", "userAgent", "userId") '
                 "VALUES (?, ?, ?, ?, ?, '', '', ?)",
                 gen_id(), iso_ms(ts - timedelta(minutes=1)), token, iso_ms(ts - timedelta(days=7)),
                 iso_ms(ts - timedelta(days=7)), uid)

@@ -26,7 +26,7 @@ def location(r, srv):
 
 
 def db_verified(srv, user_id) -> bool:
-    return bool(int(srv.query('SELECT emailVerified FROM "user" WHERE id = ?', user_id)[0]["emailVerified"]))
+    return bool(int(srv.query('SELECT "emailVerified" FROM "user" WHERE id = ?', user_id)[0]["emailVerified"]))
 
 
 # ---------------------------------------------------------------- send-verification-email
@@ -165,7 +165,7 @@ def test_require_verification_sign_up_has_no_token(strict, smtp_sink):
     assert r.json()["token"] is None
     assert r.json()["user"]["email"] == email
     assert strict.cookie_name() not in set_cookie_map(r)
-    assert strict.query("SELECT id FROM session WHERE userId = ?", r.json()["user"]["id"]) == []
+    assert strict.query('SELECT id FROM session WHERE "userId" = ?', r.json()["user"]["id"]) == []
     # sendOnSignUp defaults to requireEmailVerification
     smtp_sink.wait_for(email, contains="/verify-email?")
 

@@ -63,7 +63,7 @@ def test_private_keys_are_encrypted_at_rest(server, tmp_path):
     c = srv.client()
     c.sign_up()
     c.get("token")
-    rows = srv.query("SELECT publicKey, privateKey, alg, crv FROM jwks")
+    rows = srv.query('SELECT "publicKey", "privateKey", alg, crv FROM jwks')
     assert len(rows) == 1 and rows[0]["alg"] == "EdDSA" and rows[0]["crv"] == "Ed25519"
     assert json.loads(rows[0]["publicKey"])["kty"] == "OKP"
     private = rows[0]["privateKey"]

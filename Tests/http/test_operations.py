@@ -166,11 +166,12 @@ def test_crash_safety_kill_9(smtp_sink, tmp_path):
     again.start()
     _LIVE_SERVERS.append(again)
     try:
-        con = sqlite3.connect(f"file:{again.db_path}?mode=ro", uri=True, timeout=10)
-        try:
-            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        finally:
-            con.close()
+        if not again.on_postgres:  # SQLite's own check of the file; PostgreSQL replays its WAL by itself
+            con = sqlite3.connect(f"file:{again.db_path}?mode=ro", uri=True, timeout=10)
+            try:
+                assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            finally:
+                con.close()
         for email in survivors:
             c = again.client()
             r = c.sign_in(email, DEFAULT_PASSWORD)

@@ -49,7 +49,7 @@ def test_request_password_reset_creates_verification_row(gatehouse, user, smtp_s
     _, token, query = request_reset(gatehouse, smtp_sink, user.email, "/reset")
     assert len(token) == 24 and token.isalnum(), token
     assert query == {"callbackURL": "/reset"}
-    rows = gatehouse.query("SELECT identifier, value, expiresAt FROM verification WHERE identifier = ?",
+    rows = gatehouse.query('SELECT identifier, value, "expiresAt" FROM verification WHERE identifier = ?',
                            f"reset-password:{token}")
     assert len(rows) == 1
     assert rows[0]["value"] == user.user["id"]
@@ -110,7 +110,7 @@ def test_reset_password_full_flow(gatehouse, user, smtp_sink):
     # old password stops working, new one works
     assert_error(gatehouse.client().sign_in(user.email, user.password), 401, "INVALID_EMAIL_OR_PASSWORD")
     assert gatehouse.client().sign_in(user.email, "brand-new-password").status_code == 200
-    stored = gatehouse.query("SELECT password FROM account WHERE userId = ? AND providerId = 'credential'",
+    stored = gatehouse.query("""SELECT password FROM account WHERE "userId" = ? AND "providerId" = 'credential'""",
                              user.user["id"])[0]["password"]
     assert scrypt_verify("brand-new-password", stored)
     # sessions are kept by default
@@ -143,7 +143,7 @@ def test_reset_password_revokes_sessions_when_configured(server_factory, smtp_si
     _, token, _ = request_reset(srv, smtp_sink, u.email)
     assert srv.client().post("reset-password", {"newPassword": "after-reset-pass", "token": token}).status_code == 200
     assert u.session() is None and other.session() is None
-    assert srv.query("SELECT id FROM session WHERE userId = ?", u.user["id"]) == []
+    assert srv.query('SELECT id FROM session WHERE "userId" = ?', u.user["id"]) == []
 
 
 def test_reset_password_token_expiry(server_factory, smtp_sink):
@@ -215,7 +215,7 @@ def test_change_password_revoke_other_sessions(gatehouse, user):
     assert verify_signed_value(cookie.value, gatehouse.secret) == body["token"]
     assert other.session() is None
     assert user.session()["session"]["token"] == body["token"]
-    tokens = {row["token"] for row in gatehouse.query("SELECT token FROM session WHERE userId = ?", user.user["id"])}
+    tokens = {row["token"] for row in gatehouse.query('SELECT token FROM session WHERE "userId" = ?', user.user["id"])}
     assert tokens == {body["token"]}
 
 

@@ -1,7 +1,9 @@
 """Plugin loading (issue: PluginAPI v1): a good C plugin serves routes and hooks; every kind of bad
 plugin is skipped with one clear log line while the host keeps serving."""
+import json
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -103,7 +105,7 @@ def test_disabled_plugin_is_not_loaded(server, plugins_dir):
 
 
 @pytest.mark.parametrize("case, reason", [
-    ("wrong_abi", "built for plugin ABI 2.0; this host speaks ABI 1.1"),
+    ("wrong_abi", "built for plugin ABI 2.0; this host speaks ABI 1.2"),
     ("missing_symbol", "entry symbol gatehouse_plugin_entry_v1 is missing"),
     ("not_elf", "not an ELF shared object"),
     ("init_error", "init failed: database of widgets unreachable"),
@@ -144,7 +146,7 @@ def test_plugins_check_command(plugins_dir):
     good = build_hello(plugins_dir)
     r = subprocess.run([str(gatehouse_bin()), "plugins", "check", str(good)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert "hello-c 1.0.0 (ABI 1.1): OK" in r.stdout and "GET /hello-c" in r.stdout
+    assert "hello-c 1.0.0 (ABI 1.2): OK" in r.stdout and "GET /hello-c" in r.stdout
     bad = build_plugin(plugins_dir, "bad.so", abi_major="2")
     r = subprocess.run([str(gatehouse_bin()), "plugins", "check", str(bad)], capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
@@ -175,7 +177,7 @@ static gh_status handle(void *s, gh_callback_kind k, uint32_t i, gh_bytes env, g
     return GH_OK;
 }
 static const gh_plugin_descriptor d = {
-    .struct_size = sizeof(gh_plugin_descriptor), .abi_major = GATEHOUSE_ABI_MAJOR, .abi_minor = 0,
+    .struct_size = sizeof(gh_plugin_descriptor), .abi_major = GATEHOUSE_ABI_MAJOR, .abi_minor = MINOR,
     .id = "styles", .version = "1", .name = "styles",
     .manifest_json = "{\"endpoints\":[{\"method\":\"GET\",\"path\":\"/styles/inline\",\"blocking\":false,\"envelope\":[]},"
                      "{\"method\":\"GET\",\"path\":\"/styles/worker\"}]}",
@@ -185,30 +187,36 @@ __attribute__((visibility("default"))) const gh_plugin_descriptor *gatehouse_plu
 """
 
 
-def test_non_blocking_callbacks_may_not_make_blocking_host_calls(server, plugins_dir):
+@pytest.mark.parametrize("minor,inline_status", [("GATEHOUSE_ABI_MINOR", 4), ("1", 0)], ids=["abi-1.2", "abi-1.1"])
+def test_non_blocking_callbacks_may_not_make_blocking_host_calls(server, plugins_dir, minor, inline_status):
+    """A plugin built for 1.2 gets GH_DENIED on the request's thread; for one built before 1.2 the
+    host ignores "blocking": false (its kv calls never blocked then), so the call is served."""
     source = plugins_dir.parent / "styles.c"
     source.write_text(NONBLOCKING)
-    subprocess.run(["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-I", str(HEADER_DIR), "-o", str(plugins_dir / "styles.so"), str(source)],
-                   check=True)
+    subprocess.run(["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-I", str(HEADER_DIR), f"-DMINOR={minor}",
+                    "-o", str(plugins_dir / "styles.so"), str(source)], check=True)
     srv = start_with(server, plugins_dir)
     c = srv.client()
     assert c.get("styles/worker").json() == {"index": 1, "hostStatus": 0}     # GH_OK on a worker thread
-    assert c.get("styles/inline").json() == {"index": 0, "hostStatus": 4}     # GH_DENIED on the request's thread
+    assert c.get("styles/inline").json() == {"index": 0, "hostStatus": inline_status}
 
 
 def test_plugins_list_command(plugins_dir, tmp_path):
-    from conftest import gatehouse_bin
+    from conftest import PG_ADMIN_URL, gatehouse_bin, on_postgres, pg_database_exists
     build_hello(plugins_dir)
     build_plugin(plugins_dir, "z-bad.so", abi_major="2")
     config = tmp_path / "list.yaml"
-    config.write_text(f"pluginsDir: {plugins_dir}\ndatabase: sqlite:{tmp_path}/list.db\n")
+    never_created = f"gh_{uuid.uuid4().hex}"  # PostgreSQL pass: a database that does not exist and must stay so
+    database = f"{PG_ADMIN_URL}/{never_created}" if on_postgres() else f"sqlite:{tmp_path}/list.db"
+    config.write_text(f"pluginsDir: {plugins_dir}\ndatabase: {json.dumps(database)}\n")
     r = subprocess.run([str(gatehouse_bin()), "plugins", "list", "--config", str(config)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].split("\t")[:4] == ["hello-c", "1.0.0", "ABI 1.1", "loaded"]
+    assert lines[0].split("\t")[:4] == ["hello-c", "1.0.0", "ABI 1.2", "loaded"]
     assert "GET /hello-c" in lines[1]
     assert any("skipped: built for plugin ABI 2.0" in line for line in lines)
-    assert not (tmp_path / "list.db").exists()          # listing never touches the database
+    # listing never touches the database
+    assert not (pg_database_exists(never_created) if on_postgres() else (tmp_path / "list.db").exists())
 
 
 # A C plugin that subscribes to every event and appends each envelope it receives to a file.

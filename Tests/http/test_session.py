@@ -62,11 +62,11 @@ def test_get_session_expired_returns_null_and_clears(server_factory):
 def test_get_session_refreshes_when_update_age_passed(server_factory):
     srv = server_factory({"session": {"updateAge": 0}}, name="refresh")
     c = srv.client().new_user()
-    before = parse_date(srv.query("SELECT expiresAt FROM session WHERE token = ?", c.token)[0]["expiresAt"])
+    before = parse_date(srv.query('SELECT "expiresAt" FROM session WHERE token = ?', c.token)[0]["expiresAt"])
     time.sleep(1.2)
     r = c.get("get-session")
     assert r.status_code == 200 and r.json()["session"]["token"] == c.token
-    after = parse_date(srv.query("SELECT expiresAt FROM session WHERE token = ?", c.token)[0]["expiresAt"])
+    after = parse_date(srv.query('SELECT "expiresAt" FROM session WHERE token = ?', c.token)[0]["expiresAt"])
     assert after > before, (before, after)
     st = set_cookie_map(r).get(srv.cookie_name())
     assert st is not None and verify_signed_value(st.value, srv.secret) == c.token
@@ -76,29 +76,29 @@ def test_get_session_refreshes_when_update_age_passed(server_factory):
 def test_get_session_disable_refresh(server_factory):
     srv = server_factory({"session": {"updateAge": 0}}, name="refresh")
     c = srv.client().new_user()
-    before = srv.query("SELECT expiresAt FROM session WHERE token = ?", c.token)[0]["expiresAt"]
+    before = srv.query('SELECT "expiresAt" FROM session WHERE token = ?', c.token)[0]["expiresAt"]
     time.sleep(1.2)
     r = c.get("get-session", params={"disableRefresh": "true"})
     assert r.status_code == 200 and r.json()["session"]["token"] == c.token
-    assert srv.query("SELECT expiresAt FROM session WHERE token = ?", c.token)[0]["expiresAt"] == before
+    assert srv.query('SELECT "expiresAt" FROM session WHERE token = ?', c.token)[0]["expiresAt"] == before
 
 
 def test_defer_session_refresh(server_factory):
     srv = server_factory({"session": {"deferSessionRefresh": True, "updateAge": 0}}, name="defer")
     c = srv.client().new_user()
-    before = srv.query("SELECT expiresAt FROM session WHERE token = ?", c.token)[0]["expiresAt"]
+    before = srv.query('SELECT "expiresAt" FROM session WHERE token = ?', c.token)[0]["expiresAt"]
     time.sleep(1.2)
     r = c.get("get-session")
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["session"]["token"] == c.token
     assert body.get("needsRefresh") is True
-    assert srv.query("SELECT expiresAt FROM session WHERE token = ?", c.token)[0]["expiresAt"] == before, \
+    assert srv.query('SELECT "expiresAt" FROM session WHERE token = ?', c.token)[0]["expiresAt"] == before, \
         "GET must not mutate with deferSessionRefresh"
     r2 = c.post("get-session")
     assert r2.status_code == 200, r2.text
     assert r2.json()["session"]["token"] == c.token
-    after = srv.query("SELECT expiresAt FROM session WHERE token = ?", c.token)[0]["expiresAt"]
+    after = srv.query('SELECT "expiresAt" FROM session WHERE token = ?', c.token)[0]["expiresAt"]
     assert parse_date(after) > parse_date(before)
 
 
@@ -178,7 +178,7 @@ def test_revoke_sessions(gatehouse, user):
     assert r.json() == {"status": True}
     assert other.session() is None
     assert user.session() is None
-    assert gatehouse.query("SELECT id FROM session WHERE userId = ?", user.user["id"]) == []
+    assert gatehouse.query('SELECT id FROM session WHERE "userId" = ?', user.user["id"]) == []
     assert stranger.session() is not None
 
 
@@ -189,7 +189,7 @@ def test_revoke_other_sessions(gatehouse, user):
     assert r.json() == {"status": True}
     assert other1.session() is None and other2.session() is None
     assert user.session()["session"]["token"] == user.token
-    rows = gatehouse.query("SELECT token FROM session WHERE userId = ?", user.user["id"])
+    rows = gatehouse.query('SELECT token FROM session WHERE "userId" = ?', user.user["id"])
     assert rows == [{"token": user.token}]
 
 

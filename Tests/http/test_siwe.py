@@ -76,7 +76,7 @@ def test_a_wallet_signs_in_and_comes_back_as_the_same_user(srv):
     host = urllib.parse.urlsplit(srv.base_url).hostname
     assert me["id"] == body["user"]["id"] and me["name"] == account.address and me["email"] == f"{account.address.lower()}@{host}"
     wallet = srv.query('SELECT * FROM "walletAddress" WHERE "userId" = ?', me["id"])
-    assert [(w["address"], w["chainId"], w["isPrimary"]) for w in wallet] == [(account.address, 1, 1)]
+    assert [(w["address"], w["chainId"], bool(w["isPrimary"])) for w in wallet] == [(account.address, 1, True)]
     accounts = srv.query('SELECT "providerId", "accountId", issuer FROM account WHERE "userId" = ?', me["id"])
     assert accounts == [{"providerId": "siwe", "accountId": f"{account.address}:1", "issuer": "local:siwe"}]
 

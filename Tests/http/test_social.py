@@ -188,7 +188,7 @@ def test_authorization_url_has_state_pkce_and_nonce(social, idp):
     assert set(q["scope"].split(" ")) >= {"openid", "email", "profile", "phone"}
     assert q["login_hint"] == "a@b.example" and len(q["nonce"]) >= 32 and len(q["state"]) == 32
     # The state names a verification row holding the flow, and a signed cookie binds it to this browser.
-    rows = social.query("SELECT value, expiresAt FROM verification WHERE identifier = ?", q["state"])
+    rows = social.query('SELECT value, "expiresAt" FROM verification WHERE identifier = ?', q["state"])
     assert len(rows) == 1
     flow = json.loads(rows[0]["value"])
     assert flow["callbackURL"] == "/dash" and flow["oauthState"] == q["state"]
@@ -212,7 +212,7 @@ def test_code_flow_creates_user_then_finds_the_same_user(social, idp):
     me = c.session()
     assert me["user"]["email"] == email and me["user"]["name"] == "Social User"
     assert me["user"]["emailVerified"] is True and me["user"]["image"] == "https://img.example/p.png"
-    accounts = social.query("SELECT * FROM account WHERE userId = ?", me["user"]["id"])
+    accounts = social.query('SELECT * FROM account WHERE "userId" = ?', me["user"]["id"])
     assert len(accounts) == 1
     account = accounts[0]
     assert account["providerId"] == "mock" and account["accountId"] == sub
@@ -225,7 +225,7 @@ def test_code_flow_creates_user_then_finds_the_same_user(social, idp):
     r = run_flow(idp, c2, sub, callbackURL="/dashboard", newUserCallbackURL="/welcome")
     assert r.status_code == 302 and r.headers["Location"] == "/dashboard"
     assert c2.session()["user"]["id"] == me["user"]["id"]
-    assert len(social.query("SELECT id FROM account WHERE userId = ?", me["user"]["id"])) == 1
+    assert len(social.query('SELECT id FROM account WHERE "userId" = ?', me["user"]["id"])) == 1
     # The state was used up and its cookie cleared.
     assert social.cookie_name("state") not in c2.cookies
 
@@ -375,7 +375,7 @@ def test_id_token_failures(social, idp):
     assert_error(c.post("sign-in/social", {"provider": "mock", "idToken": {"token": other_audience, "nonce": "n"}}), 401, "INVALID_TOKEN")
     assert_error(c.post("sign-in/social", {"provider": "mock", "idToken": {"token": "not-a-jwt"}}), 401, "INVALID_TOKEN")
     assert c.session_cookie is None
-    assert social.query("SELECT COUNT(*) AS n FROM account WHERE accountId = ?", sub)[0]["n"] == 0
+    assert social.query('SELECT COUNT(*) AS n FROM account WHERE "accountId" = ?', sub)[0]["n"] == 0
 
 
 # --- account linking ----------------------------------------------------------------------
@@ -385,23 +385,23 @@ def test_unverified_local_email_is_not_linked(social, idp):
     sub, _ = new_subject(idp, email=local.email)
     c = social.client()
     assert_error_redirect(run_flow(idp, c, sub), "account_not_linked", f"{social.api}/error")
-    assert len(social.query("SELECT id FROM account WHERE userId = ?", local.user["id"])) == 1
+    assert len(social.query('SELECT id FROM account WHERE "userId" = ?', local.user["id"])) == 1
 
 
 def test_verified_local_email_is_linked(social, idp):
     local = social.client().new_user()
-    social.execute("UPDATE user SET emailVerified = 1 WHERE id = ?", local.user["id"])
+    social.execute('UPDATE "user" SET "emailVerified" = TRUE WHERE id = ?', local.user["id"])
     sub, _ = new_subject(idp, email=local.email)
     c = social.client()
     assert run_flow(idp, c, sub, callbackURL="/in").headers["Location"] == "/in"
     assert c.session()["user"]["id"] == local.user["id"]
-    providers = sorted(a["providerId"] for a in social.query("SELECT providerId FROM account WHERE userId = ?", local.user["id"]))
+    providers = sorted(a["providerId"] for a in social.query('SELECT "providerId" FROM account WHERE "userId" = ?', local.user["id"]))
     assert providers == ["credential", "mock"]
 
 
 def test_unverified_provider_email_is_not_linked(social, idp):
     local = social.client().new_user()
-    social.execute("UPDATE user SET emailVerified = 1 WHERE id = ?", local.user["id"])
+    social.execute('UPDATE "user" SET "emailVerified" = TRUE WHERE id = ?', local.user["id"])
     sub, _ = new_subject(idp, email=local.email, verified=False)
     assert_error_redirect(run_flow(idp, social.client(), sub), "account_not_linked", f"{social.api}/error")
 
@@ -503,7 +503,7 @@ def test_github_profile_mapping(social, idp):
     assert user["email"] == email and user["name"] == "octocat"  # no name: GitHub's login
     assert user["image"] == "https://avatars.example/octo.png"
     assert user["emailVerified"] is False  # GitHub says so only through /user/emails
-    account = social.query("SELECT * FROM account WHERE userId = ?", user["id"])[0]
+    account = social.query('SELECT * FROM account WHERE "userId" = ?', user["id"])[0]
     assert account["providerId"] == "github" and account["accountId"] == "4242001"
     assert account["issuer"] == "local:oauth:github"
 
@@ -520,7 +520,7 @@ def signed_in_social_user(srv, idp):
 
 def test_get_access_token_and_refresh(social, idp):
     c, account, sub = signed_in_social_user(social, idp)
-    row = social.query("SELECT accessToken, refreshToken FROM account WHERE id = ?", account["id"])[0]
+    row = social.query('SELECT "accessToken", "refreshToken" FROM account WHERE id = ?', account["id"])[0]
     r = c.post("get-access-token", {"accountId": account["id"]})
     assert r.status_code == 200, r.text
     body = r.json()
@@ -534,10 +534,10 @@ def test_get_access_token_and_refresh(social, idp):
     refreshed = r.json()
     assert refreshed["accessToken"] != row["accessToken"] and refreshed["providerId"] == "mock"
     assert refreshed["accountId"] == account["id"]
-    assert social.query("SELECT accessToken FROM account WHERE id = ?", account["id"])[0]["accessToken"] == refreshed["accessToken"]
+    assert social.query('SELECT "accessToken" FROM account WHERE id = ?', account["id"])[0]["accessToken"] == refreshed["accessToken"]
 
     # An access token about to expire is refreshed by get-access-token.
-    social.execute("UPDATE account SET accessTokenExpiresAt = ? WHERE id = ?", "2020-01-01T00:00:00.000Z", account["id"])
+    social.execute('UPDATE account SET "accessTokenExpiresAt" = ? WHERE id = ?', "2020-01-01T00:00:00.000Z", account["id"])
     r = c.post("get-access-token", {"accountId": account["id"]})
     assert r.status_code == 200
     assert r.json()["accessToken"] != refreshed["accessToken"]
@@ -557,14 +557,14 @@ def test_refresh_failure_is_a_clear_error(social, idp):
     c, account, sub = signed_in_social_user(social, idp)
     requests.post(f"{idp.url}/users/{sub}/revoke-tokens", timeout=10)
     assert_error(c.post("refresh-token", {"accountId": account["id"]}), 400, "FAILED_TO_REFRESH_ACCESS_TOKEN")
-    social.execute("UPDATE account SET accessTokenExpiresAt = ? WHERE id = ?", "2020-01-01T00:00:00.000Z", account["id"])
+    social.execute('UPDATE account SET "accessTokenExpiresAt" = ? WHERE id = ?', "2020-01-01T00:00:00.000Z", account["id"])
     assert_error(c.post("get-access-token", {"accountId": account["id"]}), 400, "FAILED_TO_GET_ACCESS_TOKEN")
 
 
 def test_tokens_encrypted_at_rest(server, idp):
     srv = server(social_config(idp, account={"encryptOAuthTokens": True}))
     c, account, _ = signed_in_social_user(srv, idp)
-    row = srv.query("SELECT accessToken, refreshToken FROM account WHERE id = ?", account["id"])[0]
+    row = srv.query('SELECT "accessToken", "refreshToken" FROM account WHERE id = ?', account["id"])[0]
     key = hashlib.sha256(TEST_SECRET.encode()).digest()
 
     def decrypt(stored: str) -> str:

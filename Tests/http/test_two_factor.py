@@ -19,7 +19,7 @@ import pyotp
 import pytest
 import zxingcpp
 
-from conftest import TEST_SECRET, assert_error
+from conftest import TEST_SECRET, assert_error, parse_date
 from test_bearer import built_library
 from test_social import idp, new_subject, run_flow, social_config  # noqa: F401 (idp is a fixture)
 
@@ -71,11 +71,7 @@ def challenged(c):
 
 
 def set_row(srv, sql, *args):
-    con = srv.db(write=True)
-    try:
-        con.execute(sql, args)
-    finally:
-        con.close()
+    srv.execute(sql, *args)
 
 
 def session_count(srv, user_id):
@@ -241,7 +237,7 @@ def test_a_row_written_by_better_auth_verifies(srv):
     codes = ["AbCde-12345", "FgHij-67890"]
     set_row(srv, 'INSERT INTO "twoFactor" (id, secret, "backupCodes", "userId") VALUES (?, ?, ?, ?)',
             "ba-row-" + user_id[:8], encrypt(secret), encrypt(json.dumps(codes)), user_id)
-    set_row(srv, 'UPDATE "user" SET "twoFactorEnabled" = 1 WHERE id = ?', user_id)
+    set_row(srv, 'UPDATE "user" SET "twoFactorEnabled" = TRUE WHERE id = ?', user_id)
 
     challenged(c)
     totp = pyotp.TOTP(base64.b32encode(secret.encode()).decode())
@@ -288,7 +284,7 @@ def test_ten_failures_lock_two_factor_for_fifteen_minutes(srv):
     assert_error(c.post("two-factor/verify-backup-code", {"code": c.backup_codes[0]}), 429, "ACCOUNT_TEMPORARILY_LOCKED")
     assert c.get_session().json() is None
     row = srv.query('SELECT * FROM "twoFactor" WHERE "userId" = ?', user["id"])[0]
-    locked_until = datetime.fromisoformat(row["lockedUntil"].replace("Z", "+00:00"))
+    locked_until = parse_date(row["lockedUntil"])
     assert timedelta(minutes=14) < locked_until - datetime.now(timezone.utc) <= timedelta(minutes=15)
     assert f"two-factor verification locked for user {user['id']}" in srv.logs()
 
@@ -403,7 +399,7 @@ def test_email_otp_as_the_second_factor(srv, smtp_sink):
     past = (datetime.now(timezone.utc) - timedelta(seconds=1)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     row = srv.query("SELECT * FROM verification WHERE identifier LIKE '2fa-otp-%' ORDER BY \"createdAt\" DESC LIMIT 1")[0]
     assert code not in row["value"], "codes are stored hashed"
-    expires = datetime.fromisoformat(row["expiresAt"].replace("Z", "+00:00"))
+    expires = parse_date(row["expiresAt"])
     assert timedelta(minutes=2) < expires - datetime.now(timezone.utc) <= timedelta(minutes=3)
     set_row(srv, 'UPDATE verification SET "expiresAt" = ? WHERE id = ?', past, row["id"])
     assert_error(c.post("two-factor/verify-otp", {"code": code}), 400, "OTP_HAS_EXPIRED")

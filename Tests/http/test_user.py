@@ -38,7 +38,7 @@ def test_update_user_name_and_image(gatehouse, user):
     assert r.json() == {"status": True}
     u = user.session()["user"]
     assert u["name"] == "New Name" and u["image"] == "https://img.example.com/a.png"
-    row = gatehouse.query('SELECT name, image, createdAt, updatedAt FROM "user" WHERE id = ?', user.user["id"])[0]
+    row = gatehouse.query('SELECT name, image, "createdAt", "updatedAt" FROM "user" WHERE id = ?', user.user["id"])[0]
     assert row["name"] == "New Name" and row["image"] == "https://img.example.com/a.png"
 
 
@@ -73,7 +73,7 @@ def test_update_user_cannot_set_email_verified(gatehouse, user):
     r = user.post("update-user", {"name": "Still Me", "emailVerified": True})
     assert_error(r, 400, "FIELD_NOT_ALLOWED")
     assert user.session()["user"]["name"] != "Still Me"
-    assert int(gatehouse.query('SELECT emailVerified FROM "user" WHERE id = ?', user.user["id"])[0]["emailVerified"]) == 0
+    assert int(gatehouse.query('SELECT "emailVerified" FROM "user" WHERE id = ?', user.user["id"])[0]["emailVerified"]) == 0
 
 
 def test_update_user_unauthorized(client):
@@ -140,7 +140,7 @@ def test_change_email_unverified_sends_verification_to_new_address(features, smt
     assert r2.status_code == 302, r2.text
     assert urllib.parse.urlsplit(r2.headers["Location"]).path == "/settings"
     assert "error" not in r2.headers["Location"]
-    row = features.query('SELECT email, emailVerified FROM "user" WHERE id = ?', c.user["id"])[0]
+    row = features.query('SELECT email, "emailVerified" FROM "user" WHERE id = ?', c.user["id"])[0]
     assert row["email"] == new and int(row["emailVerified"]) == 1
 
 
@@ -179,7 +179,7 @@ def test_change_email_verified_user(features, smtp_sink):
     assert r3.status_code == 200, r3.text
     body = r3.json()
     assert body["status"] is True and body["user"]["email"] == new
-    row = features.query('SELECT email, emailVerified FROM "user" WHERE id = ?', c.user["id"])[0]
+    row = features.query('SELECT email, "emailVerified" FROM "user" WHERE id = ?', c.user["id"])[0]
     assert row["email"] == new and int(row["emailVerified"]) == 1
 
 
@@ -210,8 +210,8 @@ def test_delete_user_with_password_cascades(features):
     st = set_cookie_map(r).get(features.cookie_name())
     assert st is not None and st.is_deletion
     assert features.query('SELECT id FROM "user" WHERE id = ?', uid) == []
-    assert features.query("SELECT id FROM session WHERE userId = ?", uid) == []
-    assert features.query("SELECT id FROM account WHERE userId = ?", uid) == []
+    assert features.query('SELECT id FROM session WHERE "userId" = ?', uid) == []
+    assert features.query('SELECT id FROM account WHERE "userId" = ?', uid) == []
     assert other.session() is None
     assert_error(features.client().sign_in(c.email, c.password), 401, "INVALID_EMAIL_OR_PASSWORD")
 
@@ -273,7 +273,7 @@ def test_list_accounts(gatehouse, user):
     for hidden in ("password", "accessToken", "refreshToken", "idToken", "accessTokenExpiresAt",
                    "refreshTokenExpiresAt"):
         assert hidden not in a, hidden
-    db = gatehouse.query("SELECT id FROM account WHERE userId = ?", user.user["id"])
+    db = gatehouse.query('SELECT id FROM account WHERE "userId" = ?', user.user["id"])
     assert [row["id"] for row in db] == [a["id"]]
 
 
@@ -291,7 +291,7 @@ def add_github_account(gatehouse, user_id: str) -> str:
     acc_id = uuid.uuid4().hex
     ts = iso_ms(now_utc())
     gatehouse.execute(
-        "INSERT INTO account (id, issuer, accountId, providerId, userId, createdAt, updatedAt) "
+        'INSERT INTO account (id, issuer, "accountId", "providerId", "userId", "createdAt", "updatedAt") '
         "VALUES (?, 'local:oauth:github', ?, 'github', ?, ?, ?)", acc_id, uuid.uuid4().hex, user_id, ts, ts)
     return acc_id
 
@@ -318,7 +318,7 @@ def test_unlink_second_account(gatehouse, user):
     acc_id = uuid.uuid4().hex
     ts = iso_ms(now_utc())
     gatehouse.execute(
-        "INSERT INTO account (id, issuer, accountId, providerId, userId, scope, createdAt, updatedAt) "
+        'INSERT INTO account (id, issuer, "accountId", "providerId", "userId", scope, "createdAt", "updatedAt") '
         "VALUES (?, 'local:oauth:github', '4242', 'github', ?, 'read:user,user:email', ?, ?)",
         acc_id, user.user["id"], ts, ts)
     accounts = {a["id"]: a for a in user.get("list-accounts").json()}

@@ -13,7 +13,7 @@ struct ConfigCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load()
-            print("Configuration is valid (mode \(config.mode.rawValue), database \(config.database), baseURL \(config.baseURL)).")
+            print("Configuration is valid (mode \(config.mode.rawValue), database \(config.databaseDisplayed), baseURL \(config.baseURL)).")
         }
     }
 }

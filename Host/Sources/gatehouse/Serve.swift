@@ -16,7 +16,7 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         if try options.path() == nil {
             logger.notice("no configuration file: serving the embedded defaults", metadata: [
-                "database": "\(config.database)", "baseURL": "\(config.baseURL)",
+                "database": "\(config.databaseDisplayed)", "baseURL": "\(config.baseURL)",
             ])
         }
         let runtime = try await GatehouseRuntime.start(config: config, configPath: try options.path(), logger: logger)

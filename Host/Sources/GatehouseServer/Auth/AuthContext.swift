@@ -29,13 +29,13 @@ public final class AuthContext: Sendable {
     public var sessions: SessionService { SessionService(auth: self) }
 
     init(config: GatehouseConfig, secret: String, database: any Database, schema: Schema, passwords: PasswordService,
-         email: EmailSender?, logger: Logger, tableOwners: [String: String] = [:]) async {
+         email: EmailSender?, logger: Logger, sessionCache: SessionCache, tableOwners: [String: String] = [:]) async {
         self.config = config
         self.secret = secret
         self.database = database
         self.schema = schema
         store = AuthStore(adapter: Adapter(schema: schema, executor: database, newID: { RandomIdentifier.generate() }),
-                          sessionCache: SessionCache())
+                          sessionCache: sessionCache)
         signer = CookieSigner(secret: secret)
         tokens = await HS256Tokens(secret: secret)
         self.passwords = passwords

@@ -14,8 +14,9 @@ public struct AuthStore: Sendable {
 
     /// Runs `body` with a store whose statements share one transaction.
     public func transaction<T: Sendable>(in database: any Database, _ body: @Sendable (AuthStore) async throws -> T) async throws -> T {
-        defer { sessionCache.invalidateAll() }  // rows read while it ran may predate its commit
-        return try await database.transaction { tx in try await body(AuthStore(adapter: adapter.using(tx), sessionCache: sessionCache)) }
+        try await sessionCache.holdingAnnouncements {
+            try await database.transaction { tx in try await body(AuthStore(adapter: adapter.using(tx), sessionCache: sessionCache)) }
+        }
     }
 
     // MARK: Users

@@ -70,6 +70,7 @@ public enum CoreErrors {
         ErrorCode("FAILED_TO_GET_ACCESS_TOKEN", "Failed to get a valid access token"),
         ErrorCode("PROVIDER_NOT_CONFIGURED", "Account is not associated with a configured social provider."),
         ErrorCode("ACCESS_TOKEN_NOT_FOUND", "Access token not found"),
+        ErrorCode("DATABASE_UNAVAILABLE", "The database is unavailable; try again shortly"),
     ]
 
     private static let byCode = Dictionary(uniqueKeysWithValues: catalogue.map { ($0.code, $0) })
@@ -88,11 +89,12 @@ public enum CoreErrors {
     public static let passwordTooLong = error("PASSWORD_TOO_LONG", .badRequest)
     public static let noFieldsToUpdate = error("NO_FIELDS_TO_UPDATE", .badRequest)
     public static let bodyMustBeObject = error("BODY_MUST_BE_AN_OBJECT", .badRequest)
+    public static let databaseUnavailable = error("DATABASE_UNAVAILABLE", .serviceUnavailable)
 }
 
 /// The handful of statuses core routes answer with.
 public enum HTTPStatusShorthand: Sendable {
-    case badRequest, unauthorized, forbidden, notFound, methodNotAllowed, unprocessable
+    case badRequest, unauthorized, forbidden, notFound, methodNotAllowed, unprocessable, serviceUnavailable
 
     var status: HTTPResponseStatus {
         switch self {
@@ -102,6 +104,7 @@ public enum HTTPStatusShorthand: Sendable {
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .unprocessable: .unprocessableContent
+        case .serviceUnavailable: .serviceUnavailable
         }
     }
 }

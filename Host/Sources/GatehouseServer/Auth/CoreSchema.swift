@@ -45,6 +45,7 @@ enum CoreSchema {
                 Field("expiresAt", .date),
                 created, updated,
             ]),
+            PluginKeyValueStore.table,
         ]
         if includeRateLimit {
             tables.append(TableSchema(name: "rateLimit", fields: [

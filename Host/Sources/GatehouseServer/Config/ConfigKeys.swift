@@ -8,7 +8,7 @@ enum ConfigKeys {
     }
 
     static let all: [(path: String, kind: Kind)] = [
-        ("appName", .string), ("baseURL", .string), ("basePath", .string), ("secret", .string), ("database", .string),
+        ("appName", .string), ("baseURL", .string), ("basePath", .string), ("secret", .string), ("database", .string), ("databasePoolSize", .int),
         ("mode", .string), ("trustedOrigins", .stringList), ("pluginsDir", .string),
         ("server.host", .string), ("server.port", .int),
         ("logging.level", .string),

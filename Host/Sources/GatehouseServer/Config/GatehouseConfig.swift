@@ -100,6 +100,10 @@ public struct GatehouseConfig: Sendable {
     /// nil until resolved: then generated and kept next to the database.
     public var secret: String?
     public var database = "sqlite:./gatehouse.db"
+    /// `database` as logs and messages show it (without a password).
+    public var databaseDisplayed: String { (try? DatabaseLocation(database).displayed) ?? "(invalid)" }
+    /// The most connections one instance opens for queries (PostgreSQL; one more listens).
+    public var databasePoolSize = 10
     public var mode = Mode.development
     public var trustedOrigins: [String] = []
     public var pluginsDir = "./plugins.d"
@@ -172,6 +176,8 @@ extension GatehouseConfig {
         secret = string("secret")
         database = string("database") ?? database
         do { _ = try DatabaseLocation(database) } catch { throw ConfigError(key: "database", error.description) }
+        databasePoolSize = int("databasePoolSize") ?? databasePoolSize
+        guard (1...1000).contains(databasePoolSize) else { throw ConfigError(key: "databasePoolSize", "must be between 1 and 1000") }
         trustedOrigins = list("trustedOrigins") ?? []
         pluginsDir = string("pluginsDir") ?? pluginsDir
         logLevel = string("logging.level") ?? logLevel

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseStorage
 import GatehouseJSON
 import HTTPTypes
 import Logging
@@ -42,9 +43,19 @@ extension PluginGeneration {
             response = try await dispatch(ctx, route: &route, logger: logger)
         } catch let error as APIError {
             response = APIResponse(error: error)
+        } catch let error as DatabaseUnavailable {
+            logger.warning("request failed: database unavailable", metadata: ["path": "\(path)", "error": "\(error)"])
+            response = APIResponse(error: CoreErrors.databaseUnavailable)
+        } catch is DatabaseRejectedValue {
+            response = APIResponse(error: APIError(.badRequest, "VALIDATION_ERROR", "A value in the request cannot be stored"))
         } catch {
             logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
             response = APIResponse(error: APIError(.internalServerError, "INTERNAL_SERVER_ERROR", "Internal server error"))
+        }
+        // A plugin sees a lost database as a failed host call and may answer 500: while the
+        // database is away, every server error is the same JSON 503.
+        if response.status.code >= 500, response.status != .serviceUnavailable, !(await auth.database.isReachable()) {
+            response = APIResponse(error: CoreErrors.databaseUnavailable)
         }
         for interceptor in onResponse {
             if let replaced = try? await interceptor.run(ctx, response) { response = replaced }

@@ -96,25 +96,27 @@ enum HostAPITable {
             return GH_OK
         }
         api.kv_get = { handle, key, out in
-            guard let host = PluginHostContext.from(handle) else { return GH_ERROR }
-            guard let value = host.keyValues.get(host.pluginID + ":" + ABIBuffers.string(key)) else { return GH_NOT_FOUND }
+            let key = ABIBuffers.string(key)
+            let (status, value) = HostAPITable.keyValue(handle) { store, id in try await store.get(id + ":" + key) }
+            guard status == GH_OK else { return status }
+            guard let value = value ?? nil else { return GH_NOT_FOUND }
             ABIBuffers.fill(out, value)
             return GH_OK
         }
         api.kv_set = { handle, key, value, ttl in
-            guard let host = PluginHostContext.from(handle) else { return GH_ERROR }
-            host.keyValues.set(host.pluginID + ":" + ABIBuffers.string(key), ABIBuffers.bytes(value), ttlSeconds: ttl)
-            return GH_OK
+            let (key, value) = (ABIBuffers.string(key), ABIBuffers.bytes(value))
+            return HostAPITable.keyValue(handle) { store, id in try await store.set(id + ":" + key, value, ttlSeconds: ttl) }.0
         }
         api.kv_delete = { handle, key in
-            guard let host = PluginHostContext.from(handle) else { return GH_ERROR }
-            return host.keyValues.delete(host.pluginID + ":" + ABIBuffers.string(key)) ? GH_OK : GH_NOT_FOUND
+            let key = ABIBuffers.string(key)
+            let (status, removed) = HostAPITable.keyValue(handle) { store, id in try await store.delete(id + ":" + key) }
+            return status != GH_OK ? status : (removed == true ? GH_OK : GH_NOT_FOUND)
         }
         api.kv_increment = { handle, key, delta, ttl, out in
-            guard let host = PluginHostContext.from(handle) else { return GH_ERROR }
-            guard let value = host.keyValues.increment(host.pluginID + ":" + ABIBuffers.string(key), by: delta, ttlSeconds: ttl) else {
-                return GH_INVALID
-            }
+            let key = ABIBuffers.string(key)
+            let (status, value) = HostAPITable.keyValue(handle) { store, id in try await store.increment(id + ":" + key, by: delta, ttlSeconds: ttl) }
+            guard status == GH_OK else { return status }
+            guard let value = value ?? nil else { return GH_INVALID }
             out?.pointee = value
             return GH_OK
         }
@@ -123,6 +125,22 @@ enum HostAPITable {
             return HostOperations.call(host, ABIBuffers.string(operation), ABIBuffers.bytes(request), out, outError)
         }
         return api
+    }
+
+    /// Runs a key-value operation for the plugin behind `handle`, waiting for the database: from
+    /// any thread but a callback declared `"blocking": false` (GH_DENIED there, §4).
+    private static func keyValue<T: Sendable>(
+        _ handle: OpaquePointer?, _ work: @escaping @Sendable (PluginKeyValueStore, String) async throws -> T
+    ) -> (gh_status, T?) {
+        guard let host = PluginHostContext.from(handle), let store = host.keyValues else { return (GH_ERROR, nil) }
+        do {
+            return (GH_OK, try host.wait(anyPluginThread: true) { try await work(store, host.pluginID) })
+        } catch is BlockingCallRefused {
+            return (GH_DENIED, nil)
+        } catch {
+            host.logger.error("key-value operation failed", metadata: ["error": "\(error)"])
+            return (GH_ERROR, nil)
+        }
     }
 
     private static func digest(_ alg: gh_hash_alg, _ data: [UInt8]) -> [UInt8]? {

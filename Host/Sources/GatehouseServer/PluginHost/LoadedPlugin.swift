@@ -75,9 +75,9 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
             if out.ptr != nil { descriptor.pointer.pointee.free_buf(out) }
             return (status, result)
         }
-        let (status, output) = style.blocking
+        let (status, output) = runsOnWorkers(style)
             ? try await workers.runIfActive { PluginThread.asWorker(call) }
-            : call()
+            : PluginThread.asRequestCallback(call)
         guard status == GH_OK else {
             host.logger.error("plugin callback failed", metadata: ["kind": "\(kind.rawValue)", "index": "\(index)", "status": "\(status.rawValue)"])
             throw APIError(.internalServerError, "PLUGIN_ERROR", "Plugin \(id) failed")
@@ -88,6 +88,13 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
             host.logger.error("plugin answered invalid JSON", metadata: ["error": "\(error)"])
             throw APIError(.internalServerError, "PLUGIN_ERROR", "Plugin \(id) answered invalid JSON")
         }
+    }
+
+    /// Whether a callback runs on the worker pool. `"blocking": false` is honoured for plugins
+    /// built for ABI 1.2 on: before it the key-value functions never blocked, so older plugins
+    /// may call them from any callback, and theirs all run where blocking is safe.
+    private func runsOnWorkers(_ style: PluginManifest.CallStyle) -> Bool {
+        style.blocking || library.descriptor.pointee.abi_minor < 2
     }
 
     /// The plugin's event subscriptions; plugins built for ABI 1.0 cannot receive events.

@@ -9,17 +9,20 @@ final class PluginHostContext: Sendable {
     let pluginID: String
     let settings: JSONValue
     let logger: Logger
-    let keyValues: PluginKeyValueStore
     /// The auth context of the generation this instance serves; set before `init` runs.
     private let authBox = NIOLockedValueBox<AuthContext?>(nil)
 
-    init(pluginID: String, settings: JSONValue, logger: Logger, keyValues: PluginKeyValueStore) {
+    init(pluginID: String, settings: JSONValue, logger: Logger) {
         self.pluginID = pluginID
         self.settings = settings
         var logger = logger
         logger[metadataKey: "plugin"] = .string(pluginID)
         self.logger = logger
-        self.keyValues = keyValues
+    }
+
+    /// The plugin's key-value store (its keys are prefixed with its id), once `auth` is set.
+    var keyValues: PluginKeyValueStore? {
+        auth.map { PluginKeyValueStore(database: $0.database, adapter: $0.store.adapter) }
     }
 
     var auth: AuthContext? {
@@ -36,10 +39,11 @@ final class PluginHostContext: Sendable {
 
     /// Runs async host work for a plugin thread that waits for it. Plugin callbacks run on the
     /// plugin worker pool, never on an event loop or the cooperative pool, so waiting is safe.
-    func wait<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
-        // From a non-blocking callback this would hold a request thread (and could starve the
-        // task it waits for), so it is refused instead.
-        guard PluginThread.isWorker else { throw BlockingCallRefused() }
+    /// From a non-blocking callback this would hold a request thread (and could starve the task
+    /// it waits for), so it is refused instead; `call` and the password functions also refuse
+    /// threads the plugin made, while the key-value functions (`anyPluginThread`) serve them.
+    func wait<T: Sendable>(anyPluginThread: Bool = false, _ work: @escaping @Sendable () async throws -> T) throws -> T {
+        guard PluginThread.isWorker || (anyPluginThread && !PluginThread.isServingRequest) else { throw BlockingCallRefused() }
         let result = NIOLockedValueBox<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {
@@ -66,12 +70,26 @@ enum PluginThread {
         return key
     }()
 
+    /// Set while a callback declared `"blocking": false` runs on the request's own thread.
+    nonisolated(unsafe) private static let servingKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
     static var isWorker: Bool { pthread_getspecific(key) != nil }
+    static var isServingRequest: Bool { pthread_getspecific(servingKey) != nil }
 
     static func markWorker() { pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1)) }
 
     static func asWorker<T>(_ body: () -> T) -> T {
         markWorker()
+        return body()
+    }
+
+    static func asRequestCallback<T>(_ body: () -> T) -> T {
+        pthread_setspecific(servingKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(servingKey, nil) }
         return body()
     }
 }

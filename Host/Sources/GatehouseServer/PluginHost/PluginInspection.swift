@@ -8,7 +8,7 @@ public enum PluginInspection {
     /// plugin initialised and the database left alone.
     public static func list(config: GatehouseConfig, logger: Logger) -> [PluginReport] {
         let workers = NIOThreadPool(numberOfThreads: 1)
-        return PluginLoader(config: config, logger: logger, workers: workers, keyValues: PluginKeyValueStore()).load(core: CorePlugin(config)).reports
+        return PluginLoader(config: config, logger: logger, workers: workers).load(core: CorePlugin(config)).reports
     }
 
     /// Loads one library in isolation: a throwaway host on a temporary database, its `init`

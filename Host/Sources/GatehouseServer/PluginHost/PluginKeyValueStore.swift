@@ -1,60 +1,88 @@
-import Dispatch
-import NIOConcurrencyHelpers
+import Foundation
+import GatehouseStorage
 
-/// The key-value store plugins get through the host table: in memory, per plugin id, with
-/// time-to-live and atomic increment. It outlives plugin generations, so a reload keeps it.
-final class PluginKeyValueStore: Sendable {
-    private struct Entry {
-        var value: [UInt8]
-        var expiresAt: UInt64?
-    }
+/// The key-value store plugins get through the host table (`kv_get`, `kv_set`, `kv_delete`,
+/// `kv_increment`), in the database's `gatehouseKeyValue` table: shared by every instance on the
+/// database, kept across restarts and reloads, with time-to-live. Keys are namespaced by plugin
+/// id; values are bytes, stored base64-encoded.
+struct PluginKeyValueStore {
+    static let table = TableSchema(name: "gatehouseKeyValue", fields: [
+        Field("key", .string, unique: true),
+        Field("value", .string),
+        Field("expiresAt", .date, required: false),
+    ])
 
-    private let entries = NIOLockedValueBox([String: Entry]())
+    let database: any Database
+    let adapter: Adapter
 
-    private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
-
-    /// A time-to-live too large to represent never expires in practice: it saturates.
-    private static func expiry(_ ttlSeconds: Int64) -> UInt64? {
-        guard ttlSeconds > 0 else { return nil }
-        let (nanoseconds, tooLong) = UInt64(ttlSeconds).multipliedReportingOverflow(by: 1_000_000_000)
-        let (at, overflow) = now().addingReportingOverflow(nanoseconds)
-        return tooLong || overflow ? .max : at
-    }
-
-    func get(_ key: String) -> [UInt8]? {
-        entries.withLockedValue { entries in
-            guard let entry = entries[key] else { return nil }
-            if let expires = entry.expiresAt, expires <= Self.now() {
-                entries[key] = nil
-                return nil
-            }
-            return entry.value
+    /// Runs `body` in a transaction that holds the key's lock on every instance.
+    private func locked<T: Sendable>(_ key: String, _ body: @Sendable (Adapter) async throws -> T) async throws -> T {
+        try await database.transaction { tx in
+            let adapter = self.adapter.using(tx)
+            try await adapter.serialize(on: "kv:" + key)
+            return try await body(adapter)
         }
     }
 
-    func set(_ key: String, _ value: [UInt8], ttlSeconds: Int64) {
-        entries.withLockedValue { $0[key] = Entry(value: value, expiresAt: Self.expiry(ttlSeconds)) }
+    func get(_ key: String) async throws -> [UInt8]? {
+        guard let row = try await live(key) else { return nil }
+        return row.string("value").flatMap { Data(base64Encoded: $0) }.map(Array.init)
     }
 
-    func delete(_ key: String) -> Bool {
-        entries.withLockedValue { $0.removeValue(forKey: key) != nil }
+    func set(_ key: String, _ value: [UInt8], ttlSeconds: Int64) async throws {
+        try await locked(key) { adapter in
+            try await adapter.delete(Self.table.name, where: [Condition("key", .eq, .string(key))])
+            try await adapter.create(Self.table.name, ["key": .string(key), "value": .string(Data(value).base64EncodedString()),
+                                                       "expiresAt": Self.expiry(ttlSeconds)])
+        }
     }
 
-    /// Adds `delta` to the integer at `key` (missing or expired counts as 0); a new key gets `ttlSeconds`.
-    func increment(_ key: String, by delta: Int64, ttlSeconds: Int64) -> Int64? {
-        entries.withLockedValue { entries in
-            var entry = entries[key]
-            if let expires = entry?.expiresAt, expires <= Self.now() { entry = nil }
-            let current: Int64
-            if let entry {
-                guard let value = Int64(String(decoding: entry.value, as: UTF8.self)) else { return nil }
+    func delete(_ key: String) async throws -> Bool {
+        let removed = try await adapter.delete(Self.table.name, where: [Condition("key", .eq, .string(key))])
+        return removed.contains { !Self.isExpired($0) }
+    }
+
+    /// Adds `delta` to the integer at `key` (missing or expired counts as 0 and gets `ttlSeconds`;
+    /// a live key keeps its expiry); nil when the stored value is not a decimal integer.
+    func increment(_ key: String, by delta: Int64, ttlSeconds: Int64) async throws -> Int64? {
+        try await locked(key) { adapter in
+            let found = try await adapter.findOne(Self.table.name, where: [Condition("key", .eq, .string(key))])
+            let row = found.flatMap { Self.isExpired($0) ? nil : $0 }
+            var current: Int64 = 0
+            if let row {
+                guard let text = row.string("value").flatMap({ Data(base64Encoded: $0) }).map({ String(decoding: $0, as: UTF8.self) }),
+                    let value = Int64(text)
+                else { return nil }
                 current = value
-            } else {
-                current = 0
             }
             let next = current &+ delta
-            entries[key] = Entry(value: Array(String(next).utf8), expiresAt: entry?.expiresAt ?? Self.expiry(ttlSeconds))
+            let stored = DBValue.string(Data(String(next).utf8).base64EncodedString())
+            if let found {
+                try await adapter.update(Self.table.name, where: [Condition("id", .eq, .string(found.id))],
+                                         set: ["value": stored, "expiresAt": row?["expiresAt"] ?? Self.expiry(ttlSeconds)])
+            } else {
+                try await adapter.create(Self.table.name, ["key": .string(key), "value": stored, "expiresAt": Self.expiry(ttlSeconds)])
+            }
             return next
         }
+    }
+
+    /// The row at `key` unless it has expired (an expired one is removed).
+    private func live(_ key: String) async throws -> Record? {
+        guard let row = try await adapter.findOne(Self.table.name, where: [Condition("key", .eq, .string(key))]) else { return nil }
+        guard !Self.isExpired(row) else {
+            try await adapter.delete(Self.table.name, where: [Condition("id", .eq, .string(row.id))])
+            return nil
+        }
+        return row
+    }
+
+    private static func isExpired(_ row: Record) -> Bool {
+        row.date("expiresAt").map { $0 <= Date() } ?? false
+    }
+
+    /// No expiry for 0 or less; a time-to-live beyond any date saturates at JavaScript's last one.
+    private static func expiry(_ ttlSeconds: Int64) -> DBValue {
+        ttlSeconds > 0 ? .date(Date(timeIntervalSinceNow: min(Double(ttlSeconds), 8.64e12))) : .null
     }
 }

@@ -31,7 +31,6 @@ struct PluginLoader {
     let config: GatehouseConfig
     let logger: Logger
     let workers: NIOThreadPool
-    let keyValues: PluginKeyValueStore
     /// Where private copies of the libraries are made before opening them.
     var loadDirectory: String { NSTemporaryDirectory() + "gatehouse-plugins-\(ProcessInfo.processInfo.processIdentifier)" }
 
@@ -67,7 +66,7 @@ struct PluginLoader {
                 var trialRoutes = routes
                 do { try trialSchema.merge(manifest.schema, from: library.id) } catch { throw PluginLoadError.conflict(error.description) }
                 let plugin = LoadedPlugin(library: library, manifest: manifest,
-                                          host: PluginHostContext(pluginID: library.id, settings: settings, logger: logger, keyValues: keyValues),
+                                          host: PluginHostContext(pluginID: library.id, settings: settings, logger: logger),
                                           workers: workers)
                 for endpoint in plugin.endpoints {
                     do { try trialRoutes.add(endpoint) } catch { throw PluginLoadError.conflict(error.description) }

@@ -43,12 +43,17 @@ enum SignUpRoute {
 
         let hash = try await auth.passwords.hash(password)
         let newUser = data
+        let rememberMe = ctx.bodyBool("rememberMe") ?? true
+        let signsIn = options.autoSignIn && !options.requireEmailVerification
+        let client = auth.sessions.client(of: ctx)
         let user: Record
+        let session: AuthSession?
         do {
-            user = try await auth.store.transaction(in: auth.database) { store in
+            // User, credential account and session commit together: a crash leaves all or none.
+            (user, session) = try await auth.store.transaction(in: auth.database) { store in
                 let user = try await store.createUser(newUser)
                 try await store.setPassword(userID: user.id, hash: hash)
-                return user
+                return (user, signsIn ? try await auth.sessions.createSession(for: user, rememberMe: rememberMe, client: client, in: store) : nil)
             }
         } catch let error as APIError {
             throw error
@@ -64,10 +69,8 @@ enum SignUpRoute {
         if auth.config.emailVerification.sendOnSignUp || options.requireEmailVerification {
             try await auth.sendVerificationEmail(to: email, user: user, callbackURL: ctx.bodyString("callbackURL"))
         }
-        guard options.autoSignIn, !options.requireEmailVerification else {
-            return .json(["token": .null, "user": auth.output("user", user)])
-        }
-        let session = try await auth.sessions.signIn(ctx, user: user, rememberMe: ctx.bodyBool("rememberMe") ?? true)
+        guard let session else { return .json(["token": .null, "user": auth.output("user", user)]) }
+        auth.sessions.establish(ctx, session, rememberMe: rememberMe)
         return .json(["token": .string(session.token), "user": auth.output("user", user)])
     }
 }

@@ -83,6 +83,7 @@ struct DatabaseRateLimitStore: RateLimitStore {
     func hit(key: String, window: Int, max: Int, now: Int64) async throws -> RateLimitDecision {
         try await database.transaction { tx in
             let adapter = self.adapter.using(tx)
+            try await adapter.serialize(on: "rateLimit:" + key)
             let row = try await adapter.findOne("rateLimit", where: [Condition("key", .eq, .string(key))])
             let (decision, count, last) = RateLimitDecision.step(
                 count: Int(row?.int("count") ?? 0), lastRequest: row?.int("lastRequest"), window: window, max: max, now: now)

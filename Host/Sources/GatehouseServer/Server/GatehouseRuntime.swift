@@ -18,7 +18,8 @@ public final class GatehouseRuntime: Sendable {
     let rateLimitStore: (any RateLimitStore)?
     /// Plugin callbacks run here, never on the event loops, so plugins may block in host calls.
     let pluginWorkers: NIOThreadPool
-    let pluginKeyValues = PluginKeyValueStore()
+    /// Session lookups cached across generations, invalidated by every instance on the database.
+    let sessionCache: SessionCache
     private let reports = NIOLockedValueBox<[PluginReport]>([])
     /// The configuration file a reload re-reads (nil: none, defaults and environment only).
     let configPath: String?
@@ -41,7 +42,7 @@ public final class GatehouseRuntime: Sendable {
     /// Opens the libraries in `config.pluginsDir` (reusing unchanged ones) and records the reports.
     func loadPlugins(_ config: GatehouseConfig) -> [LoadedPlugin] {
         let known = libraries.withLockedValue { $0 }
-        let loader = PluginLoader(config: config, logger: logger, workers: pluginWorkers, keyValues: pluginKeyValues)
+        let loader = PluginLoader(config: config, logger: logger, workers: pluginWorkers)
         let (loaded, reports) = loader.load(core: CorePlugin(config)) { path in
             guard let (fingerprint, library) = known[path], FileFingerprint(path: path) == fingerprint else { return nil }
             return library
@@ -81,6 +82,7 @@ public final class GatehouseRuntime: Sendable {
     public static func openDatabase(_ config: GatehouseConfig, logger: Logger) async throws -> any Database {
         switch try DatabaseLocation(config.database) {
         case .sqlite(let path): try await SQLiteDatabase.open(path: path, logger: logger)
+        case .postgres(let location): try await PostgresDatabase.open(location, poolSize: config.databasePoolSize, logger: logger)
         }
     }
 
@@ -89,8 +91,11 @@ public final class GatehouseRuntime: Sendable {
         self.configPath = configPath
         self.database = database
         self.logger = logger
-        guard case .sqlite(let path) = try DatabaseLocation(config.database) else { throw ConfigError(key: "database", "unsupported") }
-        secret = try ServerSecret.resolve(configured: config.secret, databasePath: path, logger: logger)
+        let secretFolder = switch try DatabaseLocation(config.database) {
+        case .sqlite(let path): (path as NSString).deletingLastPathComponent
+        case .postgres: ""
+        }
+        secret = try ServerSecret.resolve(configured: config.secret, folder: secretFolder, logger: logger)
         let pool = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
         pool.start()
         passwords = try PasswordService(algorithm: config.emailAndPassword.passwordHash, pool: pool)
@@ -101,6 +106,7 @@ public final class GatehouseRuntime: Sendable {
             rateLimitStore = nil
         }
         current = NIOLockedValueBox(nil)
+        sessionCache = SessionCache(feed: database.changeFeed)
         pluginWorkers = NIOThreadPool(numberOfThreads: max(4, System.coreCount * 2))
         pluginWorkers.start()
     }
@@ -151,7 +157,7 @@ public final class GatehouseRuntime: Sendable {
         let all = [CorePlugin(config)] + plugins
         let owners = Dictionary(all.flatMap { plugin in plugin.schema.tables.map { ($0.name, plugin.id) } }, uniquingKeysWith: { first, _ in first })
         return await AuthContext(config: config, secret: secret, database: database, schema: try PluginGeneration.schema(of: all),
-                                 passwords: passwords, email: email, logger: logger, tableOwners: owners)
+                                 passwords: passwords, email: email, logger: logger, sessionCache: sessionCache, tableOwners: owners)
     }
 
     /// Runs `init` of every library plugin; returns those that failed (logged and reported).

@@ -11,7 +11,7 @@ public struct SchemaMigration: Sendable {
 
     public init(config: GatehouseConfig, database: any Database, logger: Logger) throws {
         let core = CorePlugin(config)
-        let loader = PluginLoader(config: config, logger: logger, workers: NIOThreadPool(numberOfThreads: 1), keyValues: PluginKeyValueStore())
+        let loader = PluginLoader(config: config, logger: logger, workers: NIOThreadPool(numberOfThreads: 1))
         schema = try PluginGeneration.schema(of: [core] + loader.load(core: core).plugins)
         migrator = Migrator(database: database)
     }

@@ -13,16 +13,31 @@ public struct SessionService: Sendable {
     /// Creates a session row for `user`, sets the cookies and records it as the request's new session.
     @discardableResult
     public func signIn(_ ctx: EndpointContext, user: Record, rememberMe: Bool = true) async throws -> AuthSession {
+        let session = try await createSession(for: user, rememberMe: rememberMe, client: client(of: ctx), in: auth.store)
+        establish(ctx, session, rememberMe: rememberMe)
+        return session
+    }
+
+    /// What a new session records of the client: its address (unless IP tracking is off) and user agent.
+    func client(of ctx: EndpointContext) -> (ipAddress: String?, userAgent: String?) {
+        (auth.config.advanced.disableIpTracking ? nil : ctx.clientIP, ctx.userAgent)
+    }
+
+    /// The session row alone, written through `store` (which may be a transaction's).
+    func createSession(for user: Record, rememberMe: Bool, client: (ipAddress: String?, userAgent: String?),
+                       in store: AuthStore) async throws -> AuthSession {
         let lifetime = rememberMe ? settings.expiresIn : 86_400
-        let ip = auth.config.advanced.disableIpTracking ? nil : ctx.clientIP
-        let row = try await auth.store.createSession(
+        let row = try await store.createSession(
             userID: user.id, token: RandomIdentifier.generate(), expiresAt: Date().addingTimeInterval(TimeInterval(lifetime)),
-            ipAddress: ip, userAgent: ctx.userAgent)
-        let session = AuthSession(session: row, user: user)
+            ipAddress: client.ipAddress, userAgent: client.userAgent)
+        return AuthSession(session: row, user: user)
+    }
+
+    /// Sets the cookies of a created session and records it as the request's new session.
+    func establish(_ ctx: EndpointContext, _ session: AuthSession, rememberMe: Bool) {
         setCookies(ctx, session, rememberMe: rememberMe)
         ctx.newSession = session
         ctx.resolvedSession = .some(session)
-        return session
     }
 
     /// Writes `session_token` (and `dont_remember`, `session_data` when they apply).

@@ -21,6 +21,14 @@ public struct Adapter: Sendable {
         Adapter(schema: schema, executor: executor, newID: newID)
     }
 
+    /// Inside a transaction: holds a lock named `name` until it ends, so transactions taking the
+    /// same name run one after another on every instance sharing the database (a PostgreSQL
+    /// advisory lock; SQLite's single writer already runs transactions one at a time).
+    public func serialize(on name: String) async throws {
+        guard dialect.kind == .postgres else { return }
+        _ = try await executor.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [.string(name)])
+    }
+
     /// Inserts a row, filling `id`, defaults and timestamps; returns the stored row.
     @discardableResult
     public func create(_ tableName: String, _ data: Record) async throws -> Record {

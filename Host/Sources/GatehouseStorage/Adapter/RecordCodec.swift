@@ -18,6 +18,7 @@ enum RecordCodec {
         case (_, .null): return .null
         case (.boolean, .integer(let i)): return .bool(i != 0)
         case (.boolean, .text(let t)): return .bool(t == "1" || t.lowercased() == "true" || t == "t")
+        case (.date, .date(let d)): return .date(d)
         case (.date, .text(let t)): return ISOTimestamp.parse(t).map(DBValue.date) ?? .null
         case (.date, .integer(let ms)): return .date(Date(timeIntervalSince1970: Double(ms) / 1000))
         case (.date, .real(let ms)): return .date(Date(timeIntervalSince1970: ms / 1000))
@@ -30,6 +31,7 @@ enum RecordCodec {
         case (_, .integer(let i)): return field.type == .string ? .string(String(i)) : .int(i)
         case (_, .real(let d)): return .double(d)
         case (_, .blob(let b)): return .string(String(decoding: b, as: UTF8.self))
+        case (_, .date(let d)): return .string(ISOTimestamp.format(d))
         }
     }
 

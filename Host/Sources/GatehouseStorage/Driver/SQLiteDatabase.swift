@@ -57,6 +57,9 @@ public final class SQLiteDatabase: Database {
         }
     }
 
+    /// One process owns a SQLite file: no other instance to tell about changes.
+    public var changeFeed: (any ChangeFeed)? { nil }
+
     public func isReachable() async -> Bool {
         (try? read("SELECT 1", [])) != nil
     }

@@ -14,19 +14,23 @@ public struct Migrator: Sendable {
 
     /// The statements that would bring the database up to `schema`, in order.
     public func plan(for schema: Schema) async throws -> [String] {
+        try await plan(for: schema, on: database)
+    }
+
+    private func plan(for schema: Schema, on executor: any SQLExecutor) async throws -> [String] {
         let d = database.dialect
         var statements: [String] = []
         for table in schema.tables.values {
-            let existing = try await columns(of: table.name)
+            let existing = try await columns(of: table.name, on: executor)
             if existing.isEmpty {
                 statements.append(createTable(table))
             } else {
-                let rows = try await rowCount(table.name)
+                let rows = try await rowCount(table.name, on: executor)
                 for field in table.fields.values where !existing.contains(field.name) {
                     statements += addColumn(field, to: table.name, tableIsEmpty: rows == 0)
                 }
             }
-            let indexed = try await indexedColumnSets(of: table.name)
+            let indexed = try await indexedColumnSets(of: table.name, on: executor)
             for field in table.fields.values where field.name != "id" && (field.unique || field.indexed || field.references != nil) {
                 guard !indexed.contains([field.name]) else { continue }
                 let kind = field.unique ? "UNIQUE INDEX" : "INDEX"
@@ -42,16 +46,23 @@ public struct Migrator: Sendable {
         return statements
     }
 
-    /// Applies the plan in one transaction and returns what ran.
+    /// Applies the plan in one transaction and returns what ran. On PostgreSQL the transaction
+    /// first takes an advisory lock, so instances starting together on one database migrate in
+    /// turn, each planning anew once it holds the lock (the later ones find nothing to do).
     @discardableResult
     public func migrate(to schema: Schema) async throws -> [String] {
-        let statements = try await plan(for: schema)
-        guard !statements.isEmpty else { return [] }
-        try await database.transaction { tx in
+        guard !(try await plan(for: schema)).isEmpty else { return [] }
+        let kind = database.dialect.kind
+        return try await database.transaction { tx in
+            if kind == .postgres { _ = try await tx.query("SELECT pg_advisory_xact_lock(\(Self.advisoryLockKey))", []) }
+            let statements = try await plan(for: schema, on: tx)
             for sql in statements { _ = try await tx.query(sql, []) }
+            return statements
         }
-        return statements
     }
+
+    /// The advisory lock Gatehouse's migrations take ("GATEHOUS" in ASCII).
+    static let advisoryLockKey: Int64 = 0x4741_5445_484F_5553
 
     private func createTable(_ table: TableSchema) -> String {
         let d = database.dialect
@@ -100,34 +111,51 @@ public struct Migrator: Sendable {
         return [sql, "UPDATE \(d.quote(table)) SET \(d.quote(field.name)) = \(backfill) WHERE \(d.quote(field.name)) IS NULL"]
     }
 
-    private func columns(of table: String) async throws -> Set<String> {
+    private func columns(of table: String, on executor: any SQLExecutor) async throws -> Set<String> {
         let d = database.dialect
         switch d.kind {
         case .sqlite:
-            let rows = try await database.query("PRAGMA table_info(\(d.quote(table)))", [])
+            let rows = try await executor.query("PRAGMA table_info(\(d.quote(table)))", [])
             return Set(rows.compactMap { if case .text(let n) = $0["name"] { n } else { nil } })
         case .postgres:
-            let rows = try await database.query(
+            let rows = try await executor.query(
                 "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
                 [.string(table)])
             return Set(rows.compactMap { if case .text(let n) = $0["column_name"] { n } else { nil } })
         }
     }
 
-    private func indexedColumnSets(of table: String) async throws -> Set<[String]> {
+    /// The column lists of the table's indexes (unique constraints and the primary key included).
+    private func indexedColumnSets(of table: String, on executor: any SQLExecutor) async throws -> Set<[String]> {
         let d = database.dialect
-        guard d.kind == .sqlite else { return [] }
         var sets = Set<[String]>()
-        for index in try await database.query("PRAGMA index_list(\(d.quote(table)))", []) {
-            guard case .text(let name) = index["name"] else { continue }
-            let cols = try await database.query("PRAGMA index_info(\(d.quote(name)))", [])
-            sets.insert(cols.compactMap { if case .text(let n) = $0["name"] { n } else { nil } })
+        switch d.kind {
+        case .sqlite:
+            for index in try await executor.query("PRAGMA index_list(\(d.quote(table)))", []) {
+                guard case .text(let name) = index["name"] else { continue }
+                let cols = try await executor.query("PRAGMA index_info(\(d.quote(name)))", [])
+                sets.insert(cols.compactMap { if case .text(let n) = $0["name"] { n } else { nil } })
+            }
+        case .postgres:
+            let rows = try await executor.query("""
+                SELECT string_agg(a.attname::text, ',' ORDER BY k.n) AS columns
+                FROM pg_index x
+                JOIN pg_class t ON t.oid = x.indrelid
+                JOIN pg_namespace s ON s.oid = t.relnamespace
+                CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, n)
+                JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+                WHERE t.relname = $1 AND s.nspname = current_schema()
+                GROUP BY x.indexrelid
+                """, [.string(table)])
+            for row in rows {
+                if case .text(let columns) = row["columns"] { sets.insert(columns.split(separator: ",").map(String.init)) }
+            }
         }
         return sets
     }
 
-    private func rowCount(_ table: String) async throws -> Int {
-        let rows = try await database.query("SELECT COUNT(*) AS n FROM \(database.dialect.quote(table))", [])
+    private func rowCount(_ table: String, on executor: any SQLExecutor) async throws -> Int {
+        let rows = try await executor.query("SELECT COUNT(*) AS n FROM \(database.dialect.quote(table))", [])
         if case .integer(let n) = rows.first?["n"] { return Int(n) }
         return 0
     }
