@@ -13,7 +13,7 @@ public struct AuthStore: Sendable {
     }
 
     /// Runs `body` with a store whose statements share one transaction.
-    public func transaction<T: Sendable>(in database: any Database, _ body: @Sendable (AuthStore) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(in database: any Database, _ body: @escaping @Sendable (AuthStore) async throws -> T) async throws -> T {
         try await sessionCache.holdingAnnouncements {
             try await database.transaction { tx in try await body(AuthStore(adapter: adapter.using(tx), sessionCache: sessionCache)) }
         }

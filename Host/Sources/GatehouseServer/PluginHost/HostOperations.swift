@@ -29,6 +29,14 @@ enum HostOperations {
             let error: JSONValue = ["code": "BLOCKING_CALL_REFUSED", "message": .string(refused.description)]
             ABIBuffers.fill(outError, error.serializedBytes())
             return GH_DENIED
+        } catch let rejected as DatabaseRejectedValue {
+            let error: JSONValue = ["code": "VALIDATION_ERROR", "message": .string(rejected.description)]
+            ABIBuffers.fill(outError, error.serializedBytes())
+            return GH_INVALID
+        } catch is DatabaseUnavailable {
+            let error: JSONValue = ["code": "DATABASE_UNAVAILABLE", "message": "The database is unavailable; try again shortly"]
+            ABIBuffers.fill(outError, error.serializedBytes())
+            return GH_ERROR
         } catch let failure as Failure {
             let error = JSONValue.object(.init(uniqueKeysWithValues: [("code", .string(failure.code)), ("message", .string(failure.message))] + failure.extra))
             ABIBuffers.fill(outError, error.serializedBytes())

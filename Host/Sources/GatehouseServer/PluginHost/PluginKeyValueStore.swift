@@ -16,7 +16,7 @@ struct PluginKeyValueStore {
     let adapter: Adapter
 
     /// Runs `body` in a transaction that holds the key's lock on every instance.
-    private func locked<T: Sendable>(_ key: String, _ body: @Sendable (Adapter) async throws -> T) async throws -> T {
+    private func locked<T: Sendable>(_ key: String, _ body: @escaping @Sendable (Adapter) async throws -> T) async throws -> T {
         try await database.transaction { tx in
             let adapter = self.adapter.using(tx)
             try await adapter.serialize(on: "kv:" + key)
@@ -71,7 +71,10 @@ struct PluginKeyValueStore {
     private func live(_ key: String) async throws -> Record? {
         guard let row = try await adapter.findOne(Self.table.name, where: [Condition("key", .eq, .string(key))]) else { return nil }
         guard !Self.isExpired(row) else {
-            try await adapter.delete(Self.table.name, where: [Condition("id", .eq, .string(row.id))])
+            // Only while still expired: a concurrent kv_increment may have just renewed it.
+            try await adapter.delete(Self.table.name, where: [
+                Condition("id", .eq, .string(row.id)), Condition("expiresAt", .lte, .date(Date())),
+            ])
             return nil
         }
         return row
@@ -81,8 +84,9 @@ struct PluginKeyValueStore {
         row.date("expiresAt").map { $0 <= Date() } ?? false
     }
 
-    /// No expiry for 0 or less; a time-to-live beyond any date saturates at JavaScript's last one.
+    /// No expiry for 0 or less; a time-to-live beyond a century is a century (dates stay
+    /// within four-digit years, which every database reads back).
     private static func expiry(_ ttlSeconds: Int64) -> DBValue {
-        ttlSeconds > 0 ? .date(Date(timeIntervalSinceNow: min(Double(ttlSeconds), 8.64e12))) : .null
+        ttlSeconds > 0 ? .date(Date(timeIntervalSinceNow: min(Double(ttlSeconds), 100 * 365.25 * 86_400))) : .null
     }
 }

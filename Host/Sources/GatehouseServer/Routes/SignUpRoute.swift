@@ -57,6 +57,10 @@ enum SignUpRoute {
             }
         } catch let error as APIError {
             throw error
+        } catch let error as DatabaseUnavailable {
+            throw error
+        } catch let error as DatabaseRejectedValue {
+            throw error
         } catch {
             // A concurrent sign-up with the same email loses on the unique index.
             if try await auth.store.user(email: email) != nil {

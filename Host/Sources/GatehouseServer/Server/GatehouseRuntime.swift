@@ -34,6 +34,8 @@ public final class GatehouseRuntime: Sendable {
     public static func start(config: GatehouseConfig, configPath: String? = nil, logger: Logger) async throws -> GatehouseRuntime {
         let database = try await openDatabase(config, logger: logger)
         let runtime = try await GatehouseRuntime(config: config, configPath: configPath, database: database, logger: logger)
+        // The core's tables (the plugin key-value store among them) exist before any plugin's `init`.
+        try await runtime.migrate(to: PluginGeneration.schema(of: [CorePlugin(config)]))
         let loaded = runtime.loadPlugins(config)
         try await runtime.install(plugins: await runtime.migratable(loaded, config), config: config)
         return runtime
@@ -91,9 +93,13 @@ public final class GatehouseRuntime: Sendable {
         self.configPath = configPath
         self.database = database
         self.logger = logger
-        let secretFolder = switch try DatabaseLocation(config.database) {
+        let location = try DatabaseLocation(config.database)
+        let secretFolder = switch location {
         case .sqlite(let path): (path as NSString).deletingLastPathComponent
         case .postgres: ""
+        }
+        if config.secret == nil, case .postgres = location {
+            logger.warning("no secret configured: every instance on this database needs the same one, or their cookies fail on the others")
         }
         secret = try ServerSecret.resolve(configured: config.secret, folder: secretFolder, logger: logger)
         let pool = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
@@ -138,9 +144,7 @@ public final class GatehouseRuntime: Sendable {
         let generation: PluginGeneration
         do {
             generation = try PluginGeneration(number: number, plugins: all, auth: auth, rateLimitStore: store)
-            for statement in try await Migrator(database: database).migrate(to: auth.schema) {
-                logger.info("migration applied", metadata: ["sql": "\(statement)"])
-            }
+            try await migrate(to: auth.schema)
         } catch {
             // The instances started for this generation will never serve: release them.
             for case let plugin as LoadedPlugin in plugins { await plugin.stop() }
@@ -150,6 +154,12 @@ public final class GatehouseRuntime: Sendable {
         logger.info("plugin generation installed", metadata: [
             "generation": "\(number)", "plugins": "\(all.map(\.id).joined(separator: ","))", "routes": "\(generation.routes.endpoints.count)",
         ])
+    }
+
+    private func migrate(to schema: Schema) async throws {
+        for statement in try await Migrator(database: database).migrate(to: schema) {
+            logger.info("migration applied", metadata: ["sql": "\(statement)"])
+        }
     }
 
     /// The shared context for the core plus `plugins`, with their merged schema.

@@ -44,10 +44,10 @@ final class SessionCache: Sendable {
     var version: UInt64 { state.withLockedValue { $0.version } }
 
     func session(token: String) -> AuthSession? {
-        let now = DispatchTime.now().uptimeNanoseconds
-        return state.withLockedValue { state in
+        state.withLockedValue { state in
             guard let entry = state.entries[token] else { return nil }
-            guard now - entry.storedAt < timeToLive else {
+            // Read under the lock: a clock read before it could predate a newer entry's `storedAt`.
+            guard DispatchTime.now().uptimeNanoseconds - entry.storedAt < timeToLive else {
                 state.entries[token] = nil
                 return nil
             }
@@ -57,9 +57,10 @@ final class SessionCache: Sendable {
 
     /// Keeps `session` unless something was invalidated since `version` was read.
     func store(_ session: AuthSession, ifUnchangedSince version: UInt64) {
-        let entry = Entry(session: session, storedAt: DispatchTime.now().uptimeNanoseconds, tokenDigest: Self.digest(session.token))
+        let digest = Self.digest(session.token)
         state.withLockedValue { state in
             guard state.live, state.version == version else { return }
+            let entry = Entry(session: session, storedAt: DispatchTime.now().uptimeNanoseconds, tokenDigest: digest)
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
             state.entries[session.token] = entry
         }
@@ -84,9 +85,10 @@ final class SessionCache: Sendable {
     }
 
     /// Runs a database transaction's work: what it invalidates is announced to the other
-    /// instances only once it has committed (announced earlier, they could re-read and cache
-    /// the old rows), and this process forgets everything cached meanwhile, since rows read
-    /// while it ran may predate its commit.
+    /// instances only once it has ended (announced earlier, they could re-read and cache the
+    /// old rows before the commit; after a rollback the announcement is merely redundant), and
+    /// this process forgets everything cached meanwhile, since rows read while it ran may
+    /// predate its commit.
     func holdingAnnouncements<T>(_ work: () async throws -> T) async throws -> T {
         let held = HeldAnnouncements()
         defer {

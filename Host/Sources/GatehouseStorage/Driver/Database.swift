@@ -33,7 +33,7 @@ public protocol SQLExecutor: Sendable {
 /// A database connection pool that can also run transactions.
 public protocol Database: SQLExecutor {
     /// Runs `body` inside one transaction: committed when it returns, rolled back when it throws.
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T
     /// Whether the database answers a trivial query (readiness).
     func isReachable() async -> Bool
     /// Messages between the instances sharing this database (nil: only one process uses it).

@@ -8,11 +8,12 @@ import PostgresNIO
 
 /// PostgreSQL through postgres-nio's connection pool, at most `poolSize` connections.
 ///
-/// Outages: a lost connection marks the server down. While it is down every query fails at
-/// once with `DatabaseUnavailable` (the API answers a JSON 503) and a probe tries a fresh
-/// connection every second; when one succeeds the pool is replaced by a new one (no back-off
-/// left over from the outage) and queries go through again. A query that waits longer than
-/// `queryTimeout` for a free connection and its answer is also `DatabaseUnavailable`.
+/// Outages: a lost connection marks the server down, and so does a statement still unanswered
+/// after two seconds whose server port refuses TCP. While it is down every query fails at once
+/// with `DatabaseUnavailable` (the API answers a JSON 503) and a probe tries a fresh connection
+/// every second; when one succeeds the pool is replaced by a new one (no back-off left over
+/// from the outage) and queries go through again. Waiting longer than `leaseTimeout` for a free
+/// connection is also `DatabaseUnavailable`; a statement that has its connection runs to its end.
 public final class PostgresDatabase: Database, ChangeFeed {
     public let dialect = SQLDialect.postgres
     public let location: PostgresLocation
@@ -20,7 +21,7 @@ public final class PostgresDatabase: Database, ChangeFeed {
     private let logger: Logger
     private let listener: PostgresListener
     private let state: NIOLockedValueBox<State>
-    static let queryTimeout: Duration = .seconds(15)
+    static let leaseTimeout: Duration = .seconds(15)
 
     private struct State {
         var client: PostgresClient
@@ -40,6 +41,9 @@ public final class PostgresDatabase: Database, ChangeFeed {
     private init(location: PostgresLocation, poolSize: Int, logger: Logger) {
         self.location = location
         self.poolSize = poolSize
+        // postgres-nio logs rows it receives at trace level: those hold tokens and hashes.
+        var logger = logger
+        logger.logLevel = max(logger.logLevel, .info)
         self.logger = logger
         listener = PostgresListener(location: location, logger: logger)
         let client = Self.makeClient(location, poolSize: poolSize, logger: logger)
@@ -51,41 +55,70 @@ public final class PostgresDatabase: Database, ChangeFeed {
         let client = try available()
         let query = PostgresQuery(unsafeSQL: sql, binds: PostgresValues.bindings(binds))
         let logger = self.logger
-        return try await guarded {
-            try await bounded { try await PostgresValues.rows(try await client.query(query, logger: logger)) }
+        return try await guarded(client) { leased in
+            try await client.withConnection { connection in
+                leased()
+                return try await PostgresValues.rows(try await connection.query(query, logger: logger))
+            }
         }
     }
 
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         let client = try available()
         let logger = self.logger
-        return try await withoutActuallyEscaping(body) { body in
-            try await guarded {
-                try await bounded {
-                    try await client.withTransaction(logger: logger) { connection in
-                        try await body(PostgresConnectionExecutor(connection: connection, logger: logger))
-                    }
-                }
+        return try await guarded(client) { leased in
+            try await client.withTransaction(logger: logger) { connection in
+                leased()
+                return try await body(PostgresConnectionExecutor(connection: connection, logger: logger))
             }
         }
     }
 
-    /// `work`, or `DatabaseUnavailable` once it has taken `queryTimeout` (all connections busy),
-    /// or `ServerUnreachable` as soon as, two seconds in, the server's port does not accept a
-    /// TCP connection: a stopped server is answered within a few seconds, a busy pool is waited for.
-    private func bounded<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// Runs `work` on `client`, answering early when the database cannot answer: as soon as, two
+    /// seconds in, the server's port refuses TCP (the server is marked down), or when no
+    /// connection was leased within `leaseTimeout` (`work` calls `leased` once it has one; from
+    /// then on it runs to its end, so a slow migration or a committing transaction is never cut
+    /// off). Work still running when the caller is answered finishes, or fails, on its own.
+    /// Connection failures mark the server down; every database failure the client should not
+    /// see as a 500 becomes `DatabaseUnavailable` or `DatabaseRejectedValue`.
+    private func guarded<T: Sendable>(
+        _ client: PostgresClient, _ work: @escaping @Sendable (_ leased: @escaping @Sendable () -> Void) async throws -> T
+    ) async throws -> T {
         let location = self.location
-        return try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await work() }
-            group.addTask {
-                try await Task.sleep(for: .seconds(2))
-                guard await Self.acceptsConnections(location) else { throw ServerUnreachable() }
-                try await Task.sleep(for: Self.queryTimeout - .seconds(2))
-                throw DatabaseUnavailable("no free database connection within \(Self.queryTimeout)")
+        let hasConnection = NIOLockedValueBox(false)
+        let outcome: Result<T, any Error> = await withCheckedContinuation { continuation in
+            let answered = NIOLockedValueBox(false)
+            let answer: @Sendable (Result<T, any Error>) -> Void = { result in
+                if answered.withLockedValue({ let first = !$0; $0 = true; return first }) { continuation.resume(returning: result) }
             }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { throw CancellationError() }
-            return first
+            let worker = Task {
+                do { answer(.success(try await work { hasConnection.withLockedValue { $0 = true } })) } catch { answer(.failure(error)) }
+            }
+            Task {
+                try await Task.sleep(for: .seconds(2))
+                guard !answered.withLockedValue({ $0 }) else { return }
+                guard await Self.acceptsConnections(location) else {
+                    worker.cancel()
+                    return answer(.failure(ServerUnreachable()))
+                }
+                try await Task.sleep(for: Self.leaseTimeout - .seconds(2))
+                guard !hasConnection.withLockedValue({ $0 }) else { return }
+                worker.cancel()
+                answer(.failure(DatabaseUnavailable("no free database connection within \(Self.leaseTimeout)")))
+            }
+        }
+        do {
+            return try outcome.get()
+        } catch let error as PSQLError where PostgresErrors.isConnectionLoss(error) {
+            markDown(client, because: PostgresErrors.describe(error))
+            throw DatabaseUnavailable("PostgreSQL at \(location.address) is not reachable")
+        } catch is ServerUnreachable {
+            markDown(client, because: "its port does not accept connections")
+            throw DatabaseUnavailable("PostgreSQL at \(location.address) is not reachable")
+        } catch let error as PSQLError where PostgresErrors.isTransient(error) || error.code == .poolClosed {
+            throw DatabaseUnavailable(PostgresErrors.describe(error))
+        } catch let error as PSQLError where PostgresErrors.isRejectedValue(error) {
+            throw DatabaseRejectedValue(PostgresErrors.describe(error))
         }
     }
 
@@ -132,28 +165,11 @@ public final class PostgresDatabase: Database, ChangeFeed {
         }
     }
 
-    /// Runs `work`; a connection failure marks the server down and becomes `DatabaseUnavailable`.
-    private func guarded<T>(_ work: () async throws -> T) async throws -> T {
-        do {
-            return try await work()
-        } catch let error as PSQLError where PostgresErrors.isConnectionLoss(error) {
-            markDown(because: PostgresErrors.describe(error))
-            throw DatabaseUnavailable("PostgreSQL at \(location.address) is not reachable")
-        } catch is ServerUnreachable {
-            markDown(because: "its port does not accept connections")
-            throw DatabaseUnavailable("PostgreSQL at \(location.address) is not reachable")
-        } catch let error as DatabaseUnavailable {
-            throw error
-        } catch let error as PSQLError where PostgresErrors.isTransient(error) {
-            throw DatabaseUnavailable(PostgresErrors.describe(error))
-        } catch let error as PSQLError where PostgresErrors.isRejectedValue(error) {
-            throw DatabaseRejectedValue(PostgresErrors.describe(error))
-        }
-    }
-
-    private func markDown(because reason: String) {
+    /// Marks the server down, unless `client` is an earlier pool, replaced since (its queued
+    /// work failing is not news about the server).
+    private func markDown(_ client: PostgresClient, because reason: String) {
         let start = state.withLockedValue { state -> Bool in
-            guard !state.down, !state.closed else { return false }
+            guard state.client === client, !state.down, !state.closed else { return false }
             state.down = true
             return true
         }
@@ -187,26 +203,27 @@ public final class PostgresDatabase: Database, ChangeFeed {
         }
     }
 
-    /// libpq's sslmode: `prefer` and `require` do not check the certificate, `verify-full` does.
-    private static func tlsConfiguration(_ location: PostgresLocation) -> TLSConfiguration? {
+    /// libpq's sslmode: nil for `disable`; otherwise whether TLS is optional (`prefer`) and its
+    /// configuration (`prefer` and `require` do not check the certificate, `verify-full` does).
+    private static func tls(_ location: PostgresLocation) -> (optional: Bool, configuration: TLSConfiguration)? {
         var configuration = TLSConfiguration.makeClientConfiguration()
         switch location.tls {
         case .disable: return nil
         case .prefer, .require: configuration.certificateVerification = .none
         case .verifyFull: break
         }
-        return configuration
+        return (location.tls == .prefer, configuration)
     }
 
     private static func makeClient(_ location: PostgresLocation, poolSize: Int, logger: Logger) -> PostgresClient {
-        let tls: PostgresClient.Configuration.TLS = switch (location.tls, tlsConfiguration(location)) {
-        case (.prefer, let tls?): .prefer(tls)
-        case (_, let tls?): .require(tls)
-        case (_, nil): .disable
+        let mode: PostgresClient.Configuration.TLS = switch tls(location) {
+        case let (true, configuration)?: .prefer(configuration)
+        case let (false, configuration)?: .require(configuration)
+        case nil: .disable
         }
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
-            database: location.database, tls: tls)
+            database: location.database, tls: mode)
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.maximumConnections = poolSize
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(15))
@@ -216,19 +233,19 @@ public final class PostgresDatabase: Database, ChangeFeed {
     /// Opens one connection (the pool's own connections are opened on demand), for the start-up
     /// check, the outage probe and the notification listener. Failures are `PostgresOpenError`.
     static func connect(_ location: PostgresLocation, logger: Logger, timeout: Duration = .seconds(10)) async throws -> PostgresConnection {
-        let tls: PostgresConnection.Configuration.TLS
+        let mode: PostgresConnection.Configuration.TLS
         do {
-            tls = switch (location.tls, tlsConfiguration(location)) {
-            case (.prefer, let configuration?): .prefer(try NIOSSLContext(configuration: configuration))
-            case (_, let configuration?): .require(try NIOSSLContext(configuration: configuration))
-            case (_, nil): .disable
+            mode = switch tls(location) {
+            case let (true, configuration)?: .prefer(try NIOSSLContext(configuration: configuration))
+            case let (false, configuration)?: .require(try NIOSSLContext(configuration: configuration))
+            case nil: .disable
             }
         } catch {
             throw PostgresOpenError(location: location, error: nil)
         }
         var configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
-            database: location.database, tls: tls)
+            database: location.database, tls: mode)
         configuration.options.connectTimeout = .seconds(Int64(timeout.components.seconds))
         let settings = configuration
         do {

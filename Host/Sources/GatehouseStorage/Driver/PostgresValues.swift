@@ -44,10 +44,10 @@ enum PostgresValues {
         case .jsonb where cell.format == .binary:
             bytes.moveReaderIndex(forwardBy: 1)  // jsonb's binary form is a version byte, then the text
             return .text(String(buffer: bytes))
-        case .numeric:
-            let text = try cell.decode(String.self)
-            return Double(text).map(SQLCell.real) ?? .text(text)
-        default: return .text(String(buffer: bytes))
+        case .numeric: return .real(NSDecimalNumber(decimal: try cell.decode(Decimal.self)).doubleValue)
+        case .text, .varchar, .name, .bpchar, .json, .jsonb: return .text(String(buffer: bytes))
+        // uuid and the rest: postgres-nio's text conversion, else the bytes as they came.
+        default: return .text((try? cell.decode(String.self)) ?? String(buffer: bytes))
         }
     }
 }

@@ -43,7 +43,7 @@ public final class SQLiteDatabase: Database {
         return try await writeLock.withLock { try await self.onWriter { try $0.query(sql, binds) } }
     }
 
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try await writeLock.withLock {
             _ = try await onWriter { try $0.query("BEGIN IMMEDIATE", []) }
             do {

@@ -25,10 +25,9 @@ public struct Migrator: Sendable {
             if existing.isEmpty {
                 statements.append(createTable(table))
             } else {
-                let rows = try await rowCount(table.name, on: executor)
-                for field in table.fields.values where !existing.contains(field.name) {
-                    statements += addColumn(field, to: table.name, tableIsEmpty: rows == 0)
-                }
+                let missing = table.fields.values.filter { !existing.contains($0.name) }
+                let empty = missing.isEmpty ? true : try await isEmpty(table.name, on: executor)
+                for field in missing { statements += addColumn(field, to: table.name, tableIsEmpty: empty) }
             }
             let indexed = try await indexedColumnSets(of: table.name, on: executor)
             for field in table.fields.values where field.name != "id" && (field.unique || field.indexed || field.references != nil) {
@@ -154,9 +153,7 @@ public struct Migrator: Sendable {
         return sets
     }
 
-    private func rowCount(_ table: String, on executor: any SQLExecutor) async throws -> Int {
-        let rows = try await executor.query("SELECT COUNT(*) AS n FROM \(database.dialect.quote(table))", [])
-        if case .integer(let n) = rows.first?["n"] { return Int(n) }
-        return 0
+    private func isEmpty(_ table: String, on executor: any SQLExecutor) async throws -> Bool {
+        try await executor.query("SELECT 1 AS n FROM \(database.dialect.quote(table)) LIMIT 1", []).isEmpty
     }
 }
