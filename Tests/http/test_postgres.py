@@ -494,6 +494,21 @@ def test_two_instances_share_sessions(pg_database, instances):
     assert q(pg_database, 'SELECT id FROM "user" WHERE id = %s', v.user["id"]) == []
 
 
+def test_a_lost_listener_drops_the_session_cache(pg_database, instances):
+    """While an instance cannot hear the others (its LISTEN connection is gone), it drops what it
+    cached and caches nothing: a sign-out on A whose NOTIFY nobody heard is still refused on B."""
+    A, B = instances(pg_database, 2)
+    u = A.client().new_user()
+    cookie = cookie_of(u)
+    assert session_on(B, cookie) is not None  # B has just cached it (for 2 s)
+    ended = q(pg_database, "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND query ILIKE 'LISTEN%%' AND pid <> pg_backend_pid()")
+    assert len(ended) == 2 and all(row["ok"] for row in ended), ended  # A's and B's listeners
+    time.sleep(0.2)
+    assert u.post("sign-out").status_code == 200
+    refused_within(B, cookie, time.monotonic(), what="sign-out on A while B's listener was down")
+
+
 # ---------------------------------------------------------------------------------------------
 # 5. Parallel sign-ups with duplicated e-mails over two instances
 

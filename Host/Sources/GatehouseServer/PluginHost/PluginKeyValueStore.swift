@@ -26,13 +26,13 @@ struct PluginKeyValueStore {
 
     func get(_ key: String) async throws -> [UInt8]? {
         guard let row = try await live(key) else { return nil }
-        return row.string("value").flatMap { Data(base64Encoded: $0) }.map(Array.init)
+        return Self.bytes(of: row)
     }
 
     func set(_ key: String, _ value: [UInt8], ttlSeconds: Int64) async throws {
         try await locked(key) { adapter in
             try await adapter.delete(Self.table.name, where: [Condition("key", .eq, .string(key))])
-            try await adapter.create(Self.table.name, ["key": .string(key), "value": .string(Data(value).base64EncodedString()),
+            try await adapter.create(Self.table.name, ["key": .string(key), "value": Self.stored(value),
                                                        "expiresAt": Self.expiry(ttlSeconds)])
         }
     }
@@ -50,13 +50,11 @@ struct PluginKeyValueStore {
             let row = found.flatMap { Self.isExpired($0) ? nil : $0 }
             var current: Int64 = 0
             if let row {
-                guard let text = row.string("value").flatMap({ Data(base64Encoded: $0) }).map({ String(decoding: $0, as: UTF8.self) }),
-                    let value = Int64(text)
-                else { return nil }
+                guard let value = Self.bytes(of: row).flatMap({ Int64(String(decoding: $0, as: UTF8.self)) }) else { return nil }
                 current = value
             }
             let next = current &+ delta
-            let stored = DBValue.string(Data(String(next).utf8).base64EncodedString())
+            let stored = Self.stored(Array(String(next).utf8))
             if let found {
                 try await adapter.update(Self.table.name, where: [Condition("id", .eq, .string(found.id))],
                                          set: ["value": stored, "expiresAt": row?["expiresAt"] ?? Self.expiry(ttlSeconds)])
@@ -78,6 +76,13 @@ struct PluginKeyValueStore {
             return nil
         }
         return row
+    }
+
+    /// Values are bytes; the column holds them base64-encoded.
+    private static func stored(_ bytes: [UInt8]) -> DBValue { .string(Data(bytes).base64EncodedString()) }
+
+    private static func bytes(of row: Record) -> [UInt8]? {
+        row.string("value").flatMap { Data(base64Encoded: $0) }.map(Array.init)
     }
 
     private static func isExpired(_ row: Record) -> Bool {
