@@ -29,6 +29,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "gatehouse", targets: ["gatehouse"]),
+        // For plugins outside this repository (docs/plugin-abi.md §13): the Swift layer over the
+        // ABI, and a fake host that runs a plugin's handlers in unit tests without a server.
+        .library(name: "PluginKit", targets: ["PluginKit"]),
+        .library(name: "PluginKitTesting", targets: ["PluginKitTesting"]),
     ] + plugins.map(\.0),
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -94,7 +98,7 @@ let package = Package(
         ], path: "Host/Sources/GatehouseOAuth", swiftSettings: swift6),
         .target(name: "GatehouseServer", dependencies: [
             "GatehouseJSON", "GatehouseCrypto", "GatehouseStorage", "GatehouseEmail", "GatehouseOAuth", "GatehousePluginABI",
-            "SwiftToolchainVersion",
+            "GatehouseHostABI", "SwiftToolchainVersion",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -119,6 +123,16 @@ let package = Package(
             "GatehouseJSON", "GatehousePluginABI", "SwiftToolchainVersion",
             .product(name: "OrderedCollections", package: "swift-collections"),
         ], path: "PluginAPI/PluginKit", swiftSettings: swift6),
+        // The host's side of the ABI, shared by the server and PluginKitTesting's fake host (not
+        // by PluginKit: plugins do not link it): buffers, the host table, hash algorithms.
+        .target(name: "GatehouseHostABI", dependencies: [
+            "GatehousePluginABI", .product(name: "Crypto", package: "swift-crypto"),
+        ], path: "PluginAPI/HostABI", swiftSettings: swift6),
+        .target(name: "PluginKitTesting", dependencies: [
+            "PluginKit", "GatehouseJSON", "GatehousePluginABI", "GatehouseHostABI", "SwiftToolchainVersion",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ], path: "PluginAPI/PluginKitTesting", swiftSettings: swift6),
 
         // The two-factor plugin's own native dependency: QR codes of the otpauth:// URI.
         .systemLibrary(name: "CQRencode", path: "Plugins/two-factor/CQRencode", pkgConfig: "libqrencode",
@@ -154,5 +168,14 @@ let package = Package(
                         "GatehouseServer", "GatehousePluginABI", .product(name: "Crypto", package: "swift-crypto"),
                     ],
                     path: "Tests/GatehouseServerTests", swiftSettings: swift6),
+        // Plugins on PluginKitTesting. All test targets link into one test binary and every plugin
+        // target defines the entry symbol, so only one links its plugin (organization, tested as a
+        // type); the others load the plugin's built library (libbearer.so).
+        .testTarget(name: "PluginKitTestingTests", dependencies: ["PluginKitTesting", "PluginKit", "GatehouseJSON", "GatehouseCrypto"],
+                    path: "Tests/PluginKitTestingTests", swiftSettings: swift6),
+        .testTarget(name: "OrganizationPluginTests", dependencies: ["OrganizationPlugin", "PluginKitTesting", "PluginKit", "GatehouseJSON"],
+                    path: "Tests/OrganizationPluginTests", swiftSettings: swift6),
+        .testTarget(name: "BearerPluginTests", dependencies: ["PluginKitTesting", "GatehouseJSON"],
+                    path: "Tests/BearerPluginTests", swiftSettings: swift6),
     ] + plugins.map(\.1)
 )

@@ -17,6 +17,14 @@ public struct PluginAnswer: Sendable {
         PluginAnswer().setting("status", .int(status)).setting("body", body)
     }
 
+    /// The whole answer is `object` (services and jobs, ABI 1.2: a service's caller receives it
+    /// unchanged). A thrown `PluginError` still answers `{error: {status, code, message}}`.
+    public static func result(_ object: OrderedDictionary<String, JSONValue>) -> PluginAnswer {
+        var answer = PluginAnswer()
+        answer.json = object
+        return answer
+    }
+
     /// A response with an empty body, e.g. a redirect with a `location` header.
     public static func status(_ status: Int) -> PluginAnswer { PluginAnswer().setting("status", .int(status)) }
 

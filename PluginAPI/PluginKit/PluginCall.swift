@@ -6,6 +6,11 @@ public struct PluginCall: Sendable {
         case endpoint(Int), beforeHook(Int), afterHook(Int), middleware(Int), onRequest, onResponse
         /// `events[i]` of the manifest (ABI 1.1): the envelope is `{name, payload, source}`.
         case event(Int)
+        /// `jobs[i]` of the manifest (ABI 1.2): the envelope is `{name}`, plus `payload` for
+        /// work scheduled with `jobs.schedule`.
+        case job(Int)
+        /// `services[i]` of the manifest (ABI 1.2): the envelope is `{service, request, caller}`.
+        case service(Int)
     }
 
     public let kind: Kind

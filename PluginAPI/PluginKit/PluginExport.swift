@@ -76,6 +76,8 @@ public enum PluginExport {
         case GH_CALL_ON_REQUEST: callKind = .onRequest
         case GH_CALL_ON_RESPONSE: callKind = .onResponse
         case GH_CALL_EVENT: callKind = .event(i)
+        case GH_CALL_JOB: callKind = .job(i)
+        case GH_CALL_SERVICE: callKind = .service(i)
         default: return GH_UNSUPPORTED
         }
         let answer: PluginAnswer

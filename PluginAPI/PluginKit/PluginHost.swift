@@ -8,7 +8,8 @@ public struct PluginHost: @unchecked Sendable {
     private let api: UnsafePointer<gh_host_api>
     private let handle: OpaquePointer?
 
-    init(api: UnsafePointer<gh_host_api>, handle: OpaquePointer?) {
+    /// PluginKitTesting's fake host makes one over its own table.
+    @_spi(PluginKitTesting) public init(api: UnsafePointer<gh_host_api>, handle: OpaquePointer?) {
         self.api = api
         self.handle = handle
     }
@@ -131,7 +132,9 @@ public struct PluginHost: @unchecked Sendable {
         }
         guard status == GH_OK else {
             let detail = Self.copy(error).flatMap { try? JSONValue.parse($0) }
-            throw PluginError(status: 500, code: detail?["code"]?.stringValue ?? "HOST_ERROR", message: detail?["message"]?.stringValue ?? "host operation \(operation) failed")
+            // `status` is there when the error stands for an answer's own (a service's refusal).
+            throw PluginError(status: detail?["status"]?.intValue ?? 500, code: detail?["code"]?.stringValue ?? "HOST_ERROR",
+                              message: detail?["message"]?.stringValue ?? "host operation \(operation) failed")
         }
         return try Self.copy(out).map { try JSONValue.parse($0) } ?? .null
     }

@@ -87,7 +87,9 @@ typedef enum gh_callback_kind {
     GH_CALL_MIDDLEWARE = 4,    /* manifest "middlewares"[index] */
     GH_CALL_ON_REQUEST = 5,    /* index 0 */
     GH_CALL_ON_RESPONSE = 6,   /* index 0 */
-    GH_CALL_EVENT = 7          /* manifest "events"[index]; since ABI 1.1, only for plugins built for 1.1 or later */
+    GH_CALL_EVENT = 7,         /* manifest "events"[index]; since ABI 1.1, only for plugins built for 1.1 or later */
+    GH_CALL_JOB = 8,           /* manifest "jobs"[index], on a worker thread; since ABI 1.2 */
+    GH_CALL_SERVICE = 9        /* manifest "services"[index], called by another plugin; since ABI 1.2 */
 } gh_callback_kind;
 
 /* Opaque handle to the host side of one loaded plugin instance; passed back in host calls. */
@@ -188,8 +190,9 @@ typedef struct gh_plugin_descriptor {
     const char *swift_toolchain;
     /*
      * The manifest: a JSON document (UTF-8, NUL-terminated) declaring what the plugin adds —
-     * endpoints, hooks, middlewares, onRequest/onResponse, rate limits, schema, error codes
-     * and required plugins. Its format is specified in docs/plugin-abi.md.
+     * endpoints, hooks, middlewares, onRequest/onResponse, rate limits, schema, error codes,
+     * required plugins, event subscriptions (1.1), and jobs, services and used plugins (1.2).
+     * Its format is specified in docs/plugin-abi.md.
      */
     const char *manifest_json;
 

@@ -54,6 +54,10 @@ BASE_PATH = "/api/auth"
 DEFAULT_PASSWORD = "correct-horse-battery"
 TRUSTED_ORIGINS = ["https://trusted.com", "https://*.example.com"]
 
+# Plugin trust refuses group- or world-writable libraries and folders: build and copy fixtures
+# with the usual permissions whatever the caller's umask.
+os.umask(0o022)
+
 # PostgreSQL pass: the admin URL of the cluster (no database part), or None for SQLite files.
 PG_ADMIN_URL = (os.environ.get("GATEHOUSE_TEST_POSTGRES") or "").strip().rstrip("/") or None
 

@@ -87,6 +87,13 @@ struct Directory: Sendable {
         return try dynamicRoles(organizationID)[name] != nil
     }
 
+    /// Refuses a team that is not one of the organization's (or any team, with teams off).
+    func requireTeam(_ teamID: String, in organizationID: String) throws {
+        guard settings.teamsEnabled,
+              try db.findOne("team", [PluginDatabase.equals("id", .string(teamID)), PluginDatabase.equals("organizationId", .string(organizationID))]) != nil
+        else { throw OrganizationError.teamNotFound.failure }
+    }
+
     func members(of organizationID: String) throws -> [Membership] {
         try db.findMany("member", [PluginDatabase.equals("organizationId", .string(organizationID))]).map(Membership.init)
     }

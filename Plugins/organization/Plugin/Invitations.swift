@@ -27,10 +27,7 @@ struct Invitations: Sendable {
             throw OrganizationError.alreadyMember.failure
         }
         let teamID = call.body["teamId"]?.stringValue
-        if let teamID {
-            guard settings.teamsEnabled, try db.findOne("team", [PluginDatabase.equals("id", .string(teamID)), PluginDatabase.equals("organizationId", .string(id))]) != nil
-            else { throw OrganizationError.teamNotFound.failure }
-        }
+        if let teamID { try directory.requireTeam(teamID, in: id) }
         let pending = try pendingInvitations(of: id).filter { $0["email"]?.stringValue == email }
         let expiresAt = ISODate.format(Date().addingTimeInterval(TimeInterval(settings.invitationExpiresIn)))
         if let existing = pending.first, call.body["resend"]?.boolValue == true, let existingID = existing["id"]?.stringValue {
@@ -61,20 +58,13 @@ struct Invitations: Sendable {
         guard let organizationID = invitation["organizationId"]?.stringValue, let invitationID = invitation["id"]?.stringValue else {
             throw OrganizationError.invitationNotFound.failure
         }
-        guard try directory.membership(of: caller.userID, in: organizationID) == nil else { throw OrganizationError.alreadyMember.failure }
-        guard try directory.members(of: organizationID).count < settings.membershipLimit else { throw OrganizationError.membershipLimit.failure }
+        try members.checkRoom(for: caller.userID, in: organizationID)
         // Only one request can move the invitation out of pending.
         guard try db.update("invitation", [PluginDatabase.equals("id", .string(invitationID)), PluginDatabase.equals("status", "pending")],
                             ["status": "accepted"]) == 1 else { throw OrganizationError.invitationNotFound.failure }
-        let member = try db.create("member", ["organizationId": .string(organizationID), "userId": .string(caller.userID),
-                                              "role": invitation["role"]?.nonNull ?? "member"])
-        if settings.teamsEnabled, let teams = invitation["teamId"]?.stringValue {
-            for teamID in teams.split(separator: ",") {
-                try db.create("teamMember", ["teamId": .string(String(teamID)), "userId": .string(caller.userID)])
-            }
-        }
+        let teamIDs = (invitation["teamId"]?.stringValue ?? "").split(separator: ",").map(String.init)
+        let member = try members.add(userID: caller.userID, role: invitation["role"]?.stringValue ?? "member", to: organizationID, teamIDs: teamIDs)
         try organizations.setActive(caller, organizationID: organizationID)
-        directory.emit("organization.member.added", ["organizationId": .string(organizationID), "member": member])
         return .json(["invitation": try invitationRow(invitationID), "member": member])
     }
 

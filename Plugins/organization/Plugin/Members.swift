@@ -42,12 +42,7 @@ struct Members: Sendable {
         guard let memberID = call.body["memberId"]?.stringValue, let target = try member(memberID, in: id) else { throw OrganizationError.memberNotFound.failure }
         // Owners are made and unmade by owners only; the last owner stays an owner.
         if (target.isOwner || roles.contains("owner")) && !actor.isOwner { throw OrganizationError.notAllowedToUpdateMember.failure }
-        if target.isOwner, !roles.contains("owner"), try owners(of: id) <= 1 { throw OrganizationError.onlyOwner.failure }
-        try db.update("member", [PluginDatabase.equals("id", .string(target.id))], ["role": .string(roles.joined(separator: ","))])
-        let updated = try member(target.id, in: id)
-        directory.emit("organization.member.updated", ["organizationId": .string(id), "member": updated?.row ?? .null,
-                                                       "previousRole": target.row["role"] ?? .null])
-        return .json(try updated.map(directory.withUser) ?? .null)
+        return .json(try setRoles(target, roles, in: id))
     }
 
     func remove(_ call: PluginCall) throws -> PluginAnswer {
@@ -69,8 +64,34 @@ struct Members: Sendable {
         return .json(member.row)
     }
 
+    /// Refuses a user who is already a member, or an organization at its membership limit.
+    func checkRoom(for userID: String, in organizationID: String) throws {
+        guard try directory.membership(of: userID, in: organizationID) == nil else { throw OrganizationError.alreadyMember.failure }
+        guard try directory.members(of: organizationID).count < directory.settings.membershipLimit else { throw OrganizationError.membershipLimit.failure }
+    }
+
+    /// Creates the membership (after `checkRoom`) with its team memberships; answers the member row.
+    func add(userID: String, role: String, to organizationID: String, teamIDs: [String] = []) throws -> JSONValue {
+        let member = try db.create("member", ["organizationId": .string(organizationID), "userId": .string(userID), "role": .string(role)])
+        if directory.settings.teamsEnabled {
+            for teamID in teamIDs { try db.create("teamMember", ["teamId": .string(teamID), "userId": .string(userID)]) }
+        }
+        directory.emit("organization.member.added", ["organizationId": .string(organizationID), "member": member])
+        return member
+    }
+
+    /// Gives `target` exactly `roles`; the last owner stays an owner. Answers the member with its user.
+    func setRoles(_ target: Membership, _ roles: [String], in organizationID: String) throws -> JSONValue {
+        if target.isOwner, !roles.contains("owner"), try owners(of: organizationID) <= 1 { throw OrganizationError.onlyOwner.failure }
+        try db.update("member", [PluginDatabase.equals("id", .string(target.id))], ["role": .string(roles.joined(separator: ","))])
+        let updated = try member(target.id, in: organizationID)
+        directory.emit("organization.member.updated", ["organizationId": .string(organizationID), "member": updated?.row ?? .null,
+                                                       "previousRole": target.row["role"] ?? .null])
+        return try updated.map(directory.withUser) ?? .null
+    }
+
     /// Deletes the membership (and its team memberships); never the last owner.
-    private func removeMember(_ member: Membership, from organizationID: String) throws {
+    func removeMember(_ member: Membership, from organizationID: String) throws {
         if member.isOwner, try owners(of: organizationID) <= 1 { throw OrganizationError.onlyOwner.failure }
         let teamIDs = try db.findMany("team", [PluginDatabase.equals("organizationId", .string(organizationID))]).compactMap { $0["id"] }
         var operations: [JSONValue] = [["op": "db.delete", "table": "member", "where": [["field": "id", "value": .string(member.id)]]]]

@@ -34,6 +34,7 @@ enum OrganizationError: String, PluginErrorCode {
     case predefinedRole = "CANNOT_DELETE_A_PRE_DEFINED_ROLE"
     case invalidResource = "INVALID_RESOURCE"
     case roleInUse = "ROLE_IS_ASSIGNED_TO_MEMBERS"
+    case userNotFound = "USER_NOT_FOUND"
 
     var message: String {
         switch self {
@@ -69,6 +70,7 @@ enum OrganizationError: String, PluginErrorCode {
         case .predefinedRole: "Cannot delete a pre-defined role"
         case .invalidResource: "The permission names a resource or action that does not exist"
         case .roleInUse: "The role is still assigned to members"
+        case .userNotFound: "User not found"
         }
     }
 

@@ -1,8 +1,8 @@
 import GatehouseJSON
 
-/// The organization plugin's routes, tables and session columns (docs/plugin-abi.md §8).
+/// The organization plugin's routes, services, tables and session columns (docs/plugin-abi.md §8).
 enum OrganizationManifest {
-    static func json(routes: [OrganizationPlugin.Route]) -> JSONValue {
+    static func json(routes: [OrganizationPlugin.Route], services: [String]) -> JSONValue {
         [
             "endpoints": .array(routes.map { route in
                 ["method": .string(route.method), "path": .string(route.path), "auth": "session", "summary": .string(route.summary),
@@ -33,6 +33,7 @@ enum OrganizationManifest {
                 ],
             ],
             "errorCodes": OrganizationError.manifestEntries,
+            "services": .array(services.map(JSONValue.string)),
         ]
     }
 

@@ -5,12 +5,13 @@ import PluginKit
 /// roles and permissions, under `/organization/`. Membership changes are announced as plugin
 /// events (`organization.created`, `organization.deleted`, `organization.member.added`,
 /// `organization.member.removed`, `organization.member.updated`,
-/// `organization.invitation.created`) for other plugins, e.g. billing seats.
+/// `organization.invitation.created`) for other plugins, e.g. billing seats, which may also call
+/// its services (`OrganizationServices`, ABI 1.2).
 struct OrganizationPlugin: GatehousePlugin {
     static let id = "organization"
     static let version = "1.0.0"
     static let name = "Organizations"
-    static let manifest = OrganizationManifest.json(routes: routes)
+    static let manifest = OrganizationManifest.json(routes: routes, services: OrganizationServices.all.map(\.name))
 
     struct Route: Sendable {
         let method: String
@@ -62,6 +63,7 @@ struct OrganizationPlugin: GatehousePlugin {
     let invitations: Invitations
     let teams: Teams
     let roles: Roles
+    let services: OrganizationServices
 
     init(host: PluginHost, settings: JSONValue) throws {
         let baseURL = try host.call("host.info", [:])["baseURL"]?.stringValue ?? ""
@@ -71,13 +73,18 @@ struct OrganizationPlugin: GatehousePlugin {
         invitations = Invitations(directory: directory, members: members, organizations: organizations)
         teams = Teams(directory: directory)
         roles = Roles(directory: directory)
+        services = OrganizationServices(organizations: organizations, members: members)
     }
 
     func handle(_ call: PluginCall) throws -> PluginAnswer {
-        guard case .endpoint(let index) = call.kind, Self.routes.indices.contains(index) else {
+        switch call.kind {
+        case .endpoint(let index) where Self.routes.indices.contains(index):
+            return try Self.routes[index].handler(self, call)
+        case .service(let index) where OrganizationServices.all.indices.contains(index):
+            return .result(try OrganizationServices.all[index].handler(services, call.envelope["request"] ?? [:]).objectValue ?? [:])
+        default:
             return .error(status: 404, code: "NOT_FOUND", message: "Not found")
         }
-        return try Self.routes[index].handler(self, call)
     }
 }
 

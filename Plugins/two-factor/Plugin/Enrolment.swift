@@ -40,7 +40,7 @@ struct Enrolment: Sendable {
                 "backupCodes": .array(codes.map(JSONValue.string)),
             ])
             guard settings.skipVerificationOnEnable else { return answer }
-            try setEnabled(true, userID: userID)
+            try setEnabled(true, userID: userID, user: user)
             return try completion.rotateSession(token: session["token"]?.stringValue ?? "", userID: userID, call, on: answer)
         case "otp":
             guard context.otpAvailable else { throw TwoFactorError.otpNotConfigured.failure }
@@ -52,7 +52,7 @@ struct Enrolment: Sendable {
                 try store.save(userID: userID, secret: secret, backupCodes: try backupCodes.seal(codes), verified: false)
                 body = ["method": "otp", "backupCodes": .array(codes.map(JSONValue.string))]
             }
-            try setEnabled(true, userID: userID)
+            try setEnabled(true, userID: userID, user: user)
             return try completion.rotateSession(token: session["token"]?.stringValue ?? "", userID: userID, call, on: .json(body))
         default:
             throw TwoFactorError.invalidMethod.failure
@@ -61,9 +61,9 @@ struct Enrolment: Sendable {
 
     /// Turns two-factor off: deletes the secret and backup codes and forgets trusted devices.
     func disable(_ call: PluginCall) throws -> PluginAnswer {
-        let (session, _, userID) = try signedIn(call)
+        let (session, user, userID) = try signedIn(call)
         try confirmPassword(call, userID: userID)
-        try setEnabled(false, userID: userID)
+        try setEnabled(false, userID: userID, user: user)
         try store.delete(userID: userID)
         try trustedDevices.revokeAll(userID: userID)
         return try completion.rotateSession(token: session["token"]?.stringValue ?? "", userID: userID, call,
@@ -111,7 +111,9 @@ struct Enrolment: Sendable {
         }
     }
 
-    private func setEnabled(_ enabled: Bool, userID: String) throws {
+    /// Turns the user's flag on or off, announcing a change to subscribed plugins.
+    private func setEnabled(_ enabled: Bool, userID: String, user: JSONValue) throws {
         _ = try context.host.call("users.update", ["id": .string(userID), "data": ["twoFactorEnabled": .bool(enabled)]])
+        if (user["twoFactorEnabled"]?.boolValue ?? false) != enabled { context.announce(enabled: enabled, userID: userID) }
     }
 }

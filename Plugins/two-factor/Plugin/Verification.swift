@@ -45,6 +45,7 @@ struct Verification: Sendable {
             // Enrolment: the first good code turns two-factor on.
             try store.markVerified(record)
             let updated = try context.host.call("users.update", ["id": .string(record.userID), "data": ["twoFactorEnabled": true]])["user"]
+            if user["twoFactorEnabled"]?.boolValue != true { context.announce(enabled: true, userID: record.userID) }
             return try completion.rotateSession(token: session["token"]?.stringValue ?? "", userID: record.userID, call,
                                                 on: .json(["token": .null, "user": updated ?? user]), tokenKey: "token")
         }

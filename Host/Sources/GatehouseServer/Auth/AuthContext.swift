@@ -21,8 +21,10 @@ public final class AuthContext: Sendable {
     public let email: EmailSender?
     public let socialProviders: SocialProviders
     public let logger: Logger
-    /// Plugin events of this generation (ABI 1.1), delivered to subscribed plugins.
+    /// Plugin events of this generation (ABI 1.1) and the host's own (ABI 1.2), delivered to subscribed plugins.
     let events: PluginEvents
+    /// Services between the plugins of this generation (ABI 1.2), registered at install.
+    let services = PluginServices()
     /// Which contributor declared each table (plugins may only use their own and the core's).
     public let tableOwners: [String: String]
 
@@ -34,8 +36,9 @@ public final class AuthContext: Sendable {
         self.secret = secret
         self.database = database
         self.schema = schema
+        events = PluginEvents(logger: logger)
         store = AuthStore(adapter: Adapter(schema: schema, executor: database, newID: { RandomIdentifier.generate() }),
-                          sessionCache: sessionCache)
+                          sessionCache: sessionCache, events: events)
         signer = CookieSigner(secret: secret)
         tokens = await HS256Tokens(secret: secret)
         self.passwords = passwords
@@ -46,17 +49,11 @@ public final class AuthContext: Sendable {
         socialProviders = SocialProviders(config.socialProviders)
         self.logger = logger
         self.tableOwners = tableOwners
-        events = PluginEvents(logger: logger)
     }
 
     /// A record as API output: only `returned` fields, in schema order, dates as ISO strings.
     public func output(_ table: String, _ record: Record) -> JSONValue {
-        guard let schema = schema.table(table) else { return .object([:]) }
-        var out = JSONValue.object([:]).objectValue!
-        for (name, field) in schema.fields where field.returned {
-            out[name] = record[name]?.json ?? .null
-        }
-        return .object(out)
+        schema.output(table, record)
     }
 
     /// `{session, user}` as get-session returns it.
@@ -67,5 +64,17 @@ public final class AuthContext: Sendable {
     /// An absolute URL under the base path, e.g. `url("/verify-email")`.
     public func endpointURL(_ path: String) -> String {
         config.baseURL + config.basePath + path
+    }
+}
+
+extension Schema {
+    /// A record as API output: only `returned` fields, in schema order, dates as ISO strings.
+    func output(_ table: String, _ record: Record) -> JSONValue {
+        guard let schema = self.table(table) else { return .object([:]) }
+        var out = JSONValue.object([:]).objectValue!
+        for (name, field) in schema.fields where field.returned {
+            out[name] = record[name]?.json ?? .null
+        }
+        return .object(out)
     }
 }

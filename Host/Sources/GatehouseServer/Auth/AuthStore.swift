@@ -3,19 +3,27 @@ import GatehouseStorage
 
 /// The internal adapter: users, sessions, accounts and verification rows, the way Better
 /// Auth's `internalAdapter` manages them. Plugins reach these operations through the host.
+/// Each change to a user, session or account emits its host event (ABI 1.2) once committed.
 public struct AuthStore: Sendable {
     public let adapter: Adapter
     let sessionCache: SessionCache
+    let events: HostEvents
 
-    init(adapter: Adapter, sessionCache: SessionCache) {
+    init(adapter: Adapter, sessionCache: SessionCache, events: PluginEvents) {
         self.adapter = adapter
         self.sessionCache = sessionCache
+        self.events = HostEvents(plugins: events, schema: adapter.schema)
     }
 
-    /// Runs `body` with a store whose statements share one transaction.
+    /// Runs `body` with a store whose statements share one transaction; the host events it
+    /// emits are published after the commit.
     public func transaction<T: Sendable>(in database: any Database, _ body: @escaping @Sendable (AuthStore) async throws -> T) async throws -> T {
-        try await sessionCache.holdingAnnouncements {
-            try await database.transaction { tx in try await body(AuthStore(adapter: adapter.using(tx), sessionCache: sessionCache)) }
+        try await HostEvents.holding {
+            try await sessionCache.holdingAnnouncements {
+                try await database.transaction { tx in
+                    try await body(AuthStore(adapter: adapter.using(tx), sessionCache: sessionCache, events: events.plugins))
+                }
+            }
         }
     }
 
@@ -24,7 +32,9 @@ public struct AuthStore: Sendable {
     public func createUser(_ data: Record) async throws -> Record {
         var data = data
         if let email = data.string("email") { data["email"] = .string(email.lowercased()) }
-        return try await adapter.create("user", data)
+        let user = try await adapter.create("user", data)
+        events.emit(.userCreated, user: user)
+        return user
     }
 
     public func user(id: String) async throws -> Record? {
@@ -38,22 +48,28 @@ public struct AuthStore: Sendable {
     @discardableResult
     public func updateUser(id: String, _ changes: Record) async throws -> Record? {
         defer { sessionCache.invalidate(userID: id) }
-        return try await adapter.update("user", where: [Condition("id", .eq, .string(id))], set: changes).first
+        let user = try await adapter.update("user", where: [Condition("id", .eq, .string(id))], set: changes).first
+        if let user { events.emit(.userUpdated, user: user) }
+        return user
     }
 
-    /// Deletes the user with their sessions and accounts.
+    /// Deletes the user with their sessions and accounts (one event: user.deleted).
     public func deleteUser(id: String) async throws {
         defer { sessionCache.invalidate(userID: id) }
         try await adapter.delete("session", where: [Condition("userId", .eq, .string(id))])
         try await adapter.delete("account", where: [Condition("userId", .eq, .string(id))])
-        try await adapter.delete("user", where: [Condition("id", .eq, .string(id))])
+        for user in try await adapter.delete("user", where: [Condition("id", .eq, .string(id))]) {
+            events.emit(.userDeleted, user: user)
+        }
     }
 
     // MARK: Accounts
 
     @discardableResult
     public func createAccount(_ data: Record) async throws -> Record {
-        try await adapter.create("account", data)
+        let account = try await adapter.create("account", data)
+        try await announce(.accountLinked, account)
+        return account
     }
 
     public func accounts(userID: String) async throws -> [Record] {
@@ -99,16 +115,26 @@ public struct AuthStore: Sendable {
     }
 
     public func deleteAccount(id: String) async throws {
-        try await adapter.delete("account", where: [Condition("id", .eq, .string(id))])
+        for account in try await adapter.delete("account", where: [Condition("id", .eq, .string(id))]) {
+            try await announce(.accountUnlinked, account)
+        }
+    }
+
+    /// account.linked / account.unlinked, with the account's user.
+    private func announce(_ name: HostEvents.Name, _ account: Record) async throws {
+        guard let user = try await user(id: account.string("userId") ?? "") else { return }
+        events.emit(name, account: account, user: user)
     }
 
     // MARK: Sessions
 
-    public func createSession(userID: String, token: String, expiresAt: Date, ipAddress: String?, userAgent: String?) async throws -> Record {
-        try await adapter.create("session", [
+    public func createSession(for user: Record, token: String, expiresAt: Date, ipAddress: String?, userAgent: String?) async throws -> Record {
+        let session = try await adapter.create("session", [
             "expiresAt": .date(expiresAt), "token": .string(token), "ipAddress": .string(ipAddress ?? ""),
-            "userAgent": .string(userAgent ?? ""), "userId": .string(userID),
+            "userAgent": .string(userAgent ?? ""), "userId": .string(user.id),
         ])
+        events.sessionCreated(session, user: user)
+        return session
     }
 
     /// The session with this token and its user, expired or not. `cached` allows an answer
@@ -136,14 +162,18 @@ public struct AuthStore: Sendable {
 
     public func deleteSession(token: String) async throws {
         defer { sessionCache.invalidate(token: token) }
-        try await adapter.delete("session", where: [Condition("token", .eq, .string(token))])
+        for session in try await adapter.delete("session", where: [Condition("token", .eq, .string(token))]) {
+            events.sessionRevoked(session)
+        }
     }
 
     public func deleteSessions(userID: String, except token: String? = nil) async throws {
         defer { sessionCache.invalidate(userID: userID) }
         var conditions = [Condition("userId", .eq, .string(userID))]
         if let token { conditions.append(Condition("token", .ne, .string(token))) }
-        try await adapter.delete("session", where: conditions)
+        for session in try await adapter.delete("session", where: conditions) {
+            events.sessionRevoked(session)
+        }
     }
 
     // MARK: Verification rows

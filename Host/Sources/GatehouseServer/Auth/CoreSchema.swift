@@ -46,6 +46,8 @@ enum CoreSchema {
                 created, updated,
             ]),
             PluginKeyValueStore.table,
+            JobLeases.table,
+            ScheduledJobs.table,
         ]
         if includeRateLimit {
             tables.append(TableSchema(name: "rateLimit", fields: [

@@ -10,6 +10,7 @@ enum ConfigKeys {
     static let all: [(path: String, kind: Kind)] = [
         ("appName", .string), ("baseURL", .string), ("basePath", .string), ("secret", .string), ("database", .string), ("databasePoolSize", .int),
         ("mode", .string), ("trustedOrigins", .stringList), ("pluginsDir", .string),
+        ("pluginTrust.sha256", .stringList), ("pluginTrust.publicKeys", .stringList),
         ("server.host", .string), ("server.port", .int),
         ("logging.level", .string),
         ("emailAndPassword.enabled", .bool), ("emailAndPassword.disableSignUp", .bool),

@@ -107,6 +107,8 @@ public struct GatehouseConfig: Sendable {
     public var mode = Mode.development
     public var trustedOrigins: [String] = []
     public var pluginsDir = "./plugins.d"
+    /// Which plugin libraries may load (`pluginTrust.sha256`, `pluginTrust.publicKeys`).
+    public var pluginTrust = PluginTrustPolicy()
     public var host = "127.0.0.1"
     public var port = 3000
     public var logLevel = "info"
@@ -180,6 +182,7 @@ extension GatehouseConfig {
         guard (1...1000).contains(databasePoolSize) else { throw ConfigError(key: "databasePoolSize", "must be between 1 and 1000") }
         trustedOrigins = list("trustedOrigins") ?? []
         pluginsDir = string("pluginsDir") ?? pluginsDir
+        pluginTrust = try PluginTrustPolicy(sha256: list("pluginTrust.sha256") ?? [], publicKeys: list("pluginTrust.publicKeys") ?? [])
         logLevel = string("logging.level") ?? logLevel
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigError(key: "logging.level", "unsupported value \"\(logLevel)\"")

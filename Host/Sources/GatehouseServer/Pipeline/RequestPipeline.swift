@@ -17,9 +17,16 @@ struct IncomingRequest: Sendable {
 
 /// Runs one request through Better Auth's order: disabled paths → rate limiter → onRequest →
 /// routing → origin/CSRF check → router middlewares → before hooks → validation and session
-/// requirement → endpoint → after hooks → onResponse.
+/// requirement → endpoint → after hooks → onResponse; then, before it answers, the deliveries
+/// of its events to `"sync": true` subscribers (`EventScope`).
 extension PluginGeneration {
     func respond(to request: IncomingRequest, logger: Logger) async -> (APIResponse, route: String) {
+        let events = EventScope(ipAddress: auth.config.advanced.disableIpTracking ? nil : request.clientIP,
+                                userAgent: request.headers[.userAgent])
+        return await events.serving { await answer(request, logger: logger) }
+    }
+
+    private func answer(_ request: IncomingRequest, logger: Logger) async -> (APIResponse, route: String) {
         let ctx = EndpointContext(auth: auth, routes: routes, method: request.method, path: request.path, query: request.query,
                                   headers: request.headers, rawBody: request.body, clientIP: request.clientIP)
         let path = request.path
@@ -63,6 +70,9 @@ extension PluginGeneration {
         for field in ctx.responseHeaders {
             if field.name == .setCookie || response.headers[field.name] == nil { response.headers.append(field) }
         }
+        // Whatever signed the user in (a core route or a plugin's `signIn` answer), unless a
+        // plugin turned it into a challenge (`clearSession`) or the answer became an error.
+        if let session = ctx.newSession, response.status.code < 400 { auth.store.events.signInSucceeded(session) }
         return (response, route)
     }
 

@@ -1,6 +1,6 @@
-import Crypto
 import Foundation
 import GatehouseCrypto
+import GatehouseHostABI
 import GatehouseJSON
 import GatehousePluginABI
 import Logging
@@ -8,18 +8,9 @@ import Logging
 /// The `gh_host_api` table every plugin receives: one static instance, never freed.
 enum HostAPITable {
     /// Immutable after creation, so sharing it across threads is safe.
-    nonisolated(unsafe) static let pointer: UnsafePointer<gh_host_api> = {
-        let table = UnsafeMutablePointer<gh_host_api>.allocate(capacity: 1)
-        table.initialize(to: make())
-        return UnsafePointer(table)
-    }()
+    nonisolated(unsafe) static let pointer = HostTable.allocate(setFunctions)
 
-    private static func make() -> gh_host_api {
-        var api = gh_host_api()
-        api.struct_size = UInt32(MemoryLayout<gh_host_api>.size)
-        api.abi_major = UInt16(PluginABI.major)
-        api.abi_minor = UInt16(PluginABI.minor)
-        api.free_buf = { buf in free(buf.ptr) }
+    private static func setFunctions(_ api: inout gh_host_api) {
         api.log = { handle, level, message in
             guard let host = PluginHostContext.from(handle) else { return }
             let text = Logger.Message(stringLiteral: ABIBuffers.string(message))
@@ -41,15 +32,10 @@ enum HostAPITable {
             bytes.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: length) }
             return GH_OK
         }
-        api.hash = { _, alg, data, out in
-            guard let digest = HostAPITable.digest(alg, ABIBuffers.bytes(data)) else { return GH_UNSUPPORTED }
-            ABIBuffers.fill(out, digest)
-            return GH_OK
-        }
         api.hmac = { handle, alg, key, data, out in
             guard let host = PluginHostContext.from(handle), let auth = host.auth else { return GH_ERROR }
             let keyBytes = key.len == 0 ? Array(auth.secret.utf8) : ABIBuffers.bytes(key)
-            guard let mac = HostAPITable.hmac(alg, key: keyBytes, ABIBuffers.bytes(data)) else { return GH_UNSUPPORTED }
+            guard let mac = HashAlgorithm.hmac(alg, key: keyBytes, ABIBuffers.bytes(data)) else { return GH_UNSUPPORTED }
             ABIBuffers.fill(out, mac)
             return GH_OK
         }
@@ -124,7 +110,6 @@ enum HostAPITable {
             guard let host = PluginHostContext.from(handle) else { return GH_ERROR }
             return HostOperations.call(host, ABIBuffers.string(operation), ABIBuffers.bytes(request), out, outError)
         }
-        return api
     }
 
     /// Runs a key-value operation for the plugin behind `handle`, waiting for the database: from
@@ -140,27 +125,6 @@ enum HostAPITable {
         } catch {
             host.logger.error("key-value operation failed", metadata: ["error": "\(error)"])
             return (GH_ERROR, nil)
-        }
-    }
-
-    private static func digest(_ alg: gh_hash_alg, _ data: [UInt8]) -> [UInt8]? {
-        switch alg {
-        case GH_HASH_SHA256: Array(SHA256.hash(data: data))
-        case GH_HASH_SHA384: Array(SHA384.hash(data: data))
-        case GH_HASH_SHA512: Array(SHA512.hash(data: data))
-        case GH_HASH_SHA1: Array(Insecure.SHA1.hash(data: data))
-        default: nil
-        }
-    }
-
-    private static func hmac(_ alg: gh_hash_alg, key: [UInt8], _ data: [UInt8]) -> [UInt8]? {
-        let key = SymmetricKey(data: key)
-        switch alg {
-        case GH_HASH_SHA256: return Array(HMAC<SHA256>.authenticationCode(for: data, using: key))
-        case GH_HASH_SHA384: return Array(HMAC<SHA384>.authenticationCode(for: data, using: key))
-        case GH_HASH_SHA512: return Array(HMAC<SHA512>.authenticationCode(for: data, using: key))
-        case GH_HASH_SHA1: return Array(HMAC<Insecure.SHA1>.authenticationCode(for: data, using: key))
-        default: return nil
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCrypto
+import GatehouseHostABI
 import GatehouseJSON
 import GatehousePluginABI
 import GatehouseStorage
@@ -22,8 +23,11 @@ enum HostOperations {
             do { input = request.isEmpty ? .object([:]) : try JSONValue.parse(request) } catch {
                 throw Failure(status: GH_INVALID, code: "INVALID_JSON", message: "request is not valid JSON: \(error)")
             }
-            let answer = try host.wait { try await run(operation, input, host: host, auth: auth) }
-            ABIBuffers.fill(out, answer.serializedBytes())
+            // A service's provider runs on this worker thread itself (PluginServices).
+            let answer = operation == PluginServices.operation
+                ? try auth.services.call(input, from: host)
+                : try host.wait { try await run(operation, input, host: host, auth: auth) }.serializedBytes()
+            ABIBuffers.fill(out, answer)
             return GH_OK
         } catch let refused as BlockingCallRefused {
             let error: JSONValue = ["code": "BLOCKING_CALL_REFUSED", "message": .string(refused.description)]
@@ -64,9 +68,9 @@ enum HostOperations {
         case "sessions.create":
             // A session row only; to sign a user in with cookies, answer with "signIn" instead.
             let userID = try required(input, "userId")
-            guard try await store.user(id: userID) != nil else { throw Failure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(userID)") }
+            guard let user = try await store.user(id: userID) else { throw Failure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(userID)") }
             let lifetime = input["expiresIn"]?.intValue ?? auth.config.session.expiresIn
-            let row = try await store.createSession(userID: userID, token: RandomIdentifier.generate(),
+            let row = try await store.createSession(for: user, token: RandomIdentifier.generate(),
                                                     expiresAt: Date().addingTimeInterval(TimeInterval(lifetime)),
                                                     ipAddress: input["ipAddress"]?.stringValue, userAgent: input["userAgent"]?.stringValue)
             return ["session": auth.output("session", row)]
@@ -108,6 +112,8 @@ enum HostOperations {
             let subscribers = auth.events.publish(name, payload: input["payload"] ?? .null, source: host.pluginID)
             host.logger.info("plugin event", metadata: ["event": "\(name)", "subscribers": "\(subscribers)"])
             return ["status": true, "subscribers": .int(subscribers)]
+        case JobScheduleOperation.name:
+            return try await JobScheduleOperation.run(input, host: host, auth: auth)
         case "http.fetch":
             do {
                 return try await OutboundHTTP.fetch(input)
@@ -157,12 +163,15 @@ enum HostOperations {
         case "db.transaction":
             let operations = input["operations"]?.arrayValue ?? []
             let access = PluginDatabaseAccess(host: host, auth: auth)
-            let results = try await auth.database.transaction { tx in
-                var results: [JSONValue] = []
-                for op in operations {
-                    results.append(try await access.run(op["op"]?.stringValue ?? "", op, adapter: store.adapter.using(tx)))
+            // Host events of its writes (a user made) are published after the commit.
+            let results = try await HostEvents.holding {
+                try await auth.database.transaction { tx in
+                    var results: [JSONValue] = []
+                    for op in operations {
+                        results.append(try await access.run(op["op"]?.stringValue ?? "", op, adapter: store.adapter.using(tx)))
+                    }
+                    return results
                 }
-                return results
             }
             store.sessionCache.invalidateAll()
             return ["results": .array(results)]
@@ -213,7 +222,11 @@ struct PluginDatabaseAccess: Sendable {
         }
         let rows: (([Record]) -> JSONValue) = { .array($0.map { raw($0) }) }
         switch operation {
-        case "db.create": return ["row": raw(try await adapter.create(table, try HostOperations.record(table, input["data"], auth)))]
+        case "db.create":
+            let row = try await adapter.create(table, try HostOperations.record(table, input["data"], auth))
+            // A user made directly is announced like any other (in db.transaction, after its commit).
+            if table == "user" { auth.store.events.emit(.userCreated, user: row) }
+            return ["row": raw(row)]
         case "db.findOne": return ["row": try await adapter.findOne(table, where: conditions).map(raw) ?? .null]
         case "db.findMany":
             let order = input["orderBy"]?["field"]?.stringValue.map { SortOrder($0, descending: input["orderBy"]?["direction"]?.stringValue == "desc") }

@@ -1,8 +1,10 @@
 import Foundation
+import GatehouseHostABI
 import GatehouseJSON
 import GatehousePluginABI
 import GatehouseStorage
 import HTTPTypes
+import NIOConcurrencyHelpers
 import NIOPosix
 
 /// A plugin library instance adapted to `AuthPlugin`: its manifest becomes endpoints and
@@ -14,6 +16,10 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
     private let workers: NIOThreadPool
     /// The plugin's state from `init`; written once before the plugin serves anything.
     private var state: UnsafeMutableRawPointer?
+    /// Callbacks inside `handle` now, and whether `stop` has closed the instance to new ones:
+    /// `deinit` frees the state only once none runs (a job or a late event delivery may outlast
+    /// the generation's requests).
+    private let calls = NIOLockedValueBox((running: 0, closed: false))
 
     var id: String { library.id }
     var version: String { library.version }
@@ -47,9 +53,17 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         state = outcome.0.pointer
     }
 
-    /// `quiesce` then `deinit`, on a worker thread so `deinit` may still use blocking host
-    /// calls (to flush, say). The caller has waited for calls in flight.
+    /// Closes the instance to new callbacks, waits for those running (however long: freeing the
+    /// state under one would crash), then `quiesce` and `deinit`, on a worker thread so `deinit`
+    /// may still use blocking host calls (to flush, say).
     func stop() async {
+        calls.withLockedValue { $0.closed = true }
+        var waited = 0
+        while calls.withLockedValue({ $0.running }) > 0 {
+            try? await Task.sleep(for: .milliseconds(10))
+            waited += 1
+            if waited == 3000 { host.logger.warning("retiring plugin instance waits for a callback still running after 30 s") }
+        }
         let descriptor = ABIPointer(pointer: library.descriptor)
         let state = ABIPointer(pointer: self.state)
         try? await workers.runIfActive {
@@ -63,21 +77,15 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
     /// Sends one callback across the ABI and parses the answer. Blocking callbacks run on the
     /// plugin workers; a callback declared non-blocking runs on the request's own thread.
     private func invoke(_ kind: gh_callback_kind, _ index: Int, _ style: PluginManifest.CallStyle, _ envelope: JSONValue) async throws -> JSONValue {
-        let descriptor = ABIPointer(pointer: library.descriptor)
-        let state = ABIPointer(pointer: self.state)
         let input = envelope.serializedBytes()
-        let call = { @Sendable () -> (gh_status, [UInt8]) in
-            var out = gh_buf(ptr: nil, len: 0)
-            let status = ABIBuffers.lend(input) { bytes in
-                descriptor.pointer.pointee.handle(state.pointer, kind, UInt32(index), bytes, &out)
-            }
-            let result = out.ptr.map { Array(UnsafeBufferPointer(start: $0, count: out.len)) } ?? []
-            if out.ptr != nil { descriptor.pointer.pointee.free_buf(out) }
-            return (status, result)
+        let call = EventScope.carried { @Sendable [self] in handleCall(kind, index, input) }
+        let answered: (gh_status, [UInt8])?
+        if runsOnWorkers(style) {
+            do { answered = try await workers.runIfActive { PluginThread.asWorker(call) } } catch { throw PluginRetired(plugin: id) }
+        } else {
+            answered = PluginThread.asRequestCallback(call)
         }
-        let (status, output) = runsOnWorkers(style)
-            ? try await workers.runIfActive { PluginThread.asWorker(call) }
-            : PluginThread.asRequestCallback(call)
+        guard let (status, output) = answered else { throw PluginRetired(plugin: id) }
         guard status == GH_OK else {
             host.logger.error("plugin callback failed", metadata: ["kind": "\(kind.rawValue)", "index": "\(index)", "status": "\(status.rawValue)"])
             throw APIError(.internalServerError, "PLUGIN_ERROR", "Plugin \(id) failed")
@@ -94,15 +102,50 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
     /// built for ABI 1.2 on: before it the key-value functions never blocked, so older plugins
     /// may call them from any callback, and theirs all run where blocking is safe.
     private func runsOnWorkers(_ style: PluginManifest.CallStyle) -> Bool {
-        style.blocking || library.descriptor.pointee.abi_minor < 2
+        style.blocking || !speaks(minor: 2)
     }
 
-    /// The plugin's event subscriptions; plugins built for ABI 1.0 cannot receive events.
+    /// The plugin's event subscriptions; plugins built for ABI 1.0 cannot receive events, and
+    /// only those built for 1.2 on receive the host's own.
     var eventSubscriber: PluginEvents.Subscriber? {
-        guard !manifest.events.isEmpty, library.descriptor.pointee.abi_minor >= 1 else { return nil }
-        return PluginEvents.Subscriber(pluginID: id, entries: manifest.events) { index, envelope in
+        guard !manifest.events.isEmpty, speaks(minor: 1) else { return nil }
+        return PluginEvents.Subscriber(pluginID: id, entries: manifest.events, speaksHostEvents: speaks(minor: 2)) { index, envelope in
             _ = try await self.invoke(GH_CALL_EVENT, index, self.manifest.events[index].style, envelope)
         }
+    }
+
+    /// Whether the plugin was built for at least ABI 1.`minor` (older plugins never receive the
+    /// callback kinds added later).
+    func speaks(minor: Int) -> Bool { Int(library.descriptor.pointee.abi_minor) >= minor }
+
+    /// Runs manifest `jobs[index]` (GH_CALL_JOB, ABI 1.2) on a plugin worker.
+    func runJob(_ index: Int, envelope: JSONValue) async throws -> JSONValue {
+        try await invoke(GH_CALL_JOB, index, PluginManifest.CallStyle(.object([:])), envelope)
+    }
+
+    /// Serves manifest `services[index]` (GH_CALL_SERVICE, ABI 1.2) for another plugin, on the
+    /// current thread: the caller's worker, waiting in `services.call` (see PluginServices).
+    /// Answers the plugin's status and raw answer.
+    func serve(_ index: Int, envelope: JSONValue) -> (gh_status, [UInt8]) {
+        handleCall(GH_CALL_SERVICE, index, envelope.serializedBytes()) ?? (GH_ERROR, [])
+    }
+
+    /// One `handle` call across the ABI, on the current thread: the status and the answer's bytes,
+    /// or nil when the instance is retired (stopping or stopped) and takes no more calls.
+    private func handleCall(_ kind: gh_callback_kind, _ index: Int, _ input: [UInt8]) -> (gh_status, [UInt8])? {
+        let admitted = calls.withLockedValue { calls in
+            guard !calls.closed else { return false }
+            calls.running += 1
+            return true
+        }
+        guard admitted else { return nil }
+        defer { calls.withLockedValue { $0.running -= 1 } }
+        let descriptor = library.descriptor
+        var out = gh_buf(ptr: nil, len: 0)
+        let status = ABIBuffers.lend(input) { bytes in descriptor.pointee.handle(state, kind, UInt32(index), bytes, &out) }
+        let result = out.ptr.map { Array(UnsafeBufferPointer(start: $0, count: out.len)) } ?? []
+        if out.ptr != nil { descriptor.pointee.free_buf(out) }
+        return (status, result)
     }
 
     /// The host-side conditions a hook declared, checked before paying for an ABI call.
@@ -198,4 +241,11 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         }
         return response
     }
+}
+
+/// A callback for a plugin instance that takes no more calls (retired by a reload, or the
+/// server is stopping): the call never reached the plugin.
+struct PluginRetired: Error, CustomStringConvertible {
+    let plugin: String
+    var description: String { "plugin \(plugin): this instance is retired and takes no more calls" }
 }

@@ -1,18 +1,27 @@
 import GatehouseJSON
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 
-/// Events between plugins (ABI 1.1). `events.emit` from one plugin reaches every other plugin of
-/// the same generation whose manifest subscribes to the name, as a GH_CALL_EVENT callback with
-/// `{name, payload, source}`. Delivery starts after `emit` returns (so an emitter never waits on,
-/// or deadlocks with, a subscriber), goes to subscribers in load order, and happens at most once;
-/// a subscriber's failure is logged and affects no one else.
+/// Events between plugins (ABI 1.1) and from the host (ABI 1.2, `HostEvents`). `events.emit` from
+/// one plugin reaches every other plugin of the same generation whose manifest subscribes to the
+/// name, as a GH_CALL_EVENT callback with `{name, payload, source}`. Delivery starts after `emit`
+/// returns (so an emitter never waits on, or deadlocks with, a subscriber), goes to subscribers
+/// in load order, and happens at most once; a subscriber's failure is logged and counted
+/// (`gatehouse_plugin_event_deliveries_total`) and affects no one else. Entries marked
+/// `"sync": true` are delivered before the request that caused the event answers (`EventScope`).
 final class PluginEvents: Sendable {
     struct Subscriber: Sendable {
         let pluginID: String
         let entries: [PluginManifest.EventEntry]
+        /// Built for ABI 1.2 or later: receives host events and has its `sync` entries honoured.
+        let speaksHostEvents: Bool
         let deliver: @Sendable (_ index: Int, _ envelope: JSONValue) async throws -> Void
+
+        func isSync(_ index: Int) -> Bool { speaksHostEvents && entries[index].sync }
     }
+
+    private typealias Target = (subscriber: Subscriber, index: Int)
 
     private let subscribers = NIOLockedValueBox<[Subscriber]>([])
     private let logger: Logger
@@ -26,22 +35,47 @@ final class PluginEvents: Sendable {
     /// Starts delivering `name` to its subscribers; returns how many there are.
     @discardableResult
     func publish(_ name: String, payload: JSONValue, source: String) -> Int {
-        let targets = subscribers.withLockedValue { $0 }.compactMap { subscriber -> (Subscriber, Int)? in
-            guard subscriber.pluginID != source, let index = subscriber.entries.firstIndex(where: { $0.matches(name) }) else { return nil }
+        let targets = subscribers.withLockedValue { $0 }.compactMap { subscriber -> Target? in
+            guard subscriber.pluginID != source, source != HostEvents.source || subscriber.speaksHostEvents,
+                let index = subscriber.entries.firstIndex(where: { $0.matches(name) })
+            else { return nil }
             return (subscriber, index)
         }
         guard !targets.isEmpty else { return 0 }
-        let envelope: JSONValue = ["name": .string(name), "payload": payload, "source": .string(source)]
-        let logger = logger
-        Task {
-            for (subscriber, index) in targets {
-                do {
-                    try await subscriber.deliver(index, envelope)
-                } catch {
-                    logger.error("plugin event delivery failed", metadata: ["event": "\(name)", "plugin": "\(subscriber.pluginID)", "error": "\(error)"])
-                }
-            }
+        // Since 1.2 an object payload carries the request's client; older subscribers get the
+        // payload as emitted, as before.
+        let envelope = Envelopes(
+            current: ["name": .string(name), "payload": EventScope.stamped(payload), "source": .string(source)],
+            older: ["name": .string(name), "payload": payload, "source": .string(source)])
+        let later = targets.filter { !$0.subscriber.isSync($0.index) }
+        let beforeAnswer = targets.filter { $0.subscriber.isSync($0.index) }
+        if !later.isEmpty {
+            Task { await deliver(name, envelope, to: later) }
+        }
+        if !beforeAnswer.isEmpty {
+            let delivery: @Sendable () async -> Void = { await self.deliver(name, envelope, to: beforeAnswer) }
+            // Outside a request (or once it has answered) there is nothing to wait for.
+            if EventScope.current?.hold(delivery) != true { Task { await delivery() } }
         }
         return targets.count
+    }
+
+    private struct Envelopes: Sendable {
+        let current: JSONValue
+        let older: JSONValue
+    }
+
+    private func deliver(_ name: String, _ envelope: Envelopes, to targets: [Target]) async {
+        for (subscriber, index) in targets {
+            var result = "ok"
+            do {
+                try await subscriber.deliver(index, subscriber.speaksHostEvents ? envelope.current : envelope.older)
+            } catch {
+                result = "failed"
+                logger.error("plugin event delivery failed", metadata: ["event": "\(name)", "plugin": "\(subscriber.pluginID)", "error": "\(error)"])
+            }
+            Counter(label: "gatehouse_plugin_event_deliveries_total",
+                    dimensions: [("plugin", subscriber.pluginID), ("event", name), ("result", result)]).increment()
+        }
     }
 }

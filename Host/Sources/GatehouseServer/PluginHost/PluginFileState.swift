@@ -15,11 +15,11 @@ struct FileFingerprint: Hashable, Sendable {
         modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
     }
 
-    /// The fingerprints of the configuration file and every `.so` in the plugins directory.
+    /// The fingerprints of the configuration file and every `.so` and `.so.sig` in the plugins directory.
     static func snapshot(configPath: String?, pluginsDir: String) -> [String: FileFingerprint] {
         var files: [String: FileFingerprint] = [:]
         if let configPath { files[configPath] = FileFingerprint(path: configPath) }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: pluginsDir)) ?? [] where name.hasSuffix(".so") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: pluginsDir)) ?? [] where name.hasSuffix(".so") || name.hasSuffix(".so.sig") {
             let path = pluginsDir + "/" + name
             files[path] = FileFingerprint(path: path)
         }

@@ -9,12 +9,15 @@ final class PluginHostContext: Sendable {
     let pluginID: String
     let settings: JSONValue
     let logger: Logger
+    /// The manifest's jobs that `jobs.schedule` may name (ABI 1.2; none for older plugins).
+    let jobs: [PluginManifest.JobEntry]
     /// The auth context of the generation this instance serves; set before `init` runs.
     private let authBox = NIOLockedValueBox<AuthContext?>(nil)
 
-    init(pluginID: String, settings: JSONValue, logger: Logger) {
+    init(pluginID: String, settings: JSONValue, logger: Logger, jobs: [PluginManifest.JobEntry] = []) {
         self.pluginID = pluginID
         self.settings = settings
+        self.jobs = jobs
         var logger = logger
         logger[metadataKey: "plugin"] = .string(pluginID)
         self.logger = logger
@@ -42,13 +45,16 @@ final class PluginHostContext: Sendable {
     /// From a non-blocking callback this would hold a request thread (and could starve the task
     /// it waits for), so it is refused instead; `call` and the password functions also refuse
     /// threads the plugin made, while the key-value functions (`anyPluginThread`) serve them.
+    /// The work runs in the event scope of the callback (its request), so host events it emits
+    /// carry the request's client and hold their sync deliveries for its answer.
     func wait<T: Sendable>(anyPluginThread: Bool = false, _ work: @escaping @Sendable () async throws -> T) throws -> T {
         guard PluginThread.isWorker || (anyPluginThread && !PluginThread.isServingRequest) else { throw BlockingCallRefused() }
         let result = NIOLockedValueBox<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
+        let scope = EventScope.onThisThread
         Task {
             let outcome: Result<T, any Error>
-            do { outcome = .success(try await work()) } catch { outcome = .failure(error) }
+            do { outcome = .success(try await EventScope.$current.withValue(scope) { try await work() }) } catch { outcome = .failure(error) }
             result.withLockedValue { $0 = outcome }
             done.signal()
         }

@@ -11,21 +11,38 @@ public enum PluginInspection {
         return PluginLoader(config: config, logger: logger, workers: workers).load(core: CorePlugin(config)).reports
     }
 
-    /// Loads one library in isolation: a throwaway host on a temporary database, its `init`
-    /// run with empty settings. The report's status says whether it would load.
-    public static func check(path: String, logger: Logger) async throws -> PluginReport {
+    /// Loads one library in isolation: its trust checked against `trust` where it lies, then a
+    /// throwaway host on a temporary database, its `init` run with empty settings. The report's
+    /// status says whether it would load.
+    public static func check(path: String, trust: PluginTrustPolicy, logger: Logger) async throws -> PluginReport {
+        let file: PluginFile
+        let verdict: PluginTrustVerdict
+        do throws(PluginTrustError) {
+            file = try PluginFile.read(path)
+            verdict = try trust.verify(file)
+        } catch {
+            var report = PluginReport(path: path, status: "skipped: \(error)")
+            report.sha256 = FileManager.default.contents(atPath: path).map(PluginFile.digest)
+            report.trust = error.description
+            return report
+        }
         let scratch = NSTemporaryDirectory() + "gatehouse-check-\(UUID().uuidString)"
         let plugins = scratch + "/plugins.d"
-        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let copy = plugins + "/" + (path as NSString).lastPathComponent
-        try FileManager.default.copyItem(atPath: path, toPath: copy.hasSuffix(".so") ? copy : copy + ".so")
+        // The checked bytes, under a name the loader takes, with a mode its own checks accept.
+        let name = (path as NSString).lastPathComponent
+        let copy = plugins + "/" + (name.hasSuffix(".so") ? name : name + ".so")
+        try file.bytes.write(to: URL(fileURLWithPath: copy))
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: copy)
         var config = try GatehouseConfig.load(path: nil, environment: [:])
         config.pluginsDir = plugins
         config.database = "sqlite:\(scratch)/check.db"
         config.secret = GatehouseSecretGenerator.generate()
         let runtime = try await GatehouseRuntime.start(config: config, logger: logger)
-        let report = runtime.pluginReports.first ?? PluginReport(path: path, status: "skipped: not found")
+        var report = runtime.pluginReports.first ?? PluginReport(path: path, status: "skipped: not found")
+        report.sha256 = file.sha256
+        report.trust = verdict.description
         try await runtime.database.close()
         return report
     }

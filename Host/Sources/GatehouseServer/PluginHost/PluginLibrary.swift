@@ -18,26 +18,25 @@ struct PluginLibrary: @unchecked Sendable {  // descriptor: constant static data
     /// return the old, already-loaded code).
     let loadedPath: String
     let descriptor: UnsafePointer<gh_plugin_descriptor>
+    /// What the trust checks found for the bytes that were loaded.
+    var trust: PluginTrustVerdict
 
     var id: String { String(cString: descriptor.pointee.id) }
     var version: String { descriptor.pointee.version.map { String(cString: $0) } ?? "0.0.0" }
     var name: String { descriptor.pointee.name.map { String(cString: $0) } ?? id }
     var abiVersion: String { "\(descriptor.pointee.abi_major).\(descriptor.pointee.abi_minor)" }
 
-    /// Validates the file, copies it to a unique path under `loadDirectory`, and opens it with
-    /// `RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE` (a Swift library must never be unloaded).
-    static func open(_ path: String, loadDirectory: String) throws(PluginLoadError) -> PluginLibrary {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw .openFailed("cannot read \(path)") }
-        let magic = (try? handle.read(upToCount: 4)).map(Array.init) ?? []
-        try? handle.close()
-        guard magic == [0x7F, 0x45, 0x4C, 0x46] else { throw .notELF }
-
-        let copy = loadDirectory + "/" + UUID().uuidString.lowercased() + "-" + (path as NSString).lastPathComponent
+    /// Validates the file's bytes (read and trusted before), copies exactly them to a unique path
+    /// under `loadDirectory`, and opens that with `RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE` (a Swift
+    /// library must never be unloaded).
+    static func open(_ file: PluginFile, trust: PluginTrustVerdict, loadDirectory: String) throws(PluginLoadError) -> PluginLibrary {
+        guard file.bytes.prefix(4) == Data([0x7F, 0x45, 0x4C, 0x46]) else { throw .notELF }
+        let copy = loadDirectory + "/" + UUID().uuidString.lowercased() + "-" + (file.path as NSString).lastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: loadDirectory, withIntermediateDirectories: true)
-            try Data(contentsOf: URL(fileURLWithPath: path)).write(to: URL(fileURLWithPath: copy))
+            try privateDirectory(loadDirectory)
+            try file.bytes.write(to: URL(fileURLWithPath: copy), options: .withoutOverwriting)
         } catch {
-            throw .openFailed("cannot copy to \(copy): \(error.localizedDescription)")
+            throw .openFailed("cannot copy to \(copy): \((error as? PluginTrustError)?.description ?? error.localizedDescription)")
         }
         guard let library = dlopen(copy, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
@@ -69,6 +68,16 @@ struct PluginLibrary: @unchecked Sendable {  // descriptor: constant static data
         {
             throw .toolchainMismatch(plugin: toolchain)
         }
-        return PluginLibrary(sourcePath: path, loadedPath: copy, descriptor: descriptor)
+        return PluginLibrary(sourcePath: file.path, loadedPath: copy, descriptor: descriptor, trust: trust)
+    }
+
+    /// Creates the load directory (mode 0700) and refuses one that another user could write
+    /// into: it could swap the checked copy before `dlopen` reads it.
+    private static func privateDirectory(_ path: String) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw PluginTrustError.unreadable(path, reason: String(cString: strerror(errno))) }
+        guard info.st_uid == geteuid() else { throw PluginTrustError.foreignOwner(path, uid: info.st_uid) }
+        try PluginFile.checkOwnership(info, of: path)
     }
 }

@@ -13,6 +13,10 @@ public struct PluginReport: Sendable {
     /// "loaded", "disabled", or "skipped: <reason>".
     public var status: String
     public var routes: [String] = []
+    /// SHA-256 of the file, lowercase hex (nil when it could not be read).
+    public var sha256: String?
+    /// The trust verdict: "trusted", "trusted (digest listed, signed by KEY)" or "not trusted: <reason>".
+    public var trust: String?
 }
 
 extension [PluginReport] {
@@ -32,12 +36,17 @@ struct PluginLoader {
     let logger: Logger
     let workers: NIOThreadPool
     /// Where private copies of the libraries are made before opening them.
-    var loadDirectory: String { NSTemporaryDirectory() + "gatehouse-plugins-\(ProcessInfo.processInfo.processIdentifier)" }
+    /// Its name is unguessable, so nobody can make it first and keep this process from loading.
+    var loadDirectory: String { Self.loadDirectory }
+    private static let loadDirectory =
+        NSTemporaryDirectory() + "gatehouse-plugins-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.lowercased())"
 
-    /// Loads every `.so`; `reuse` may return an already-open library for an unchanged file.
-    func load(core: any AuthPlugin, reuse: (String) -> PluginLibrary? = { _ in nil }) -> (plugins: [LoadedPlugin], reports: [PluginReport]) {
+    /// Loads every `.so`; `previous` returns the library the last load accepted from a path.
+    func load(core: any AuthPlugin, previous: (String) -> PluginLibrary? = { _ in nil }) -> (plugins: [LoadedPlugin], reports: [PluginReport]) {
         let directory = config.pluginsDir
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".so") }.sorted()
+        let directoryRefusal: PluginTrustError?
+        do { try PluginFile.checkDirectory(directory); directoryRefusal = nil } catch { directoryRefusal = files.isEmpty ? nil : error }
         var accepted: [LoadedPlugin] = []
         var reports: [PluginReport] = []
         var schema = (try? PluginGeneration.schema(of: [core])) ?? Schema()
@@ -48,7 +57,7 @@ struct PluginLoader {
             let path = directory + "/" + file
             var report = PluginReport(path: path, status: "loaded")
             do {
-                let library = try reuse(path) ?? PluginLibrary.open(path, loadDirectory: loadDirectory)
+                let library = try trustedLibrary(at: path, directoryRefusal: directoryRefusal, previous: previous(path), report: &report)
                 report.id = library.id
                 report.version = library.version
                 report.abi = library.abiVersion
@@ -61,12 +70,14 @@ struct PluginLoader {
                 }
                 if library.id == core.id { throw PluginLoadError.duplicateID("the host's core") }
                 if let other = accepted.first(where: { $0.id == library.id }) { throw PluginLoadError.duplicateID(other.library.sourcePath) }
-                let manifest = try PluginManifest(json: String(cString: library.descriptor.pointee.manifest_json))
+                let manifest = try PluginManifest(json: String(cString: library.descriptor.pointee.manifest_json), pluginID: library.id,
+                                              abiMinor: Int(library.descriptor.pointee.abi_minor))
                 var trialSchema = schema
                 var trialRoutes = routes
                 do { try trialSchema.merge(manifest.schema, from: library.id) } catch { throw PluginLoadError.conflict(error.description) }
                 let plugin = LoadedPlugin(library: library, manifest: manifest,
-                                          host: PluginHostContext(pluginID: library.id, settings: settings, logger: logger),
+                                          host: PluginHostContext(pluginID: library.id, settings: settings, logger: logger,
+                                                                   jobs: manifest.jobs),
                                           workers: workers)
                 for endpoint in plugin.endpoints {
                     do { try trialRoutes.add(endpoint) } catch { throw PluginLoadError.conflict(error.description) }
@@ -86,12 +97,43 @@ struct PluginLoader {
         while changed {
             changed = false
             for plugin in accepted {
-                guard let missing = plugin.manifest.requires.first(where: { id in !accepted.contains { $0.id == id } }) else { continue }
+                guard let missing = plugin.manifest.requiredPlugins.first(where: { id in !accepted.contains { $0.id == id } }) else { continue }
                 accepted.removeAll { $0 === plugin }
                 reports.markSkipped(plugin.library.sourcePath, plugin: plugin.id, reason: PluginLoadError.missingRequirement(missing), logger: logger)
                 changed = true
             }
         }
         return (accepted, reports)
+    }
+
+    /// The library to serve from `path`. Its file is read once and checked against the trust
+    /// policy before any of its code runs; unchanged bytes reuse the library already open. When
+    /// the file is refused but the library accepted from this path last time still passes the
+    /// policy, that one keeps serving: a replaced file can neither come in nor push it out.
+    private func trustedLibrary(at path: String, directoryRefusal: PluginTrustError?, previous: PluginLibrary?,
+                                report: inout PluginReport) throws -> PluginLibrary {
+        do {
+            if let directoryRefusal {
+                report.sha256 = FileManager.default.contents(atPath: path).map(PluginFile.digest)
+                throw directoryRefusal
+            }
+            let file = try PluginFile.read(path)
+            report.sha256 = file.sha256
+            let verdict = try config.pluginTrust.verify(file)
+            report.trust = verdict.description
+            guard var reused = previous, reused.trust.sha256 == file.sha256 else {
+                return try PluginLibrary.open(file, trust: verdict, loadDirectory: loadDirectory)
+            }
+            reused.trust = verdict
+            return reused
+        } catch let refusal as PluginTrustError {
+            report.trust = refusal.description
+            guard let previous, config.pluginTrust.stillTrusts(previous.trust) else { throw refusal }
+            logger.error("plugin refused; still serving the previous library", metadata: [
+                "path": "\(path)", "plugin": "\(previous.id)", "reason": "\(refusal)",
+            ])
+            report.trust = "\(refusal.description) (the previous library, SHA-256 \(previous.trust.sha256), keeps serving)"
+            return previous
+        }
     }
 }

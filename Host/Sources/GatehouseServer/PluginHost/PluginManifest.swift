@@ -56,18 +56,41 @@ struct PluginManifest: Sendable {
     var requires: [String] = []
     /// Events the plugin subscribes to (ABI 1.1): `events[index]` is answered by GH_CALL_EVENT.
     var events: [EventEntry] = []
+    /// Background jobs (ABI 1.2): `jobs[index]` is run with GH_CALL_JOB.
+    var jobs: [JobEntry] = []
+    /// Services other plugins may call (ABI 1.2): `services[index]` is answered by GH_CALL_SERVICE.
+    var services: [String] = []
+    /// Plugins whose services this one calls (ABI 1.2).
+    var uses: [Use] = []
 
     /// An event subscription: an exact name, or a prefix ending in `*` (`organization.*`, `*`).
     struct EventEntry: Sendable {
         let style: CallStyle
         let pattern: String
+        /// Delivered before the request that caused the event answers (after its commit).
+        let sync: Bool
 
         func matches(_ name: String) -> Bool {
             pattern.hasSuffix("*") ? name.hasPrefix(pattern.dropLast()) : name == pattern
         }
     }
 
-    init(json text: String) throws(PluginLoadError) {
+    /// A job run every `everySeconds` (nil: only when scheduled with `jobs.schedule`).
+    struct JobEntry: Sendable {
+        let name: String
+        let everySeconds: Int?
+    }
+
+    /// A plugin this one calls services of; a missing required one skips this plugin at load.
+    struct Use: Sendable {
+        let plugin: String
+        let optional: Bool
+    }
+
+    /// Parses the manifest of plugin `pluginID` (which it may not name in its own `uses`), built
+    /// for ABI 1.`abiMinor`: the keys of later minors mean nothing to an older plugin, so its
+    /// manifest keeps loading as it did, whatever it says under them.
+    init(json text: String, pluginID: String, abiMinor: Int = PluginABI.minor) throws(PluginLoadError) {
         let root: JSONValue
         do { root = try JSONValue.parse(text) } catch { throw .invalidManifest("not valid JSON: \(error)") }
         guard root.objectValue != nil else { throw .invalidManifest("must be a JSON object") }
@@ -105,7 +128,75 @@ struct PluginManifest: Sendable {
             guard let name = entry["name"]?.stringValue, !name.isEmpty, !name.dropLast().contains("*") else {
                 throw .invalidManifest("events[\(i)].name must be an event name or a prefix ending in *")
             }
-            events.append(EventEntry(style: CallStyle(entry), pattern: name))
+            events.append(EventEntry(style: CallStyle(entry), pattern: name, sync: entry["sync"]?.boolValue ?? false))
+        }
+        guard abiMinor >= 2 else { return }
+        jobs = try Self.jobs(root["jobs"])
+        services = try Self.services(root["services"])
+        uses = try Self.uses(root["uses"])
+        if let i = uses.firstIndex(where: { $0.plugin == pluginID }) { throw .invalidManifest("uses[\(i)] names the plugin itself") }
+    }
+
+    /// Plugins that must be loaded for this one to load: `requires` and the non-optional `uses`.
+    var requiredPlugins: [String] { requires + uses.filter { !$0.optional }.map(\.plugin) }
+
+    /// 100 years: a due date beyond it would not be a plain ISO-8601 year any more.
+    static let longestJobInterval = 100 * 365 * 86_400
+
+    /// `jobs: [{name, everySeconds?}]`: names unique, intervals positive whole seconds.
+    private static func jobs(_ value: JSONValue?) throws(PluginLoadError) -> [JobEntry] {
+        guard let value else { return [] }
+        guard let list = value.arrayValue else { throw .invalidManifest("jobs must be an array of {name, everySeconds}") }
+        var entries: [JobEntry] = []
+        for (i, entry) in list.enumerated() {
+            guard let object = entry.objectValue, let name = object["name"]?.stringValue, !name.isEmpty else {
+                throw .invalidManifest("jobs[\(i)].name must be a non-empty string")
+            }
+            if let unknown = object.keys.first(where: { !["name", "everySeconds"].contains($0) }) {
+                throw .invalidManifest("jobs[\(i)].\(unknown) is not a job key (name, everySeconds)")
+            }
+            var interval: Int?
+            if let every = object["everySeconds"], every != .null {
+                guard let seconds = every.intValue, seconds > 0, seconds <= Self.longestJobInterval else {
+                    throw .invalidManifest("jobs[\(i)].everySeconds must be a positive integer of seconds, at most 100 years")
+                }
+                interval = seconds
+            }
+            guard !entries.contains(where: { $0.name == name }) else { throw .invalidManifest("jobs[\(i)].name \"\(name)\" is declared twice") }
+            entries.append(JobEntry(name: name, everySeconds: interval))
+        }
+        return entries
+    }
+
+    /// `services: ["name", ...]`, each declared once.
+    private static func services(_ value: JSONValue?) throws(PluginLoadError) -> [String] {
+        guard let value else { return [] }
+        guard let list = value.arrayValue else { throw .invalidManifest("services must be an array of service names") }
+        var names: [String] = []
+        for (i, entry) in list.enumerated() {
+            guard let name = entry.stringValue, !name.isEmpty else { throw .invalidManifest("services[\(i)] must be a non-empty string") }
+            guard !names.contains(name) else { throw .invalidManifest("services[\(i)] \"\(name)\" is declared twice") }
+            names.append(name)
+        }
+        return names
+    }
+
+    /// `uses: [{plugin, optional?}]` (a bare id string is a required use).
+    private static func uses(_ value: JSONValue?) throws(PluginLoadError) -> [Use] {
+        guard let value else { return [] }
+        guard let list = value.arrayValue else { throw .invalidManifest("uses must be an array of {plugin, optional}") }
+        return try list.enumerated().map { i, entry throws(PluginLoadError) in
+            if let id = entry.stringValue, !id.isEmpty { return Use(plugin: id, optional: false) }
+            guard let object = entry.objectValue, let id = object["plugin"]?.stringValue, !id.isEmpty else {
+                throw .invalidManifest("uses[\(i)].plugin must be a plugin id")
+            }
+            if let unknown = object.keys.first(where: { !["plugin", "optional"].contains($0) }) {
+                throw .invalidManifest("uses[\(i)].\(unknown) is not a use key (plugin, optional)")
+            }
+            guard object["optional"] == nil || object["optional"]?.boolValue != nil else {
+                throw .invalidManifest("uses[\(i)].optional must be true or false")
+            }
+            return Use(plugin: id, optional: object["optional"]?.boolValue ?? false)
         }
     }
 

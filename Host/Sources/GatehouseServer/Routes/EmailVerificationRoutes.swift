@@ -74,12 +74,13 @@ enum EmailVerificationRoutes {
             guard let updated = try await auth.store.updateUser(id: user.id, ["email": .string(newEmail.lowercased()), "emailVerified": .bool(true)]) else {
                 throw CoreErrors.userNotFound
             }
+            auth.store.events.emit(.emailVerified, user: updated)
             auth.sessions.setCookies(ctx, AuthSession(session: session.session, user: updated), rememberMe: !auth.sessions.isDontRemember(ctx))
             return done(auth.output("user", updated))
         }
 
-        if user.bool("emailVerified") != true {
-            try await auth.store.updateUser(id: user.id, ["emailVerified": .bool(true)])
+        if user.bool("emailVerified") != true, let verified = try await auth.store.updateUser(id: user.id, ["emailVerified": .bool(true)]) {
+            auth.store.events.emit(.emailVerified, user: verified)
         }
         if auth.config.emailVerification.autoSignInAfterVerification, try await ctx.currentSession()?.userID != user.id {
             var verified = user

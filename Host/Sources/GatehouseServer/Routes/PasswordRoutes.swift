@@ -54,13 +54,14 @@ enum PasswordRoutes {
         guard let userID = try await auth.store.consumeVerification(identifier: "reset-password:\(token)") else {
             throw CoreErrors.invalidToken
         }
-        guard try await auth.store.user(id: userID) != nil else { throw CoreErrors.userNotFound }
+        guard let user = try await auth.store.user(id: userID) else { throw CoreErrors.userNotFound }
         let hash = try await auth.passwords.hash(password)
         let revoke = auth.config.emailAndPassword.revokeSessionsOnPasswordReset
         try await auth.store.transaction(in: auth.database) { store in
             try await store.setPassword(userID: userID, hash: hash)
             if revoke { try await store.deleteSessions(userID: userID) }
         }
+        auth.store.events.emit(.passwordReset, user: user)
         return .json(["status": true])
     }
 
@@ -97,6 +98,7 @@ enum PasswordRoutes {
             try await store.setPassword(userID: session.userID, hash: newHash)
             if revoke { try await store.deleteSessions(userID: session.userID) }
         }
+        auth.store.events.emit(.passwordChanged, user: session.user)
         var token: JSONValue = .null
         if revoke {
             let fresh = try await auth.sessions.signIn(ctx, user: session.user, rememberMe: !auth.sessions.isDontRemember(ctx))

@@ -1,9 +1,10 @@
 import GatehouseJSON
+import GatehouseStorage
 import HTTPTypes
 import Metrics
 
 /// `POST /sign-in/email`: unknown email, missing credential and wrong password all answer
-/// the same 401 after the same amount of hashing work.
+/// the same 401 after the same amount of hashing work. Each refusal emits signIn.failed.
 enum SignInRoute {
     static let endpoint = Endpoint(
         .post, "/sign-in/email", acceptsForm: true, formCSRF: true,
@@ -18,24 +19,25 @@ enum SignInRoute {
         let email = (ctx.bodyString("email") ?? "").lowercased()
         guard EmailAddress.isValid(email) else { throw CoreErrors.error("INVALID_EMAIL", .badRequest) }
         let password = ctx.bodyString("password") ?? ""
+        func refusal(_ error: APIError, _ outcome: String, owner: Record?) -> APIError {
+            record(outcome)
+            auth.store.events.signInFailed(email: email, userID: owner?.id, reason: error.code)
+            return error
+        }
 
-        guard let user = try await auth.store.user(email: email),
-            let hash = try await auth.store.credentialAccount(userID: user.id)?.string("password")
-        else {
+        let owner = try await auth.store.user(email: email)
+        guard let user = owner, let hash = try await auth.store.credentialAccount(userID: user.id)?.string("password") else {
             await auth.passwords.verifyDummy(password)
-            record("invalid_credentials")
-            throw CoreErrors.invalidEmailOrPassword
+            throw refusal(CoreErrors.invalidEmailOrPassword, "invalid_credentials", owner: owner)
         }
         guard await auth.passwords.verify(password, against: hash) else {
-            record("invalid_credentials")
-            throw CoreErrors.invalidEmailOrPassword
+            throw refusal(CoreErrors.invalidEmailOrPassword, "invalid_credentials", owner: user)
         }
         if auth.config.emailAndPassword.requireEmailVerification, user.bool("emailVerified") != true {
             if auth.config.emailVerification.sendOnSignIn {
                 try await auth.sendVerificationEmail(to: email, user: user, callbackURL: ctx.bodyString("callbackURL"))
             }
-            record("email_not_verified")
-            throw CoreErrors.error("EMAIL_NOT_VERIFIED", .forbidden)
+            throw refusal(CoreErrors.error("EMAIL_NOT_VERIFIED", .forbidden), "email_not_verified", owner: user)
         }
         let session = try await auth.sessions.signIn(ctx, user: user, rememberMe: ctx.bodyBool("rememberMe") ?? true)
         record("success")

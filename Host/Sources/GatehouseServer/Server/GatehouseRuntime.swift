@@ -18,13 +18,15 @@ public final class GatehouseRuntime: Sendable {
     let rateLimitStore: (any RateLimitStore)?
     /// Plugin callbacks run here, never on the event loops, so plugins may block in host calls.
     let pluginWorkers: NIOThreadPool
+    static let pluginWorkerCount = max(4, System.coreCount * 2)
     /// Session lookups cached across generations, invalidated by every instance on the database.
     let sessionCache: SessionCache
     private let reports = NIOLockedValueBox<[PluginReport]>([])
     /// The configuration file a reload re-reads (nil: none, defaults and environment only).
     let configPath: String?
-    /// Open libraries by path, reused by a reload while their file is unchanged.
-    let libraries = NIOLockedValueBox<[String: (FileFingerprint, PluginLibrary)]>([:])
+    /// The libraries the last load accepted, by path: reused while their file's bytes are
+    /// unchanged, and kept serving when a reload finds an untrusted file in their place.
+    let libraries = NIOLockedValueBox<[String: PluginLibrary]>([:])
     let reloading = ReloadGate()
     private let current: NIOLockedValueBox<PluginGeneration?>
     private let generationCounter = NIOLockedValueBox(0)
@@ -45,15 +47,8 @@ public final class GatehouseRuntime: Sendable {
     func loadPlugins(_ config: GatehouseConfig) -> [LoadedPlugin] {
         let known = libraries.withLockedValue { $0 }
         let loader = PluginLoader(config: config, logger: logger, workers: pluginWorkers)
-        let (loaded, reports) = loader.load(core: CorePlugin(config)) { path in
-            guard let (fingerprint, library) = known[path], FileFingerprint(path: path) == fingerprint else { return nil }
-            return library
-        }
-        libraries.withLockedValue { cache in
-            for plugin in loaded {
-                if let fingerprint = FileFingerprint(path: plugin.library.sourcePath) { cache[plugin.library.sourcePath] = (fingerprint, plugin.library) }
-            }
-        }
+        let (loaded, reports) = loader.load(core: CorePlugin(config)) { known[$0] }
+        libraries.withLockedValue { $0 = Dictionary(uniqueKeysWithValues: loaded.map { ($0.library.sourcePath, $0.library) }) }
         self.reports.withLockedValue { $0 = reports }
         return loaded
     }
@@ -113,7 +108,7 @@ public final class GatehouseRuntime: Sendable {
         }
         current = NIOLockedValueBox(nil)
         sessionCache = SessionCache(feed: database.changeFeed)
-        pluginWorkers = NIOThreadPool(numberOfThreads: max(4, System.coreCount * 2))
+        pluginWorkers = NIOThreadPool(numberOfThreads: Self.pluginWorkerCount)
         pluginWorkers.start()
     }
 
@@ -129,12 +124,14 @@ public final class GatehouseRuntime: Sendable {
         let failed = await startLibraries(in: plugins, auth: auth)
         if !failed.isEmpty {
             plugins.removeAll { plugin in failed.contains { $0 === (plugin as? LoadedPlugin) } }
+            await dropUnmetRequirements(&plugins)
             auth = try await authContext(for: plugins, config)
             for case let plugin as LoadedPlugin in plugins { plugin.host.auth = auth }
         }
         for case let plugin as LoadedPlugin in plugins {
             if let subscriber = plugin.eventSubscriber { auth.events.subscribe(subscriber) }
         }
+        auth.services.register(plugins.compactMap { $0 as? LoadedPlugin })
         var store = rateLimitStore
         if config.rateLimitEnabled, config.rateLimit.storage == .database {
             store = DatabaseRateLimitStore(database: database, adapter: auth.store.adapter)
@@ -168,6 +165,21 @@ public final class GatehouseRuntime: Sendable {
         let owners = Dictionary(all.flatMap { plugin in plugin.schema.tables.map { ($0.name, plugin.id) } }, uniquingKeysWith: { first, _ in first })
         return await AuthContext(config: config, secret: secret, database: database, schema: try PluginGeneration.schema(of: all),
                                  passwords: passwords, email: email, logger: logger, sessionCache: sessionCache, tableOwners: owners)
+    }
+
+    /// Stops and leaves out, until none is left, the started plugins that require (`requires`, or
+    /// a non-optional `uses`) a plugin whose `init` failed.
+    private func dropUnmetRequirements(_ plugins: inout [any AuthPlugin]) async {
+        while true {
+            let loaded = plugins.compactMap { $0 as? LoadedPlugin }
+            let unmet = loaded.lazy.compactMap { plugin in
+                plugin.manifest.requiredPlugins.first { id in !loaded.contains { $0.id == id } }.map { (plugin, $0) }
+            }.first
+            guard let (plugin, missing) = unmet else { return }
+            plugins.removeAll { ($0 as? LoadedPlugin) === plugin }
+            await plugin.stop()
+            skip(plugin, because: PluginLoadError.missingRequirement(missing))
+        }
     }
 
     /// Runs `init` of every library plugin; returns those that failed (logged and reported).

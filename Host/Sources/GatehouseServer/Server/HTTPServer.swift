@@ -18,10 +18,12 @@ extension GatehouseRuntime {
             },
             logger: logger
         )
-        // A group shuts its services down in reverse order: the watcher stops before the HTTP
-        // server drains, so no reload runs while the server (or its files) goes away.
+        // A group shuts its services down in reverse order: the job scheduler stops first (its
+        // running jobs finish while requests are still served), then the watcher, before the
+        // HTTP server drains, so no reload runs while the server (or its files) goes away.
         let services = ServiceGroup(configuration: .init(
-            services: [app, ChangeWatcher(runtime: self)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: [app, ChangeWatcher(runtime: self), JobScheduler(runtime: self)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
         logger.notice("shutting down")
         try await database.close()

@@ -28,7 +28,7 @@ public struct SessionService: Sendable {
                        in store: AuthStore) async throws -> AuthSession {
         let lifetime = rememberMe ? settings.expiresIn : 86_400
         let row = try await store.createSession(
-            userID: user.id, token: RandomIdentifier.generate(), expiresAt: Date().addingTimeInterval(TimeInterval(lifetime)),
+            for: user, token: RandomIdentifier.generate(), expiresAt: Date().addingTimeInterval(TimeInterval(lifetime)),
             ipAddress: client.ipAddress, userAgent: client.userAgent)
         return AuthSession(session: row, user: user)
     }

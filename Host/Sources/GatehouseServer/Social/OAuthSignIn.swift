@@ -99,7 +99,9 @@ struct OAuthSignIn {
     /// A provider that verified the same address marks the local email verified.
     private func promoteEmailVerified(_ user: Record, _ identity: ProviderIdentity) async throws -> Record {
         guard identity.profile.emailVerified, user.bool("emailVerified") != true, identity.email == user.string("email") else { return user }
-        return try await auth.store.updateUser(id: user.id, ["emailVerified": true]) ?? user
+        guard let verified = try await auth.store.updateUser(id: user.id, ["emailVerified": true]) else { return user }
+        auth.store.events.emit(.emailVerified, user: verified)
+        return verified
     }
 
     /// `updateUserInfoOnLink`: name and image from the provider (never the email).

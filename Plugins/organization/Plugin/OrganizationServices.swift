@@ -1,0 +1,89 @@
+import GatehouseJSON
+import PluginKit
+
+/// The services other plugins call (ABI 1.2, manifest `services`), named and shaped after Better
+/// Auth's server API (`addMember`, `updateMemberRole`, `removeMember`, `getFullOrganization`,
+/// `listMembers`). A service acts as the server does, without a session: deciding who may ask is
+/// the calling plugin's job, while the organization's own rules hold as on the routes (membership
+/// limit, no duplicate member, roles that exist, an owner always kept) and refusals carry Better
+/// Auth's codes.
+struct OrganizationServices: Sendable {
+    let organizations: Organizations
+    let members: Members
+    var directory: Directory { members.directory }
+
+    struct Service: Sendable {
+        let name: String
+        let handler: @Sendable (OrganizationServices, JSONValue) throws -> JSONValue
+    }
+
+    /// `services[index]` of the manifest.
+    static let all: [Service] = [
+        Service(name: "getOrganization") { try $0.getOrganization($1) },
+        Service(name: "listMembers") { try $0.listMembers($1) },
+        Service(name: "memberCount") { try $0.memberCount($1) },
+        Service(name: "addMember") { try $0.addMember($1) },
+        Service(name: "setMemberRole") { try $0.setMemberRole($1) },
+        Service(name: "removeMember") { try $0.removeMember($1) },
+    ]
+
+    /// `{organizationId}` → the organization with its members, invitations (and teams).
+    func getOrganization(_ request: JSONValue) throws -> JSONValue {
+        try organizations.fullOrganization(try organizationID(request))
+    }
+
+    /// `{organizationId}` → `{members, total}`, each member with its user.
+    func listMembers(_ request: JSONValue) throws -> JSONValue {
+        let members = try directory.members(of: try organizationID(request))
+        return ["members": .array(try members.map(directory.withUser)), "total": .int(members.count)]
+    }
+
+    /// `{organizationId}` → `{count}`.
+    func memberCount(_ request: JSONValue) throws -> JSONValue {
+        ["count": .int(try directory.members(of: try organizationID(request)).count)]
+    }
+
+    /// `{organizationId, userId, role, teamId?}` → the new member row.
+    func addMember(_ request: JSONValue) throws -> JSONValue {
+        let id = try organizationID(request)
+        guard let userID = request["userId"]?.stringValue,
+              try directory.host.call("users.find", ["id": .string(userID)])["user"]?.nonNull != nil else { throw OrganizationError.userNotFound.failure }
+        let roles = try members.roleList(request["role"], in: id)
+        let teamID = request["teamId"]?.stringValue
+        if let teamID { try directory.requireTeam(teamID, in: id) }
+        try members.checkRoom(for: userID, in: id)
+        return try members.add(userID: userID, role: roles.joined(separator: ","), to: id, teamIDs: teamID.map { [$0] } ?? [])
+    }
+
+    /// `{organizationId, userId, role}` → the member with its user and new role.
+    func setMemberRole(_ request: JSONValue) throws -> JSONValue {
+        let id = try organizationID(request)
+        let target = try member(request, in: id)
+        return try members.setRoles(target, try members.roleList(request["role"], in: id), in: id)
+    }
+
+    /// `{organizationId, userId}` → `{member}`, the removed row.
+    func removeMember(_ request: JSONValue) throws -> JSONValue {
+        let id = try organizationID(request)
+        let target = try member(request, in: id)
+        try members.removeMember(target, from: id)
+        return ["member": target.row]
+    }
+
+    /// The request's `organizationId`, of an organization that exists.
+    private func organizationID(_ request: JSONValue) throws -> String {
+        guard let id = request["organizationId"]?.stringValue, !id.isEmpty else {
+            throw PluginError(code: "VALIDATION_ERROR", message: "organizationId is required")
+        }
+        _ = try directory.organization(id)
+        return id
+    }
+
+    /// The membership of the request's `userId`.
+    private func member(_ request: JSONValue, in organizationID: String) throws -> Membership {
+        guard let userID = request["userId"]?.stringValue, let member = try directory.membership(of: userID, in: organizationID) else {
+            throw OrganizationError.memberNotFound.failure
+        }
+        return member
+    }
+}

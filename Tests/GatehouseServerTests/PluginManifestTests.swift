@@ -1,0 +1,70 @@
+@testable import GatehouseServer
+import Testing
+
+/// The ABI 1.2 manifest keys: jobs, services, uses and synchronous event subscriptions. A bad
+/// entry refuses the plugin with a message naming the key.
+@Suite struct PluginManifestTests {
+    private func manifest(_ json: String, id: String = "caller") throws(PluginLoadError) -> PluginManifest {
+        try PluginManifest(json: json, pluginID: id)
+    }
+
+    private func refusal(_ json: String, id: String = "caller") -> String? {
+        do {
+            _ = try manifest(json, id: id)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func parsesJobsServicesUsesAndSyncEvents() throws {
+        let m = try manifest("""
+            {"jobs": [{"name": "sweep", "everySeconds": 60}, {"name": "deliver"}],
+             "services": ["addMember", "memberCount"],
+             "uses": [{"plugin": "organization", "optional": true}, "billing"],
+             "events": [{"name": "user.*", "sync": true}, {"name": "session.created"}]}
+            """)
+        #expect(m.jobs.map(\.name) == ["sweep", "deliver"])
+        #expect(m.jobs.map(\.everySeconds) == [60, nil])
+        #expect(m.services == ["addMember", "memberCount"])
+        #expect(m.uses.map(\.plugin) == ["organization", "billing"])
+        #expect(m.uses.map(\.optional) == [true, false])
+        #expect(m.requiredPlugins == ["billing"])
+        #expect(m.events.map(\.sync) == [true, false])
+    }
+
+    @Test func requiredPluginsJoinRequiresAndRequiredUses() throws {
+        let m = try manifest(#"{"requires": ["jwt"], "uses": [{"plugin": "organization"}]}"#)
+        #expect(m.requiredPlugins == ["jwt", "organization"])
+    }
+
+    /// A plugin built for 1.1 never knew these keys: whatever it says under them, it loads as before.
+    @Test func olderPluginsIgnoreTheKeysOf12() throws {
+        let m = try PluginManifest(json: #"{"jobs": "nightly", "services": 3, "uses": [{"plugin": "caller"}]}"#,
+                                   pluginID: "caller", abiMinor: 1)
+        #expect(m.jobs.isEmpty && m.services.isEmpty && m.uses.isEmpty)
+    }
+
+    @Test(arguments: [
+        (#"{"jobs": {"name": "x"}}"#, "jobs must be an array"),
+        (#"{"jobs": [{"everySeconds": 5}]}"#, "jobs[0].name"),
+        (#"{"jobs": [{"name": "x", "everySeconds": 0}]}"#, "jobs[0].everySeconds"),
+        (#"{"jobs": [{"name": "x", "everySeconds": -3}]}"#, "jobs[0].everySeconds"),
+        (#"{"jobs": [{"name": "x", "everySeconds": 1.5}]}"#, "jobs[0].everySeconds"),
+        (#"{"jobs": [{"name": "x", "everySeconds": 9000000000000}]}"#, "jobs[0].everySeconds"),
+        (#"{"jobs": [{"name": "x", "every": 5}]}"#, "jobs[0].every"),
+        (#"{"jobs": [{"name": "x"}, {"name": "x"}]}"#, "jobs[1].name"),
+        (#"{"services": "addMember"}"#, "services must be an array"),
+        (#"{"services": ["a", 3]}"#, "services[1]"),
+        (#"{"services": ["a", "a"]}"#, "services[1] \"a\" is declared twice"),
+        (#"{"uses": [{"plugin": "caller"}]}"#, "uses[0] names the plugin itself"),
+        (#"{"uses": ["caller"]}"#, "uses[0] names the plugin itself"),
+        (#"{"uses": [{"optional": true}]}"#, "uses[0].plugin"),
+        (#"{"uses": [{"plugin": "org", "optional": "yes"}]}"#, "uses[0].optional"),
+        (#"{"uses": [{"plugin": "org", "required": true}]}"#, "uses[0].required"),
+    ])
+    func refusesBadEntriesNamingTheKey(json: String, key: String) {
+        let message = refusal(json)
+        #expect(message?.contains(key) == true, "\(json) → \(message ?? "accepted")")
+    }
+}

@@ -1,0 +1,58 @@
+import GatehouseJSON
+@testable import OrganizationPlugin
+import PluginKit
+import PluginKitTesting
+import Testing
+
+/// The organization plugin's services (ABI 1.2): called directly, and by another plugin in a fake
+/// host of its own, connected with `provideServices(of:)`.
+struct OrganizationServicesTests {
+    let host: FakeHost
+    let organizationID: String
+
+    init() throws {
+        host = try FakeHost(plugin: OrganizationPlugin.self)
+        let owner = try host.signIn(try host.createUser(email: "ada@example.com"))
+        let created = try host.request("POST", "/organization/create", body: ["name": "Acme", "slug": "acme"], session: owner)
+        organizationID = try #require(created.body["id"]?.stringValue)
+    }
+
+    @Test func membersAreAddedOnceAndCounted() throws {
+        let bob = try #require(try host.createUser(email: "bob@example.com")["id"])
+        let added = try host.service("addMember", request: ["organizationId": .string(organizationID), "userId": bob, "role": "member"])
+        #expect(added["userId"] == bob)
+        #expect(try host.service("memberCount", request: ["organizationId": .string(organizationID)])["count"] == 2)
+        let again = try host.service("addMember", request: ["organizationId": .string(organizationID), "userId": bob, "role": "member"])
+        #expect(again.code == "USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION")
+        #expect(host.rows("member").count == 2)
+    }
+
+    @Test func anotherPluginCountsSeatsThroughTheService() throws {
+        let seats = try FakeHost(plugin: SeatsPlugin.self) { $0.provideServices(of: host) }
+        #expect(try seats.request("GET", "/seats/\(organizationID)").body == ["count": 1])
+        // The provider's refusal reaches the caller's client with its code and status.
+        let missing = try seats.request("GET", "/seats/unknown")
+        #expect(missing.status == 404)
+        #expect(missing.code == "ORGANIZATION_NOT_FOUND")
+        #expect(seats.serviceCalls.map(\.service) == ["memberCount", "memberCount"])
+    }
+}
+
+/// A plugin that uses the organization plugin, as billing seats would.
+struct SeatsPlugin: GatehousePlugin {
+    static let id = "seats"
+    static let version = "1.0.0"
+    static let name = "Seats"
+    static let manifest: JSONValue = [
+        "endpoints": [["method": "GET", "path": "/seats/:organizationId"]],
+        "uses": [["plugin": "organization"]],
+    ]
+
+    let host: PluginHost
+
+    init(host: PluginHost, settings: JSONValue) throws { self.host = host }
+
+    func handle(_ call: PluginCall) throws -> PluginAnswer {
+        .json(try host.callService(plugin: "organization", service: "memberCount", request: ["organizationId": .string(call.param("organizationId") ?? "")]))
+    }
+}
