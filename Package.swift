@@ -20,6 +20,7 @@ let plugins = [
     plugin("passkey", "PasskeyPlugin", path: "Plugins/passkey/Plugin", dependencies: ["CBOR"]),
     plugin("siwe", "SIWEPlugin", path: "Plugins/siwe/Plugin", dependencies: ["Ethereum"]),
     plugin("organization", "OrganizationPlugin", path: "Plugins/organization/Plugin"),
+    plugin("audit-log", "AuditLogPlugin", path: "Plugins/audit-log/Plugin"),
     plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
     plugin("host-probe", "HostProbePlugin", path: "Tests/Fixtures/HostProbePlugin"),
 ]
@@ -170,12 +171,14 @@ let package = Package(
                     path: "Tests/GatehouseServerTests", swiftSettings: swift6),
         // Plugins on PluginKitTesting. All test targets link into one test binary and every plugin
         // target defines the entry symbol, so only one links its plugin (organization, tested as a
-        // type); the others load the plugin's built library (libbearer.so).
+        // type); the others load the plugin's built library (libbearer.so, libaudit-log.so).
         .testTarget(name: "PluginKitTestingTests", dependencies: ["PluginKitTesting", "PluginKit", "GatehouseJSON", "GatehouseCrypto"],
                     path: "Tests/PluginKitTestingTests", swiftSettings: swift6),
         .testTarget(name: "OrganizationPluginTests", dependencies: ["OrganizationPlugin", "PluginKitTesting", "PluginKit", "GatehouseJSON"],
                     path: "Tests/OrganizationPluginTests", swiftSettings: swift6),
         .testTarget(name: "BearerPluginTests", dependencies: ["PluginKitTesting", "GatehouseJSON"],
                     path: "Tests/BearerPluginTests", swiftSettings: swift6),
+        .testTarget(name: "AuditLogPluginTests", dependencies: ["PluginKitTesting", "GatehouseJSON"],
+                    path: "Tests/AuditLogPluginTests", swiftSettings: swift6),
     ] + plugins.map(\.1)
 )

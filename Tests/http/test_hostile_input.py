@@ -13,7 +13,7 @@ import pytest
 from conftest import unique_email
 from test_bearer import built_library
 
-BUNDLED = ["bearer", "jwt", "two-factor", "passkey", "siwe", "organization"]
+BUNDLED = ["bearer", "jwt", "two-factor", "passkey", "siwe", "organization", "audit-log"]
 
 # Raw JSON texts, so the numbers reach the server exactly as written.
 HOSTILE_BODIES = [
