@@ -120,9 +120,11 @@ public struct AuthStore: Sendable {
         }
     }
 
-    /// account.linked / account.unlinked, with the account's user.
+    /// account.linked / account.unlinked, with the account's user (looked up only when a plugin
+    /// subscribes: sign-up and linking pay nothing for events nobody hears).
     private func announce(_ name: HostEvents.Name, _ account: Record) async throws {
-        guard let user = try await user(id: account.string("userId") ?? "") else { return }
+        guard events.plugins.isSubscribed(name.rawValue, from: HostEvents.source),
+              let user = try await user(id: account.string("userId") ?? "") else { return }
         events.emit(name, account: account, user: user)
     }
 

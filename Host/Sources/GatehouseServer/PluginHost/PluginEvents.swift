@@ -35,12 +35,7 @@ final class PluginEvents: Sendable {
     /// Starts delivering `name` to its subscribers; returns how many there are.
     @discardableResult
     func publish(_ name: String, payload: JSONValue, source: String) -> Int {
-        let targets = subscribers.withLockedValue { $0 }.compactMap { subscriber -> Target? in
-            guard subscriber.pluginID != source, source != HostEvents.source || subscriber.speaksHostEvents,
-                let index = subscriber.entries.firstIndex(where: { $0.matches(name) })
-            else { return nil }
-            return (subscriber, index)
-        }
+        let targets = targets(of: name, from: source)
         guard !targets.isEmpty else { return 0 }
         // Since 1.2 an object payload carries the request's client; older subscribers get the
         // payload as emitted, as before.
@@ -58,6 +53,21 @@ final class PluginEvents: Sendable {
             if EventScope.current?.hold(delivery) != true { Task { await delivery() } }
         }
         return targets.count
+    }
+
+    /// Whether any plugin would receive `name` from `source` (so building its payload is worth it).
+    func isSubscribed(_ name: String, from source: String) -> Bool {
+        !targets(of: name, from: source).isEmpty
+    }
+
+    /// The subscribers of `name` with the index of their first matching entry; never the emitter.
+    private func targets(of name: String, from source: String) -> [Target] {
+        subscribers.withLockedValue { $0 }.compactMap { subscriber -> Target? in
+            guard subscriber.pluginID != source, source != HostEvents.source || subscriber.speaksHostEvents,
+                let index = subscriber.entries.firstIndex(where: { $0.matches(name) })
+            else { return nil }
+            return (subscriber, index)
+        }
     }
 
     private struct Envelopes: Sendable {
