@@ -21,6 +21,7 @@ let plugins = [
     plugin("siwe", "SIWEPlugin", path: "Plugins/siwe/Plugin", dependencies: ["Ethereum"]),
     plugin("organization", "OrganizationPlugin", path: "Plugins/organization/Plugin"),
     plugin("audit-log", "AuditLogPlugin", path: "Plugins/audit-log/Plugin"),
+    plugin("webhooks", "WebhooksPlugin", path: "Plugins/webhooks/Plugin", dependencies: ["WebhookDelivery", "NetworkAddress"]),
     plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
     plugin("host-probe", "HostProbePlugin", path: "Tests/Fixtures/HostProbePlugin"),
 ]
@@ -83,8 +84,14 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ], path: "Host/Sources/GatehouseStorage", swiftSettings: swift6),
+        // Outbound HTTP(S) with libcurl: transfers on threads of their own, connections checked
+        // against the network address policy (no private networks unless allowed).
+        .target(name: "GatehouseOutbound", dependencies: ["CCurlShim", "NetworkAddress"], path: "Host/Sources/GatehouseOutbound", swiftSettings: swift6),
+        // Which IP addresses are public (the SSRF guard's classifier); no dependencies, so the
+        // webhooks plugin links it too.
+        .target(name: "NetworkAddress", path: "Host/Sources/NetworkAddress", swiftSettings: swift6),
         .target(name: "GatehouseEmail", dependencies: [
-            "CCurlShim", "GatehouseJSON",
+            "CCurlShim", "GatehouseOutbound", "GatehouseJSON",
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Host/Sources/GatehouseEmail", swiftSettings: swift6),
@@ -98,7 +105,7 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ], path: "Host/Sources/GatehouseOAuth", swiftSettings: swift6),
         .target(name: "GatehouseServer", dependencies: [
-            "GatehouseJSON", "GatehouseCrypto", "GatehouseStorage", "GatehouseEmail", "GatehouseOAuth", "GatehousePluginABI",
+            "GatehouseJSON", "GatehouseCrypto", "GatehouseStorage", "GatehouseEmail", "GatehouseOutbound", "GatehouseOAuth", "GatehousePluginABI",
             "GatehouseHostABI", "SwiftToolchainVersion",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -149,6 +156,10 @@ let package = Package(
         .testTarget(name: "EthereumTests", dependencies: ["Ethereum"], path: "Tests/EthereumTests", swiftSettings: swift6),
         // A strict CBOR decoder for WebAuthn (linked into the passkey plugin statically).
         .target(name: "CBOR", path: "Plugins/passkey/CBOR", swiftSettings: swift6),
+        // Standard Webhooks signatures and the retry schedule, pure Swift (unit-tested on their own).
+        .target(name: "WebhookDelivery", path: "Plugins/webhooks/Delivery", swiftSettings: swift6),
+        .testTarget(name: "WebhookDeliveryTests", dependencies: ["WebhookDelivery", .product(name: "Crypto", package: "swift-crypto")],
+                    path: "Tests/WebhookDeliveryTests", swiftSettings: swift6),
 
         .testTarget(name: "CBORTests", dependencies: ["CBOR"], path: "Tests/CBORTests", swiftSettings: swift6),
         .testTarget(name: "OneTimePasswordTests", dependencies: [
@@ -161,6 +172,7 @@ let package = Package(
                     path: "Tests/GatehouseStorageTests", swiftSettings: swift6),
         .testTarget(name: "GatehouseEmailTests", dependencies: ["GatehouseEmail", "GatehouseJSON"],
                     path: "Tests/GatehouseEmailTests", exclude: ["smtp_sink.py", "webhook_sink.py"], swiftSettings: swift6),
+        .testTarget(name: "NetworkAddressTests", dependencies: ["NetworkAddress"], path: "Tests/NetworkAddressTests", swiftSettings: swift6),
         .testTarget(name: "GatehouseOAuthTests", dependencies: [
                         "GatehouseOAuth", "GatehouseCrypto", "GatehouseJSON", .product(name: "Crypto", package: "swift-crypto"),
                     ],
@@ -178,6 +190,9 @@ let package = Package(
                     path: "Tests/OrganizationPluginTests", swiftSettings: swift6),
         .testTarget(name: "BearerPluginTests", dependencies: ["PluginKitTesting", "GatehouseJSON"],
                     path: "Tests/BearerPluginTests", swiftSettings: swift6),
+        .testTarget(name: "WebhooksPluginTests", dependencies: ["PluginKitTesting", "PluginKit", "GatehouseJSON",
+                                                             .product(name: "Crypto", package: "swift-crypto")],
+                    path: "Tests/WebhooksPluginTests", swiftSettings: swift6),
         .testTarget(name: "AuditLogPluginTests", dependencies: ["PluginKitTesting", "GatehouseJSON"],
                     path: "Tests/AuditLogPluginTests", swiftSettings: swift6),
     ] + plugins.map(\.1)

@@ -39,7 +39,7 @@ extension FakeHost {
             let seconds = input["expiresIn"]?.doubleValue ?? 600
             _ = try tables.create("verification", [
                 "identifier": .string(try HostFailure.required(input, "identifier")), "value": .string(try HostFailure.required(input, "value")),
-                "expiresAt": .string(ServerDate.format(now.addingTimeInterval(seconds))),
+                "expiresAt": .string(ISODate.format(now.addingTimeInterval(seconds))),
             ], now: now)
             return ["status": true]
         case "verifications.find":
@@ -68,7 +68,7 @@ extension FakeHost {
             throw HostFailure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(userID)")
         }
         return try tables.create("session", [
-            "userId": .string(userID), "token": .string(FakeCrypto.identifier()), "expiresAt": .string(ServerDate.format(now.addingTimeInterval(seconds))),
+            "userId": .string(userID), "token": .string(FakeCrypto.identifier()), "expiresAt": .string(ISODate.format(now.addingTimeInterval(seconds))),
             "ipAddress": ip ?? .null, "userAgent": agent ?? .null,
         ], now: now)
     }

@@ -60,6 +60,28 @@ extension FakeHost {
         return Answer(try invoke(.job(try jobIndex(name)), envelope))
     }
 
+    /// Ends the `http.dispatch` request `id` with an answer of `status`: runs its job with
+    /// `{id, context, response: {status, body}}`, as the host does when the request ends.
+    @discardableResult
+    public func finishDispatch(_ id: String, status: Int, body: String = "") throws -> Answer {
+        try endDispatch(id, ["status": .int(status), "body": .string(body)], as: "response")
+    }
+
+    /// Ends the `http.dispatch` request `id` without an answer (`code`: `TIMEOUT`,
+    /// `CONNECTION_FAILED` or `ADDRESS_REFUSED`): runs its job with `{id, context, error}`.
+    @discardableResult
+    public func failDispatch(_ id: String, code: String, message: String = "failed") throws -> Answer {
+        try endDispatch(id, ["code": .string(code), "message": .string(message)], as: "error")
+    }
+
+    private func endDispatch(_ id: String, _ outcome: JSONValue, as key: String) throws -> Answer {
+        guard let request = locked({ state in state.openDispatches.remove(id).flatMap { _ in state.dispatches.first { $0.id == id } } }) else {
+            throw FakeHostError("no http.dispatch request \(id) is in flight")
+        }
+        let payload: JSONValue = .object(["id": .string(id), "context": request.context, key: outcome])
+        return Answer(try invoke(.job(try jobIndex(request.job)), ["name": .string(request.job), "payload": payload, "id": .string(id)]))
+    }
+
     /// Runs the work scheduled with `jobs.schedule` that is due on the fake clock, oldest first,
     /// each once, with the envelope `{name, payload, id, runAt, scheduledAt}`.
     @discardableResult
@@ -73,7 +95,7 @@ extension FakeHost {
         return try due.map { job in
             Answer(try invoke(.job(try jobIndex(job.name)), [
                 "name": .string(job.name), "payload": job.payload, "id": .string(job.id),
-                "runAt": .string(ServerDate.format(job.runAt)), "scheduledAt": .string(ServerDate.format(job.scheduledAt)),
+                "runAt": .string(ISODate.format(job.runAt)), "scheduledAt": .string(ISODate.format(job.scheduledAt)),
             ]))
         }
     }

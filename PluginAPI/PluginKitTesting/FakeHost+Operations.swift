@@ -33,6 +33,8 @@ extension FakeHost {
             return ["status": true, "subscribers": 0]
         case "http.fetch":
             return try fetch(input)
+        case "http.dispatch":
+            return try dispatch(input)
         case "host.info":
             return locked { ["baseURL": .string($0.environment.baseURL), "basePath": .string($0.environment.basePath),
                               "appName": .string($0.environment.appName), "email": .bool($0.environment.emailConfigured)] }
@@ -65,13 +67,39 @@ extension FakeHost {
                 "body": .string(response.body)]
     }
 
-    /// `jobs.schedule {name, runAt | delaySeconds, payload}` → `{id, runAt}`, recorded for `runDueJobs`.
-    private func schedule(_ input: JSONValue, now: Date) throws -> JSONValue {
-        let name = try HostFailure.required(input, "name")
+    /// `http.dispatch {request, job, context, allowPrivateNetworks}` → `{id}`, recorded; nothing is
+    /// sent: a test ends it with `finishDispatch` or `failDispatch`.
+    private func dispatch(_ input: JSONValue) throws -> JSONValue {
+        let job = try declaredJob(input, "job")
+        let request = input["request"] ?? .null
+        let url = try HostFailure.required(request, "url")
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            throw HostFailure.invalid("INVALID_REQUEST", "request.url must be an http:// or https:// URL")
+        }
+        let headers = (request["headers"]?.objectValue ?? [:]).reduce(into: [String: String]()) { $0[$1.key] = $1.value.stringValue }
+        let dispatched = DispatchedRequest(id: FakeCrypto.identifier(), method: request["method"]?.stringValue ?? "POST", url: url,
+                                           headers: headers, body: request["body"]?.stringValue, job: job, context: input["context"] ?? .null,
+                                           allowPrivateNetworks: input["allowPrivateNetworks"]?.boolValue ?? false)
+        locked {
+            $0.dispatches.append(dispatched)
+            $0.openDispatches.insert(dispatched.id)
+        }
+        return ["id": .string(dispatched.id)]
+    }
+
+    /// The name `input[key]` gives, which must be a job of the manifest (a plugin built for 1.2).
+    private func declaredJob(_ input: JSONValue, _ key: String) throws -> String {
+        let name = try HostFailure.required(input, key)
         let declared = (manifest["jobs"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
         guard abiMinor >= 2, declared.contains(name) else {
             throw HostFailure.invalid("UNKNOWN_JOB", "plugin \(id) declares no job \"\(name)\" in its manifest's jobs")
         }
+        return name
+    }
+
+    /// `jobs.schedule {name, runAt | delaySeconds, payload}` → `{id, runAt}`, recorded for `runDueJobs`.
+    private func schedule(_ input: JSONValue, now: Date) throws -> JSONValue {
+        let name = try declaredJob(input, "name")
         let runAt: Date
         switch (input["runAt"]?.nonNull, input["delaySeconds"]?.nonNull) {
         case (nil, nil):
@@ -90,7 +118,7 @@ extension FakeHost {
             $0.jobs.append(job)
             $0.pendingJobs.insert(job.id)
         }
-        return ["id": .string(job.id), "runAt": .string(ServerDate.format(runAt))]
+        return ["id": .string(job.id), "runAt": .string(ISODate.format(runAt))]
     }
 
     /// `services.call {plugin, service, request}` to a provider a test registered.

@@ -66,6 +66,19 @@ extension FakeHost {
         public let body: String?
     }
 
+    /// One `http.dispatch` call: the request it would send and the job its outcome goes to.
+    public struct DispatchedRequest: Sendable, Equatable {
+        public let id: String
+        public let method: String
+        public let url: String
+        /// Names as the plugin wrote them.
+        public let headers: [String: String]
+        public let body: String?
+        public let job: String
+        public let context: JSONValue
+        public let allowPrivateNetworks: Bool
+    }
+
     /// What `fetch` answers an `http.fetch` with.
     public struct FetchResponse: Sendable, Equatable {
         public var status: Int

@@ -9,7 +9,7 @@ import Glibc
 /// A Gatehouse host in memory for unit tests: it runs one plugin with its settings, serves the
 /// whole host table (`gh_host_api`) and the operations plugins commonly call (`db.*` on an
 /// in-memory database with the core tables and the manifest's, `users.*`, `sessions.*`,
-/// `accounts.*`, `verifications.*`, `events.emit`, `email.send`, `http.fetch`, `services.call`,
+/// `accounts.*`, `verifications.*`, `events.emit`, `email.send`, `http.fetch`, `http.dispatch`, `services.call`,
 /// `jobs.schedule`, `host.info`), and records what the plugin did for assertions:
 ///
 ///     let host = try FakeHost(plugin: MyPlugin.self, settings: ["greeting": "Hi"])
@@ -52,6 +52,8 @@ public final class FakeHost: @unchecked Sendable {
         var pendingJobs: Set<String> = []
         var serviceCalls: [ServiceCall] = []
         var fetchRequests: [FetchRequest] = []
+        var dispatches: [DispatchedRequest] = []
+        var openDispatches: Set<String> = []
     }
 
     /// Runs the Swift plugin type `plugin` directly, without its exported entry symbol, so one
@@ -198,6 +200,8 @@ public final class FakeHost: @unchecked Sendable {
     public var serviceCalls: [ServiceCall] { locked { $0.serviceCalls } }
     /// `http.fetch` calls, in order.
     public var fetchRequests: [FetchRequest] { locked { $0.fetchRequests } }
+    /// `http.dispatch` calls, in order, ended or not (end them with `finishDispatch`/`failDispatch`).
+    public var dispatchedRequests: [DispatchedRequest] { locked { $0.dispatches } }
 
     /// The value of kv key `key` (not expired), as text.
     public func keyValue(_ key: String) -> String? {

@@ -68,7 +68,7 @@ struct FakeTables: Sendable {
             } else if field.name == "id" {
                 row["id"] = .string(FakeCrypto.identifier())
             } else if let value = field.defaultValue {
-                row[field.name] = field.type == "date" && value == "now" ? .string(ServerDate.format(now)) : value
+                row[field.name] = field.type == "date" && value == "now" ? .string(ISODate.format(now)) : value
             } else if field.required {
                 throw HostFailure.hostError("NOT NULL constraint failed: \(tableName).\(field.name)")
             } else {
@@ -101,7 +101,7 @@ struct FakeTables: Sendable {
         let table = try table(tableName)
         guard changes["id"] == nil else { throw HostFailure.hostError("\(tableName).id cannot be updated") }
         var values = changes
-        for field in table.fields where field.onUpdateNow && changes[field.name] == nil { values[field.name] = .string(ServerDate.format(now)) }
+        for field in table.fields where field.onUpdateNow && changes[field.name] == nil { values[field.name] = .string(ISODate.format(now)) }
         var all = rows[tableName] ?? []
         var updated: [Row] = []
         for index in all.indices where conditions.allSatisfy({ Self.matches(all[index], $0, table) }) {
@@ -177,7 +177,7 @@ struct FakeTables: Sendable {
             return value
         case ("date", .string):
             guard let date = ISODate.parse(value) else { break }
-            return .string(ServerDate.format(date))
+            return .string(ISODate.format(date))
         default:
             break
         }

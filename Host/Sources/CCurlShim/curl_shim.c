@@ -41,3 +41,12 @@ CURLcode ccurl_setopt_write_function(CURL *handle, ccurl_data_callback callback)
 CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+
+CURLcode ccurl_setopt_opensocket_function(CURL *handle, ccurl_opensocket_callback callback, void *clientp) {
+    CURLcode code = curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, callback);
+    return code == CURLE_OK ? curl_easy_setopt(handle, CURLOPT_OPENSOCKETDATA, clientp) : code;
+}
+
+curl_socket_t ccurl_socket_bad(void) {
+    return CURL_SOCKET_BAD;
+}

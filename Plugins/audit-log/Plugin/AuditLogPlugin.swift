@@ -19,7 +19,7 @@ struct AuditLogPlugin: GatehousePlugin {
         let settings = try AuditLogSettings(settings)
         let db = PluginDatabase(host: host)
         recorder = AuditRecorder(db: db, retentionDays: settings.retentionDays)
-        reader = AuditReader(host: host, adminUserIDs: settings.adminUserIDs)
+        reader = AuditReader(db: db, adminUserIDs: settings.adminUserIDs)
         // The periodic job keeps its schedule across restarts; this run makes "at start" hold.
         if settings.retentionDays > 0 { try host.scheduleJob(AuditLogManifest.purgeJob) }
     }

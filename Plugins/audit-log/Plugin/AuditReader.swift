@@ -5,10 +5,7 @@ import PluginKit
 struct AuditReader: Sendable {
     static let defaultLimit = 50
     static let maximumLimit = 500
-    /// Beyond this a number no longer reaches the database exactly (JSON numbers are doubles).
-    static let largestNumber = 1_000_000_000_000_000
-
-    let host: PluginHost
+    let db: PluginDatabase
     let adminUserIDs: Set<String>
 
     /// `GET /audit-log/list?type&limit&offset`: the caller's entries.
@@ -26,17 +23,12 @@ struct AuditReader: Sendable {
 
     /// `{entries, total}`: one page of the rows matching the filters, newest first, and how many match.
     private func entries(userID: String?, _ call: PluginCall) throws -> PluginAnswer {
-        let limit = min(try Self.count(call, "limit", minimum: 1) ?? Self.defaultLimit, Self.maximumLimit)
-        let offset = try Self.count(call, "offset", minimum: 0) ?? 0
-        var conditions: [JSONValue] = []
-        if let userID { conditions.append(["field": "userId", "value": .string(userID)]) }
-        if let type = call.query("type") { conditions.append(["field": "type", "value": .string(type)]) }
-        let page = try host.call("db.findMany", [
-            "table": "auditLog", "where": .array(conditions), "orderBy": ["field": "createdAt", "direction": "desc"],
-            "limit": .int(limit), "offset": .int(offset),
-        ])
-        let total = try host.call("db.count", ["table": "auditLog", "where": .array(conditions)])["count"] ?? 0
-        return .json(["entries": page["rows"] ?? [], "total": total])
+        let page = try PageQuery(call, defaultLimit: Self.defaultLimit, maximumLimit: Self.maximumLimit)
+        var conditions: [PluginDatabase.Condition] = []
+        if let userID { conditions.append(PluginDatabase.equals("userId", .string(userID))) }
+        if let type = call.query("type") { conditions.append(PluginDatabase.equals("type", .string(type))) }
+        let rows = try db.findMany("auditLog", conditions, orderBy: "createdAt", descending: true, limit: page.limit, offset: page.offset)
+        return .json(["entries": .array(rows), "total": .int(try db.count("auditLog", conditions))])
     }
 
     private static func callerID(_ call: PluginCall) throws -> String {
@@ -44,17 +36,5 @@ struct AuditReader: Sendable {
             throw PluginError(status: 401, code: "UNAUTHORIZED", message: "Unauthorized")
         }
         return id
-    }
-
-    /// A whole-number query parameter of at least `minimum`, nil when absent.
-    private static func count(_ call: PluginCall, _ name: String, minimum: Int) throws -> Int? {
-        guard let text = call.query(name) else { return nil }
-        guard let value = Int(text), value >= minimum else {
-            throw PluginError(code: "INVALID_QUERY", message: "\(name) must be a whole number, at least \(minimum)")
-        }
-        guard value <= largestNumber else {
-            throw PluginError(code: "INVALID_QUERY", message: "\(name) must be at most \(largestNumber)")
-        }
-        return value
     }
 }

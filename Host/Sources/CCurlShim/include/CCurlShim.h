@@ -29,6 +29,15 @@ CURLcode ccurl_setopt_read_function(CURL *handle, ccurl_data_callback callback);
 /** Sets CURLOPT_WRITEFUNCTION. */
 CURLcode ccurl_setopt_write_function(CURL *handle, ccurl_data_callback callback);
 
+/** A CURLOPT_OPENSOCKETFUNCTION callback: opens the socket for `address`, or refuses it. */
+typedef curl_socket_t (*ccurl_opensocket_callback)(void *clientp, curlsocktype purpose, struct curl_sockaddr *address);
+
+/** Sets CURLOPT_OPENSOCKETFUNCTION and its CURLOPT_OPENSOCKETDATA. */
+CURLcode ccurl_setopt_opensocket_function(CURL *handle, ccurl_opensocket_callback callback, void *clientp);
+
+/** CURL_SOCKET_BAD, the answer that refuses a connection. */
+curl_socket_t ccurl_socket_bad(void);
+
 /** Reads a transfer property that is a long, such as CURLINFO_RESPONSE_CODE. */
 CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 

@@ -1,4 +1,5 @@
 import CCurlShim
+import GatehouseOutbound
 
 /// Sends email through an SMTP server with libcurl, on a thread of its own per message.
 public struct SMTPTransport: EmailTransport {
@@ -12,7 +13,7 @@ public struct SMTPTransport: EmailTransport {
     public func send(_ message: EmailMessage, from: String) async throws {
         let mime = try MIMEMessage(message, from: from)
         let settings = settings
-        try await CurlThread.run {
+        try await CurlThread.run(name: "gatehouse-email") {
             try Self.deliver(mime, with: settings)
         }
     }
@@ -33,7 +34,7 @@ public struct SMTPTransport: EmailTransport {
         try curl.upload(Array(mime.rendered.utf8))
         do {
             try curl.perform()
-        } catch let error as EmailDeliveryError {
+        } catch let error as CurlError {
             throw EmailDeliveryError("SMTP delivery failed: \(error.message)")
         }
     }

@@ -1,4 +1,5 @@
 import CCurlShim
+import GatehouseOutbound
 
 /// Hands each email to an HTTP endpoint as a JSON POST, for services that send mail themselves.
 public struct WebhookTransport: EmailTransport {
@@ -19,7 +20,7 @@ public struct WebhookTransport: EmailTransport {
             + headers.sorted { $0.key < $1.key }.map { "\($0.key.singleLine): \($0.value.singleLine)" }
         let url = url
         let timeoutSeconds = timeoutSeconds
-        try await CurlThread.run {
+        try await CurlThread.run(name: "gatehouse-email") {
             let curl = try CurlEasy()
             try curl.set(CURLOPT_URL, url)
             try curl.set(CURLOPT_PROTOCOLS_STR, "http,https")
@@ -30,7 +31,7 @@ public struct WebhookTransport: EmailTransport {
             try curl.set(CURLOPT_COPYPOSTFIELDS, body)
             do {
                 try curl.perform()
-            } catch let error as EmailDeliveryError {
+            } catch let error as CurlError {
                 throw EmailDeliveryError("webhook delivery failed: \(error.message)")
             }
             let status = try curl.responseCode()

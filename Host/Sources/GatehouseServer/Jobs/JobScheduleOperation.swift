@@ -12,16 +12,22 @@ enum JobScheduleOperation {
     private static let longestDelay: Double = 100 * 365.25 * 86_400
 
     static func run(_ input: JSONValue, host: PluginHostContext, auth: AuthContext) async throws -> JSONValue {
-        let name = try HostOperations.required(input, "name")
+        let name = try declaredJob(input, "name", of: host)
+        let row = try await ScheduledJobs(adapter: auth.store.adapter)
+            .add(plugin: host.pluginID, name: name, runAt: try runAt(input), payload: input["payload"] ?? .null)
+        host.logger.debug("job scheduled", metadata: ["job": "\(name)", "id": "\(row.id)"])
+        return ["id": .string(row.id), "runAt": row["runAt"]?.json ?? .null]
+    }
+
+    /// The job that `input[key]` names, which must be one of the calling plugin's manifest jobs.
+    static func declaredJob(_ input: JSONValue, _ key: String, of host: PluginHostContext) throws -> String {
+        let name = try HostOperations.required(input, key)
         guard host.jobs.contains(where: { $0.name == name }) else {
             let declared = host.jobs.map(\.name)
             throw invalid("UNKNOWN_JOB", "plugin \(host.pluginID) declares no job \"\(name)\" in its manifest's jobs"
                           + (declared.isEmpty ? " (jobs need a plugin built for ABI 1.2)" : " (declared: \(declared.joined(separator: ", ")))"))
         }
-        let row = try await ScheduledJobs(adapter: auth.store.adapter)
-            .add(plugin: host.pluginID, name: name, runAt: try runAt(input), payload: input["payload"] ?? .null)
-        host.logger.debug("job scheduled", metadata: ["job": "\(name)", "id": "\(row.id)"])
-        return ["id": .string(row.id), "runAt": row["runAt"]?.json ?? .null]
+        return name
     }
 
     /// Exactly one of `runAt` (ISO-8601; a past time means as soon as possible) and

@@ -114,6 +114,8 @@ enum HostOperations {
             return ["status": true, "subscribers": .int(subscribers)]
         case JobScheduleOperation.name:
             return try await JobScheduleOperation.run(input, host: host, auth: auth)
+        case HTTPDispatchOperation.name:
+            return try HTTPDispatchOperation.run(input, host: host, auth: auth)
         case "http.fetch":
             do {
                 return try await OutboundHTTP.fetch(input)

@@ -33,7 +33,8 @@ final class PluginServices: Sendable {
         }
     }
 
-    private func plugin(_ id: String) -> LoadedPlugin? {
+    /// The generation's instance of plugin `id`, once every plugin of it has started.
+    func plugin(_ id: String) -> LoadedPlugin? {
         plugins.withLockedValue { $0[id]?.plugin }
     }
 

@@ -116,12 +116,20 @@ public final class GatehouseRuntime: Sendable {
     /// Builds and validates a generation for `plugins`, applies its migrations and swaps it in.
     /// On any failure the previous generation keeps serving and the database is untouched by
     /// the failed one (migrations run only once the generation is known to be valid). A library
-    /// plugin whose `init` fails is left out with one log line; the others go on.
+    /// plugin whose `init` fails is left out with one log line and the others go on, unless the
+    /// previous generation serves a plugin of that id: then the reload fails.
     public func install(plugins: [any AuthPlugin], config: GatehouseConfig? = nil) async throws {
         let config = config ?? self.config
         var plugins = plugins
         var auth = try await authContext(for: plugins, config)
         let failed = await startLibraries(in: plugins, auth: auth)
+        // On a reload, a plugin now serving that fails to start (its new settings are invalid,
+        // say) fails the reload: its running instance keeps serving rather than dropping out.
+        if let serving = current.withLockedValue({ $0 }),
+           let refused = failed.first(where: { plugin in serving.plugins.contains { $0.id == plugin.id } }) {
+            for case let plugin as LoadedPlugin in plugins where !failed.contains(where: { $0 === plugin }) { await plugin.stop() }
+            throw ServingPluginFailed(plugin: refused.id)
+        }
         if !failed.isEmpty {
             plugins.removeAll { plugin in failed.contains { $0 === (plugin as? LoadedPlugin) } }
             await dropUnmetRequirements(&plugins)
@@ -200,4 +208,10 @@ public final class GatehouseRuntime: Sendable {
     var generation: PluginGeneration {
         current.withLockedValue { $0! }
     }
+}
+
+/// A reload in which a plugin the current generation serves failed `init`.
+struct ServingPluginFailed: Error, CustomStringConvertible {
+    let plugin: String
+    var description: String { "plugin \(plugin) did not start (see its \"plugin skipped\" line); its running instance keeps serving" }
 }

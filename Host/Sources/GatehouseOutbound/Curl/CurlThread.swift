@@ -1,14 +1,14 @@
 import Foundation
 
 /// Runs blocking libcurl transfers on threads of their own, away from the async executors.
-enum CurlThread {
+public enum CurlThread {
     /// Runs `transfer` on a new thread and resumes the caller with its outcome.
-    static func run(_ transfer: @escaping @Sendable () throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+    public static func run<T: Sendable>(name: String, _ transfer: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let thread = Thread {
                 continuation.resume(with: Result { try transfer() })
             }
-            thread.name = "gatehouse-email"
+            thread.name = name
             thread.start()
         }
     }

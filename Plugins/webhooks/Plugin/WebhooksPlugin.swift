@@ -1,0 +1,60 @@
+import Foundation
+import GatehouseJSON
+import PluginKit
+
+/// Outbound webhooks signed per the Standard Webhooks specification: every host and plugin event
+/// an endpoint's filter takes is written to the outbox `webhookDelivery` before the request that
+/// caused it answers, sent at once, retried with exponential backoff and jitter by a sweep that
+/// runs every second, and declared `dead` after `retry.maxAttempts`. Requests go out through the
+/// host's `http.dispatch` (no worker waits on a slow receiver; redirects not followed; private
+/// addresses refused unless `allowPrivateNetworks`). Administrators list and resend deliveries.
+struct WebhooksPlugin: GatehousePlugin {
+    static let id = "webhooks"
+    static let version = "1.0.0"
+    static let name = "Webhooks"
+    static let manifest = WebhooksManifest.json
+    /// Rows one sweep sends at most; the rest wait for the next second.
+    static let sweepBatch = 100
+
+    let outbox: WebhookOutbox
+    let routes: DeliveryRoutes
+
+    init(host: PluginHost, settings json: JSONValue) throws {
+        let settings = try WebhooksSettings(json) { key, message in host.hmacSHA256(key: key, message) ?? [] }
+        let db = PluginDatabase(host: host)
+        outbox = WebhookOutbox(host: host, db: db, settings: settings)
+        routes = DeliveryRoutes(db: db, outbox: outbox, adminUserIDs: settings.adminUserIDs)
+        for id in settings.privateURLs {
+            host.log(.warning, "plugins.webhooks endpoint \(id) names a loopback or private host: its deliveries will be refused (dead) unless allowPrivateNetworks is true")
+        }
+    }
+
+    func handle(_ call: PluginCall) throws -> PluginAnswer {
+        switch call.kind {
+        case .event:
+            guard let type = call.envelope["name"]?.stringValue else { return .result([:]) }
+            let now = Date()
+            for row in try outbox.enqueue(eventType: type, data: call.envelope["payload"] ?? .null, at: now) {
+                try outbox.attempt(row, at: now)
+            }
+            return .result([:])
+        case .job where call.envelope["name"]?.stringValue == WebhooksManifest.attemptedJob:
+            try outbox.record(call.envelope["payload"] ?? .null, at: Date())
+            return .result([:])
+        case .job:
+            let now = Date()
+            let due = try outbox.due(at: now, limit: Self.sweepBatch)
+            for row in due { try outbox.attempt(row, at: now) }
+            return .result(["attempted": .int(due.count)])
+        case .endpoint(WebhooksManifest.deliveriesRoute):
+            return try routes.deliveries(call)
+        case .endpoint(WebhooksManifest.redeliverRoute):
+            return try routes.redeliver(call)
+        default:
+            return .error(status: 404, code: "NOT_FOUND", message: "Not found")
+        }
+    }
+}
+
+@_cdecl("gatehouse_plugin_entry_v1")
+public func gatehousePluginEntry() -> UnsafeRawPointer { PluginExport.descriptor(for: WebhooksPlugin.self) }
