@@ -77,6 +77,9 @@ extension FakeHost {
             throw HostFailure.invalid("INVALID_REQUEST", "request.url must be an http:// or https:// URL")
         }
         let headers = (request["headers"]?.objectValue ?? [:]).reduce(into: [String: String]()) { $0[$1.key] = $1.value.stringValue }
+        guard headers.allSatisfy({ !($0.key + $0.value).utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 } }) else {
+            throw HostFailure.invalid("INVALID_REQUEST", "request.headers must map header names to single-line strings")
+        }
         let dispatched = DispatchedRequest(id: FakeCrypto.identifier(), method: request["method"]?.stringValue ?? "POST", url: url,
                                            headers: headers, body: request["body"]?.stringValue, job: job, context: input["context"] ?? .null,
                                            allowPrivateNetworks: input["allowPrivateNetworks"]?.boolValue ?? false)

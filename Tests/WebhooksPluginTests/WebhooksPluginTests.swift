@@ -123,6 +123,11 @@ struct WebhooksPluginTests {
         #expect(try Self.row(host)["status"] == "delivered")
 
         #expect(try host.request("POST", "/webhooks/redeliver", body: ["id": "nope"], session: admin).status == 404)
+        try host.insert("webhookDelivery", ["endpointId": "gone", "eventType": "user.created", "payload": "{}", "status": "dead", "attempts": 8,
+                                            "nextAttemptAt": "2026-01-01T00:00:00.000Z", "lockedUntil": "2026-01-01T00:00:00.000Z"])
+        let orphan = try #require(host.rows("webhookDelivery").first { $0["endpointId"] == "gone" }?["id"]?.stringValue)
+        let unavailable = try host.request("POST", "/webhooks/redeliver", body: ["id": .string(orphan)], session: admin)
+        #expect(unavailable.status == 409 && unavailable.code == "ENDPOINT_UNAVAILABLE")
         let eve = try host.signIn(try host.createUser(email: "eve@example.com"))
         #expect(try host.request("POST", "/webhooks/redeliver", body: ["id": .string(id)], session: eve).status == 403)
         #expect(try host.request("GET", "/webhooks/deliveries", session: eve).status == 403)
@@ -141,6 +146,7 @@ struct WebhooksPluginTests {
         (#"{"retry": {"maxAttempts": 1.5}}"#, "retry.maxAttempts"),
         (#"{"retry": {"initialDelay": -1}}"#, "retry.initialDelay"),
         (#"{"allowPrivateNetworks": "yes"}"#, "allowPrivateNetworks"),
+        (#"{"endpoint": [{"id": "a", "url": "https://x.example/h", "secret": SECRET}]}"#, "endpoint"),
     ])
     func invalidSettingsNameTheirKeyNotTheirValue(_ settings: String, _ key: String) throws {
         let json = try JSONValue.parse(Array(settings.replacingOccurrences(of: "SECRET", with: Self.secretJSON).utf8))

@@ -57,7 +57,11 @@ public struct OutboundRequest: Sendable {
                 try curl.set(CURLOPT_POSTFIELDSIZE, body.utf8.count)
                 try curl.set(CURLOPT_COPYPOSTFIELDS, body)
             }
-            if method != (body == nil ? "GET" : "POST") { try curl.set(CURLOPT_CUSTOMREQUEST, method) }
+            if method == "HEAD" {
+                try curl.set(CURLOPT_NOBODY, 1)
+            } else if method != (body == nil ? "GET" : "POST") {
+                try curl.set(CURLOPT_CUSTOMREQUEST, method)
+            }
             try curl.keepResponseBody(limit: Self.maxBodyBytes)
             try curl.guardConnections(connectionGuard)
             try curl.perform()

@@ -46,6 +46,7 @@ public enum AddressScope: String, Sendable, CaseIterable {
         case (224...239, _, _): self = .multicast
         case (240...255, _, _),                                      // future use and broadcast
              (192, 0, 0), (192, 0, 2), (198, 51, 100), (203, 0, 113), // protocol assignments, documentation
+             (192, 88, 99),                                          // the retired 6to4 relay anycast
              (198, 18...19, _):                                      // benchmarking
             self = .reserved
         default: self = .global
@@ -58,6 +59,8 @@ public enum AddressScope: String, Sendable, CaseIterable {
         precondition(a.count == 16, "an IPv6 address has 16 bytes")
         let zeroPrefix = a[0..<10].allSatisfy { $0 == 0 }
         if zeroPrefix, a[10] == 0xFF, a[11] == 0xFF {                  // ::ffff:a.b.c.d, IPv4-mapped
+            self = Self(ipv4: Array(a[12..<16]))
+        } else if a[0..<8].allSatisfy({ $0 == 0 }), a[8] == 0xFF, a[9] == 0xFF, a[10] == 0, a[11] == 0 {  // ::ffff:0:a.b.c.d, SIIT
             self = Self(ipv4: Array(a[12..<16]))
         } else if zeroPrefix, a[10] == 0, a[11] == 0 {
             switch a[12..<16].reduce(UInt32(0), { $0 << 8 | UInt32($1) }) {
@@ -77,7 +80,10 @@ public enum AddressScope: String, Sendable, CaseIterable {
             self = .private
         } else if a[0] == 0xFE, a[1] & 0xC0 == 0x80 {                   // fe80::/10
             self = .linkLocal
-        } else if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0D && a[3] == 0xB8)  // 2001:db8::/32, documentation
+        } else if (a[0] == 0x20 && a[1] == 0x01 && a[2] & 0xFE == 0)      // 2001::/23, IETF protocol assignments (Teredo, ORCHID, benchmarking)
+            || (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0D && a[3] == 0xB8)  // 2001:db8::/32, documentation
+            || (a[0] == 0x3F && a[1] == 0xFF && a[2] & 0xF0 == 0)        // 3fff::/20, documentation
+            || (a[0] == 0x5F && a[1] == 0x00)                            // 5f00::/16, SRv6 segment identifiers
             || (a[0] == 0x01 && a[1..<8].allSatisfy { $0 == 0 }) {      // 100::/64, discard-only
             self = .reserved
         } else {

@@ -5,7 +5,7 @@ import Foundation
 /// the endpoint secret `whsec_<base64 key>`. The HMAC is passed in, so the scheme carries no crypto
 /// library: the plugin uses the host's, the tests swift-crypto's.
 public struct WebhookSignature: Sendable {
-    public typealias HMACSHA256 = @Sendable (_ key: [UInt8], _ message: [UInt8]) -> [UInt8]
+    public typealias HMACSHA256 = @Sendable (_ key: [UInt8], _ message: [UInt8]) throws -> [UInt8]
 
     public static let secretPrefix = "whsec_"
     /// Key sizes the settings accept, in bytes (the specification asks for 24 to 64).
@@ -25,7 +25,7 @@ public struct WebhookSignature: Sendable {
     }
 
     /// The `webhook-signature` header value for message `id` sent at `timestamp` (unix seconds).
-    public func header(id: String, timestamp: Int, body: String) -> String {
-        "v1," + Data(hmac(key, Array("\(id).\(timestamp).\(body)".utf8))).base64EncodedString()
+    public func header(id: String, timestamp: Int, body: String) throws -> String {
+        "v1," + Data(try hmac(key, Array("\(id).\(timestamp).\(body)".utf8))).base64EncodedString()
     }
 }

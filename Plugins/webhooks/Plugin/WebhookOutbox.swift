@@ -43,58 +43,69 @@ struct WebhookOutbox: Sendable {
     }
 
     /// Claims `row` for its next attempt and dispatches it; does nothing when another claim won
-    /// or the row is not due. A row whose endpoint is gone or disabled goes to `dead`.
-    func attempt(_ row: JSONValue, at now: Date) throws {
+    /// or the row is not due. A row whose endpoint is gone or disabled goes to `dead`. The lock's
+    /// time doubles as the claim's token: an outcome counts only while the row still holds it.
+    func attempt(_ row: JSONValue) throws {
         guard let id = row["id"]?.stringValue, let made = row["attempts"]?.intValue, let payload = row["payload"]?.stringValue else { return }
+        let now = Date()
         let stamp = JSONValue.string(ISODate.format(now))
-        guard let endpoint = row["endpointId"]?.stringValue.flatMap(settings.endpoint), endpoint.enabled else {
-            let reason = "endpoint \(row["endpointId"]?.stringValue ?? "?") is no longer configured, or is disabled"
-            try db.update(Self.table, [PluginDatabase.equals("id", .string(id)), PluginDatabase.equals("attempts", .int(made)),
-                                       ("status", "=", "pending"), ("lockedUntil", "<=", stamp)],
-                          ["status": "dead", "lastError": .string(reason)])
-            return
-        }
-        let lease = now.addingTimeInterval(TimeInterval(settings.timeoutSeconds) + Self.leaseMargin)
-        let claimed = try db.update(Self.table, [
+        let dueAndFree: [PluginDatabase.Condition] = [
             PluginDatabase.equals("id", .string(id)), PluginDatabase.equals("attempts", .int(made)), ("status", "=", "pending"),
             ("nextAttemptAt", "<=", stamp), ("lockedUntil", "<=", stamp),
-        ], ["attempts": .int(made + 1), "lockedUntil": .string(ISODate.format(lease))])
-        guard claimed == 1 else { return }
+        ]
+        guard let endpoint = row["endpointId"]?.stringValue.flatMap(settings.endpoint), endpoint.enabled else {
+            try db.update(Self.table, dueAndFree, ["status": "dead", "lastError": .string(Self.unavailable(row))])
+            return
+        }
         let timestamp = Int(now.timeIntervalSince1970)
+        let signature = try endpoint.signature.header(id: id, timestamp: timestamp, body: payload)
+        let lease = JSONValue.string(ISODate.format(now.addingTimeInterval(TimeInterval(settings.timeoutSeconds) + Self.leaseMargin)))
+        guard try db.update(Self.table, dueAndFree, ["attempts": .int(made + 1), "lockedUntil": lease]) == 1 else { return }
+        let claim = Claim(id: id, attempt: made + 1, lease: lease)
         do {
             try host.call("http.dispatch", [
                 "request": [
                     "method": "POST", "url": .string(endpoint.url), "body": .string(payload), "timeoutSeconds": .int(settings.timeoutSeconds),
                     "headers": [
                         "content-type": "application/json", "user-agent": "Gatehouse-Webhooks/1.0", "webhook-id": .string(id),
-                        "webhook-timestamp": .string(String(timestamp)),
-                        "webhook-signature": .string(endpoint.signature.header(id: id, timestamp: timestamp, body: payload)),
+                        "webhook-timestamp": .string(String(timestamp)), "webhook-signature": .string(signature),
                     ],
                 ],
                 "allowPrivateNetworks": .bool(settings.allowPrivateNetworks),
                 "job": .string(WebhooksManifest.attemptedJob),
-                "context": ["deliveryId": .string(id), "attempt": .int(made + 1)],
+                "context": ["deliveryId": .string(id), "attempt": .int(claim.attempt), "lease": lease],
             ])
         } catch let error as PluginError where error.code == "INVALID_REQUEST" {
-            try settle(id, attempt: made + 1, ["status": "dead", "lastError": .string(error.message), "lockedUntil": stamp])
+            try settle(claim, ["status": "dead", "lastError": .string(error.message), "lockedUntil": stamp])
         } catch {
             // Not sent (the host is busy): undo the claim, uncounted, for the next sweep.
-            try db.update(Self.table, [PluginDatabase.equals("id", .string(id)), PluginDatabase.equals("attempts", .int(made + 1))],
-                          ["attempts": .int(made), "lockedUntil": stamp])
+            try settle(claim, ["attempts": .int(made), "lockedUntil": stamp])
             host.log(.warning, "webhook delivery \(id) not dispatched, will retry: \(error)")
         }
     }
 
+    /// One attempt's hold on its row: the attempt number and the lock written with it.
+    struct Claim {
+        let id: String
+        let attempt: Int
+        let lease: JSONValue
+    }
+
+    private static func unavailable(_ row: JSONValue) -> String {
+        "endpoint \(row["endpointId"]?.stringValue ?? "?") is no longer configured, or is disabled"
+    }
+
     /// Records the outcome of an attempt (the `attempted` job's payload: `{context: {deliveryId,
-    /// attempt}, response: {status} | error: {code, message}}`). 2xx: `delivered`. Otherwise the
-    /// next attempt is scheduled, or the row is `dead` when the attempts are used up or the
-    /// address was refused. An outcome for an attempt the row has moved past is ignored.
+    /// attempt, lease}, response: {status} | error: {code, message}}`). 2xx: `delivered`. Otherwise
+    /// the next attempt is scheduled, or the row is `dead` when the attempts are used up or the
+    /// address was refused. An outcome for a claim the row no longer holds is ignored.
     func record(_ outcome: JSONValue, at now: Date) throws {
-        guard let id = outcome["context"]?["deliveryId"]?.stringValue, let attempt = outcome["context"]?["attempt"]?.intValue else { return }
+        guard let id = outcome["context"]?["deliveryId"]?.stringValue, let attempt = outcome["context"]?["attempt"]?.intValue,
+              let lease = outcome["context"]?["lease"]?.nonNull else { return }
+        let claim = Claim(id: id, attempt: attempt, lease: lease)
         let stamp = JSONValue.string(ISODate.format(now))
         if let status = outcome["response"]?["status"]?.intValue, (200..<300).contains(status) {
-            try settle(id, attempt: attempt, ["status": "delivered", "deliveredAt": stamp, "lastStatusCode": .int(status), "lastError": .null,
-                                              "lockedUntil": stamp])
+            try settle(claim, ["status": "delivered", "deliveredAt": stamp, "lastStatusCode": .int(status), "lastError": .null, "lockedUntil": stamp])
             return
         }
         let statusCode = outcome["response"]?["status"]?.intValue
@@ -110,15 +121,18 @@ struct WebhookOutbox: Sendable {
             let delay = settings.retry.delay(afterAttempt: attempt, unit: Double.random(in: -1...1))
             changes["nextAttemptAt"] = .string(ISODate.format(now.addingTimeInterval(delay)))
         }
-        try settle(id, attempt: attempt, changes)
+        try settle(claim, changes)
     }
 
     /// `POST /webhooks/redeliver`: back to pending with no attempts made, sent at once. Refused
-    /// while an attempt is in flight.
+    /// while an attempt is in flight, and for an endpoint no longer configured or enabled.
     func redeliver(_ id: String, at now: Date) throws {
         guard let row = try db.findOne(Self.table, [PluginDatabase.equals("id", .string(id))]),
               let status = row["status"]?.stringValue, let made = row["attempts"]?.intValue
         else { throw PluginError(status: 404, code: "DELIVERY_NOT_FOUND", message: "No webhook delivery has this id") }
+        guard row["endpointId"]?.stringValue.flatMap(settings.endpoint)?.enabled == true else {
+            throw PluginError(status: 409, code: "ENDPOINT_UNAVAILABLE", message: Self.unavailable(row))
+        }
         let stamp = JSONValue.string(ISODate.format(now))
         let reset = try db.update(Self.table, [
             PluginDatabase.equals("id", .string(id)), PluginDatabase.equals("attempts", .int(made)), PluginDatabase.equals("status", .string(status)),
@@ -129,13 +143,13 @@ struct WebhookOutbox: Sendable {
         }
         var pending = row.objectValue ?? [:]
         pending["attempts"] = 0
-        try attempt(.object(pending), at: now)
+        try attempt(.object(pending))
     }
 
-    /// Applies `changes` if the row is still pending at attempt `attempt`.
-    private func settle(_ id: String, attempt: Int, _ changes: [String: JSONValue]) throws {
-        try db.update(Self.table, [PluginDatabase.equals("id", .string(id)), PluginDatabase.equals("attempts", .int(attempt)),
-                                   ("status", "=", "pending")],
+    /// Applies `changes` if the row is still pending under `claim`.
+    private func settle(_ claim: Claim, _ changes: [String: JSONValue]) throws {
+        try db.update(Self.table, [PluginDatabase.equals("id", .string(claim.id)), PluginDatabase.equals("attempts", .int(claim.attempt)),
+                                   ("status", "=", "pending"), ("lockedUntil", "=", claim.lease)],
                       .object(.init(uniqueKeysWithValues: changes.map { ($0.key, $0.value) })))
     }
 }

@@ -44,6 +44,7 @@ enum WebhooksManifest {
             "FORBIDDEN": "Only webhook administrators may see or resend deliveries",
             "DELIVERY_NOT_FOUND": "No webhook delivery has this id",
             "DELIVERY_IN_PROGRESS": "An attempt of this delivery is in flight",
+            "ENDPOINT_UNAVAILABLE": "The delivery's endpoint is no longer configured, or is disabled",
         ],
     ]
 }

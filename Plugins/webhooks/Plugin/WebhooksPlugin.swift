@@ -20,7 +20,12 @@ struct WebhooksPlugin: GatehousePlugin {
     let routes: DeliveryRoutes
 
     init(host: PluginHost, settings json: JSONValue) throws {
-        let settings = try WebhooksSettings(json) { key, message in host.hmacSHA256(key: key, message) ?? [] }
+        let settings = try WebhooksSettings(json) { key, message in
+            guard let mac = host.hmacSHA256(key: key, message) else {
+                throw PluginError(status: 500, code: "SIGNING_FAILED", message: "the host could not compute an HMAC-SHA256")
+            }
+            return mac
+        }
         let db = PluginDatabase(host: host)
         outbox = WebhookOutbox(host: host, db: db, settings: settings)
         routes = DeliveryRoutes(db: db, outbox: outbox, adminUserIDs: settings.adminUserIDs)
@@ -33,18 +38,16 @@ struct WebhooksPlugin: GatehousePlugin {
         switch call.kind {
         case .event:
             guard let type = call.envelope["name"]?.stringValue else { return .result([:]) }
-            let now = Date()
-            for row in try outbox.enqueue(eventType: type, data: call.envelope["payload"] ?? .null, at: now) {
-                try outbox.attempt(row, at: now)
+            for row in try outbox.enqueue(eventType: type, data: call.envelope["payload"] ?? .null, at: Date()) {
+                try outbox.attempt(row)
             }
             return .result([:])
         case .job where call.envelope["name"]?.stringValue == WebhooksManifest.attemptedJob:
             try outbox.record(call.envelope["payload"] ?? .null, at: Date())
             return .result([:])
         case .job:
-            let now = Date()
-            let due = try outbox.due(at: now, limit: Self.sweepBatch)
-            for row in due { try outbox.attempt(row, at: now) }
+            let due = try outbox.due(at: Date(), limit: Self.sweepBatch)
+            for row in due { try outbox.attempt(row) }
             return .result(["attempted": .int(due.count)])
         case .endpoint(WebhooksManifest.deliveriesRoute):
             return try routes.deliveries(call)

@@ -33,7 +33,13 @@ struct WebhooksSettings: Sendable {
     static let endpointKeys: Set<String> = ["id", "url", "secret", "events", "enabled"]
     static let retryKeys: Set<String> = ["maxAttempts", "initialDelay", "maxDelay", "jitter"]
 
+    /// `enabled` is the host's own key (`plugins.<id>.enabled`).
+    static let keys: Set<String> = ["endpoints", "timeoutSeconds", "retry", "allowPrivateNetworks", "adminUserIds", "enabled"]
+
     init(_ json: JSONValue, hmac: @escaping WebhookSignature.HMACSHA256) throws {
+        if let unknown = json.objectValue?.keys.first(where: { !Self.keys.contains($0) }) {
+            throw Self.invalid(unknown, "is not a webhooks setting (endpoints, timeoutSeconds, retry, allowPrivateNetworks, adminUserIds)")
+        }
         timeoutSeconds = try Self.number(json["timeoutSeconds"], "timeoutSeconds", default: 15, in: 1...120, whole: true).intValue
         allowPrivateNetworks = try Self.flag(json["allowPrivateNetworks"], "allowPrivateNetworks", default: false)
         retry = try Self.retry(json["retry"])

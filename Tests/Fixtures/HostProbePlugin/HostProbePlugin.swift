@@ -5,7 +5,8 @@ import PluginKit
 /// Test fixture only (never bundled): `POST /host-probe` runs the host operation named in the
 /// body (`{op, request}`) and answers what the host answered, so HTTP tests can drive the host
 /// function table end to end. It also subscribes to every plugin event (ABI 1.1) and answers
-/// `{op: "recordedEvents"}` with the envelopes it received.
+/// `{op: "recordedEvents"}` with the envelopes it received, and keeps the runs of its job
+/// `dispatched` (the outcomes of `http.dispatch`), answered by `{op: "recordedJobs"}`.
 struct HostProbePlugin: GatehousePlugin {
     static let id = "host-probe"
     static let version = "1.0.0"
@@ -15,22 +16,31 @@ struct HostProbePlugin: GatehousePlugin {
                        "body": ["properties": [["name": "op", "type": "string", "required": true], ["name": "request", "type": "object"]]]]],
         "schema": ["tables": [["name": "probeNote", "fields": [["name": "text", "type": "string"]]]]],
         "events": [["name": "*"]],
+        "jobs": [["name": "dispatched"]],
     ]
 
     let host: PluginHost
     let received = ReceivedEvents()
+    let jobRuns = ReceivedEvents()
 
     init(host: PluginHost, settings: JSONValue) throws {
         self.host = host
     }
 
     func handle(_ call: PluginCall) throws -> PluginAnswer {
-        if case .event = call.kind {
+        switch call.kind {
+        case .event:
             received.append(call.envelope)
             return PluginAnswer()
+        case .job:
+            jobRuns.append(call.envelope)
+            return .result([:])
+        default:
+            break
         }
         let op = call.body["op"]?.stringValue ?? ""
         if op == "recordedEvents" { return .json(["ok": true, "answer": .array(received.all)]) }
+        if op == "recordedJobs" { return .json(["ok": true, "answer": .array(jobRuns.all)]) }
         do {
             return .json(["ok": true, "answer": try host.call(op, call.body["request"] ?? [:])])
         } catch let error as PluginError {

@@ -48,7 +48,7 @@ public final class ConnectionGuard {
             return ccurl_socket_bad()
         }
         admittedAny = true
-        return socket(family, address.pointee.socktype, address.pointee.protocol)
+        return socket(family, address.pointee.socktype | Int32(SOCK_CLOEXEC.rawValue), address.pointee.protocol)
     }
 
     private static func text(_ family: Int32, _ bytes: UnsafeRawBufferPointer) -> String {

@@ -88,13 +88,14 @@ enum HTTPDispatchOperation {
     static func outboundRequest(_ value: JSONValue?, allowPrivateNetworks: Bool) throws -> OutboundRequest {
         guard let value, value.objectValue != nil else { throw invalid("\"request\" must be an object {method, url, headers, body, timeoutSeconds}") }
         guard let url = value["url"]?.stringValue, let scheme = url.split(separator: ":", maxSplits: 1).first?.lowercased(),
-              ["http", "https"].contains(scheme), url.allSatisfy({ !$0.isWhitespace && !$0.isNewline && $0 != "\0" })
+              ["http", "https"].contains(scheme), !url.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
         else { throw invalid("request.url must be an http:// or https:// URL") }
         let method = value["method"]?.stringValue ?? "POST"
         guard isToken(method) else { throw invalid("request.method must be an HTTP method such as POST") }
         var headers: [(name: String, value: String)] = []
         for (name, header) in value["headers"]?.objectValue ?? [:] {
-            guard isToken(name), let text = header.stringValue, !text.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+            // Bytes, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
+            guard isToken(name), let text = header.stringValue, !text.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
                 throw invalid("request.headers must map header names to single-line strings")
             }
             headers.append((name, text))

@@ -12,20 +12,22 @@ extension GatehouseRuntime {
         await reloading.run {
             let started = DispatchTime.now().uptimeNanoseconds
             let previous = generation
+            let loaded = loadRecord
             do {
                 let config = try GatehouseConfig.load(path: configPath)
                 warnAboutRestartOnlyChanges(config)
                 let plugins = await migratable(loadPlugins(config), config)
                 try await install(plugins: plugins, config: config)
                 let elapsed = DispatchTime.now().uptimeNanoseconds - started
-                record(success: true, nanoseconds: elapsed)
+                self.record(success: true, nanoseconds: elapsed)
                 logger.notice("reloaded", metadata: [
                     "reason": "\(reason)", "generation": "\(generation.number)", "duration_ms": "\(Double(elapsed) / 1e6)",
                 ])
                 Task { await retire(previous) }
                 return true
             } catch {
-                record(success: false, nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+                restore(loaded)
+                self.record(success: false, nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
                 logger.error("reload failed; still serving the previous generation", metadata: [
                     "reason": "\(reason)", "generation": "\(previous.number)", "error": "\(error)",
                 ])

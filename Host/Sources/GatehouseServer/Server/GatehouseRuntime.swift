@@ -76,6 +76,22 @@ public final class GatehouseRuntime: Sendable {
     /// What became of each library in the plugins directory at the last load.
     public var pluginReports: [PluginReport] { reports.withLockedValue { $0 } }
 
+    /// What a load records (its reports, the libraries kept for reuse): a failed reload puts the
+    /// serving generation's back.
+    struct LoadRecord {
+        fileprivate let reports: [PluginReport]
+        fileprivate let libraries: [String: PluginLibrary]
+    }
+
+    var loadRecord: LoadRecord {
+        LoadRecord(reports: pluginReports, libraries: libraries.withLockedValue { $0 })
+    }
+
+    func restore(_ record: LoadRecord) {
+        reports.withLockedValue { $0 = record.reports }
+        libraries.withLockedValue { $0 = record.libraries }
+    }
+
     public static func openDatabase(_ config: GatehouseConfig, logger: Logger) async throws -> any Database {
         switch try DatabaseLocation(config.database) {
         case .sqlite(let path): try await SQLiteDatabase.open(path: path, logger: logger)
