@@ -17,6 +17,12 @@ public struct PluginAnswer: Sendable {
         PluginAnswer().setting("status", .int(status)).setting("body", body)
     }
 
+    /// A text response that is not JSON, sent with its own `contentType` (ABI 1.3), e.g. SAML
+    /// metadata as `application/samlmetadata+xml`. A host before 1.3 sends the text as a JSON string.
+    public static func text(_ body: String, contentType: String, status: Int = 200) -> PluginAnswer {
+        PluginAnswer().setting("status", .int(status)).setting("contentType", .string(contentType)).setting("body", .string(body))
+    }
+
     /// The whole answer is `object` (services and jobs, ABI 1.2: a service's caller receives it
     /// unchanged). A thrown `PluginError` still answers `{error: {status, code, message}}`.
     public static func result(_ object: OrderedDictionary<String, JSONValue>) -> PluginAnswer {

@@ -38,6 +38,8 @@ extension FakeHost {
         }
 
         public var code: String? { error?.code }
+        /// The content type of a text answer (`PluginAnswer.text`, ABI 1.3); nil for JSON.
+        public var contentType: String? { json["contentType"]?.stringValue }
 
         /// `proceed`, `respond`, `keep` or `replace` for hooks and interceptors.
         public var action: String? { json["action"]?.stringValue }

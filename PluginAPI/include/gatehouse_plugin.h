@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define GATEHOUSE_ABI_MAJOR 1
-#define GATEHOUSE_ABI_MINOR 2
+#define GATEHOUSE_ABI_MINOR 3
 
 /* The name of the one exported symbol; the major version is part of it. */
 #define GATEHOUSE_PLUGIN_ENTRY_SYMBOL "gatehouse_plugin_entry_v1"
@@ -191,8 +191,8 @@ typedef struct gh_plugin_descriptor {
     /*
      * The manifest: a JSON document (UTF-8, NUL-terminated) declaring what the plugin adds —
      * endpoints, hooks, middlewares, onRequest/onResponse, rate limits, schema, error codes,
-     * required plugins, event subscriptions (1.1), and jobs, services and used plugins (1.2).
-     * Its format is specified in docs/plugin-abi.md.
+     * required plugins, event subscriptions (1.1), jobs, services and used plugins (1.2), and
+     * endpoints exempt from the origin check (1.3). Its format is specified in docs/plugin-abi.md.
      */
     const char *manifest_json;
 
@@ -215,7 +215,8 @@ typedef struct gh_plugin_descriptor {
     /*
      * Serves one callback. `envelope_json` describes the request (and, for after-hooks and
      * onResponse, the answer so far); the plugin fills `out_json` with its result envelope.
-     * Both formats are in docs/plugin-abi.md. Returning non-GH_OK is answered as a 500.
+     * Both formats are in docs/plugin-abi.md; since 1.3 an answer may carry a text body that is
+     * not JSON, with its own content type. Returning non-GH_OK is answered as a 500.
      */
     gh_status (*handle)(void *state, gh_callback_kind kind, uint32_t index, gh_bytes envelope_json, gh_buf *out_json);
 

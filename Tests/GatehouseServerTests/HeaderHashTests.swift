@@ -11,6 +11,7 @@ import Testing
         "1.0": "67b65dbf84bc3f4c55173cc4e04430055accd6654fb5fd4375e1a054cce6e4cc",
         "1.1": "d513f551f520e0c40406581361c2fc410e2723d25f3d3a1f7bc0ea6eb10cea31",
         "1.2": "83b1b79d685a4d1955f69bb51fff4f29d41f29e846e2853970b091398d75c385",
+        "1.3": "f2d2af359093a2cbd8a6b6df2c9b2b8a1c0387155870e16c4c46d2fc4c46946a",
     ]
 
     @Test func headerMatchesItsVersion() throws {

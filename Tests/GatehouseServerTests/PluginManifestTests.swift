@@ -1,8 +1,8 @@
 @testable import GatehouseServer
 import Testing
 
-/// The ABI 1.2 manifest keys: jobs, services, uses and synchronous event subscriptions. A bad
-/// entry refuses the plugin with a message naming the key.
+/// The ABI 1.2 manifest keys (jobs, services, uses and synchronous event subscriptions) and 1.3's
+/// `originCheck`. A bad entry refuses the plugin with a message naming the key.
 @Suite struct PluginManifestTests {
     private func manifest(_ json: String, id: String = "caller") throws(PluginLoadError) -> PluginManifest {
         try PluginManifest(json: json, pluginID: id)
@@ -31,6 +31,16 @@ import Testing
         #expect(m.uses.map(\.optional) == [true, false])
         #expect(m.requiredPlugins == ["billing"])
         #expect(m.events.map(\.sync) == [true, false])
+    }
+
+    @Test func originCheckIsReadFromPluginsBuiltFor13Only() throws {
+        let json = #"{"endpoints": [{"method": "POST", "path": "/acs", "originCheck": false}, {"method": "POST", "path": "/other"}]}"#
+        #expect(try manifest(json).endpoints.map(\.originCheck) == [false, true])
+        #expect(try PluginManifest(json: json, pluginID: "old", abiMinor: 2).endpoints.map(\.originCheck) == [true, true])
+        #expect(refusal(#"{"endpoints": [{"method": "POST", "path": "/acs", "originCheck": "no"}]}"#)
+                == "invalid manifest: endpoints[0].originCheck must be true or false")
+        #expect(throws: Never.self) { try PluginManifest(json: #"{"endpoints": [{"method": "POST", "path": "/acs", "originCheck": "no"}]}"#,
+                                                         pluginID: "old", abiMinor: 2) }
     }
 
     @Test func requiredPluginsJoinRequiresAndRequiredUses() throws {

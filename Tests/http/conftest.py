@@ -47,6 +47,9 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BIN = REPO_ROOT / ".build" / "debug" / "gatehouse"
+# The plugin ABI this checkout's header (and so its server) speaks, e.g. "1.3".
+HOST_ABI = "1." + re.search(r"#define GATEHOUSE_ABI_MINOR (\d+)",
+                            (REPO_ROOT / "PluginAPI" / "include" / "gatehouse_plugin.h").read_text()).group(1)
 
 TEST_SECRET = "gatehouse-http-test-secret-0123456789abc"  # 40 characters
 assert len(TEST_SECRET) == 40

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import gatehouse_bin, wait_until
+from conftest import HOST_ABI, gatehouse_bin, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "Plugins" / "Examples"
@@ -112,7 +112,7 @@ def test_plugins_new_c_builds_tests_checks_and_serves(work, server, tmp_path):
     run(["make"], cwd=project)
     assert "ok: kit-c answers GET /kit-c/hello" in run(["make", "test"], cwd=project).stdout
     out = check(project / "kit-c.so", cwd=work)
-    assert "kit-c 0.1.0 (ABI 1.2): OK" in out and "GET /kit-c/hello" in out
+    assert f"kit-c 0.1.0 (ABI {HOST_ABI}): OK" in out and "GET /kit-c/hello" in out
     srv = serve(server, project / "kit-c.so", "kit-c", {"greeting": "bonjour"}, tmp_path)
     r = srv.client().get("kit-c/hello")
     assert r.status_code == 200, r.text
@@ -129,7 +129,7 @@ def test_plugins_new_swift_builds_checks_and_serves(work, generated_swift, serve
     assert (project / "Tests" / "KitSwiftPluginTests" / "KitSwiftPluginTests.swift").exists()
     assert "swift test" in (project / "README.md").read_text()
     out = check(generated_swift, cwd=work)
-    assert "kit-swift 0.1.0 (ABI 1.2): OK" in out and "GET /kit-swift/hello" in out
+    assert f"kit-swift 0.1.0 (ABI {HOST_ABI}): OK" in out and "GET /kit-swift/hello" in out
     exported = run(["nm", "-D", "--defined-only", generated_swift], cwd=work).stdout if shutil.which("nm") else None
     if exported is not None:
         assert [line.split()[-1] for line in exported.splitlines() if " T " in line] == ["gatehouse_plugin_entry_v1"]
@@ -169,7 +169,7 @@ def test_plugins_new_swift_can_name_gatehouse_by_url(work):
 
 def test_swift_example_package_builds_outside_the_repo_and_serves(work, notes_example, server, tmp_path):
     out = check(notes_example, cwd=work)
-    assert "notes 1.0.0 (ABI 1.2): OK" in out and "POST /notes" in out
+    assert f"notes 1.0.0 (ABI {HOST_ABI}): OK" in out and "POST /notes" in out
     srv = serve(server, notes_example, "notes", {"maxLength": 40}, tmp_path)
     ada = srv.client().new_user()
     assert ada.get("notes").json() == {"notes": []}
@@ -190,7 +190,7 @@ def test_c_example_with_a_job_and_a_service_builds_with_its_makefile_and_serves(
     shutil.copytree(EXAMPLES / "reminders-c", project)
     run(["make", f"GATEHOUSE_INCLUDE={HEADER_DIR}"], cwd=project)
     out = check(project / "reminders.so", cwd=work)
-    assert "reminders 1.0.0 (ABI 1.2): OK" in out and "POST /reminders" in out
+    assert f"reminders 1.0.0 (ABI {HOST_ABI}): OK" in out and "POST /reminders" in out
     srv = serve(server, project / "reminders.so", "reminders", tmp=tmp_path)
     assert "reminders ready" in srv.logs()
     ada = srv.client().new_user()

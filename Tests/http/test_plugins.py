@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import wait_until
+from conftest import HOST_ABI, wait_until
 from test_bearer import built_library
 
 REPO = Path(__file__).resolve().parents[2]
@@ -105,7 +105,7 @@ def test_disabled_plugin_is_not_loaded(server, plugins_dir):
 
 
 @pytest.mark.parametrize("case, reason", [
-    ("wrong_abi", "built for plugin ABI 2.0; this host speaks ABI 1.2"),
+    ("wrong_abi", f"built for plugin ABI 2.0; this host speaks ABI {HOST_ABI}"),
     ("missing_symbol", "entry symbol gatehouse_plugin_entry_v1 is missing"),
     ("not_elf", "not an ELF shared object"),
     ("init_error", "init failed: database of widgets unreachable"),
@@ -146,7 +146,7 @@ def test_plugins_check_command(plugins_dir):
     good = build_hello(plugins_dir)
     r = subprocess.run([str(gatehouse_bin()), "plugins", "check", str(good)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert "hello-c 1.0.0 (ABI 1.2): OK" in r.stdout and "GET /hello-c" in r.stdout
+    assert f"hello-c 1.0.0 (ABI {HOST_ABI}): OK" in r.stdout and "GET /hello-c" in r.stdout
     bad = build_plugin(plugins_dir, "bad.so", abi_major="2")
     r = subprocess.run([str(gatehouse_bin()), "plugins", "check", str(bad)], capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
@@ -187,7 +187,7 @@ __attribute__((visibility("default"))) const gh_plugin_descriptor *gatehouse_plu
 """
 
 
-@pytest.mark.parametrize("minor,inline_status", [("GATEHOUSE_ABI_MINOR", 4), ("1", 0)], ids=["abi-1.2", "abi-1.1"])
+@pytest.mark.parametrize("minor,inline_status", [("GATEHOUSE_ABI_MINOR", 4), ("1", 0)], ids=["abi-current", "abi-1.1"])
 def test_non_blocking_callbacks_may_not_make_blocking_host_calls(server, plugins_dir, minor, inline_status):
     """A plugin built for 1.2 gets GH_DENIED on the request's thread; for one built before 1.2 the
     host ignores "blocking": false (its kv calls never blocked then), so the call is served."""
@@ -212,7 +212,7 @@ def test_plugins_list_command(plugins_dir, tmp_path):
     r = subprocess.run([str(gatehouse_bin()), "plugins", "list", "--config", str(config)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].split("\t")[:4] == ["hello-c", "1.0.0", "ABI 1.2", "loaded"]
+    assert lines[0].split("\t")[:4] == ["hello-c", "1.0.0", f"ABI {HOST_ABI}", "loaded"]
     assert "GET /hello-c" in lines[1]
     assert any("skipped: built for plugin ABI 2.0" in line for line in lines)
     # listing never touches the database

@@ -22,6 +22,9 @@ public struct Endpoint: Sendable {
     public var acceptsForm: Bool
     /// Apply Better Auth's form-CSRF rule (block cross-site navigations without cookies).
     public var formCSRF: Bool
+    /// Apply the trusted-origin checks to unsafe methods (off only for a plugin route that takes
+    /// cross-site POSTs by design, such as a SAML assertion consumer service).
+    public var originCheck: Bool
     public var body: BodySchema?
     public var query: BodySchema?
     public var summary: String
@@ -30,7 +33,7 @@ public struct Endpoint: Sendable {
 
     public init(
         _ method: HTTPRequest.Method, _ path: String, auth: AuthRequirement = .none, acceptsForm: Bool = false,
-        formCSRF: Bool = false, body: BodySchema? = nil, query: BodySchema? = nil, summary: String, tag: String = "Default",
+        formCSRF: Bool = false, originCheck: Bool = true, body: BodySchema? = nil, query: BodySchema? = nil, summary: String, tag: String = "Default",
         handler: @escaping Handler
     ) {
         self.method = method
@@ -38,6 +41,7 @@ public struct Endpoint: Sendable {
         self.auth = auth
         self.acceptsForm = acceptsForm
         self.formCSRF = formCSRF
+        self.originCheck = originCheck
         self.body = body
         self.query = query
         self.summary = summary

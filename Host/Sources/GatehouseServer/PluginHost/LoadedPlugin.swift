@@ -114,6 +114,9 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         }
     }
 
+    /// Answers may carry a text body with its own content type (ABI 1.3).
+    private var answersText: Bool { speaks(minor: 3) }
+
     /// Whether the plugin was built for at least ABI 1.`minor` (older plugins never receive the
     /// callback kinds added later).
     func speaks(minor: Int) -> Bool { Int(library.descriptor.pointee.abi_minor) >= minor }
@@ -164,10 +167,11 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
 
     var endpoints: [Endpoint] {
         manifest.endpoints.enumerated().map { index, entry in
-            Endpoint(entry.method, entry.path, auth: entry.auth, acceptsForm: entry.acceptsForm, body: entry.body, query: entry.query,
+            Endpoint(entry.method, entry.path, auth: entry.auth, acceptsForm: entry.acceptsForm, originCheck: entry.originCheck,
+                     body: entry.body, query: entry.query,
                      summary: entry.summary, tag: library.name) { [self] ctx in
                 let answer = try await invoke(GH_CALL_ENDPOINT, index, entry.style, PluginEnvelope.request(ctx, members: entry.style.envelope))
-                return try await PluginEnvelope.apply(answer, to: ctx) ?? .json(.null)
+                return try await PluginEnvelope.apply(answer, to: ctx, textBodies: answersText) ?? .json(.null)
             }
         }
     }
@@ -177,7 +181,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
             BeforeHook(owner: id, matcher: entry.matcher) { [self] ctx in
                 guard applies(entry, ctx) else { return .proceed }
                 let answer = try await invoke(GH_CALL_BEFORE_HOOK, index, entry.style, PluginEnvelope.request(ctx, members: entry.style.envelope))
-                if let response = try await PluginEnvelope.apply(answer, to: ctx), answer["action"]?.stringValue == "respond" {
+                if let response = try await PluginEnvelope.apply(answer, to: ctx, textBodies: answersText), answer["action"]?.stringValue == "respond" {
                     return .respond(response)
                 }
                 return .proceed
@@ -191,7 +195,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
                 guard applies(entry, ctx, response) else { return nil }
                 let answer = try await invoke(GH_CALL_AFTER_HOOK, index, entry.style,
                                               PluginEnvelope.request(ctx, response: response, members: entry.style.envelope))
-                let replacement = try await PluginEnvelope.apply(answer, to: ctx)
+                let replacement = try await PluginEnvelope.apply(answer, to: ctx, textBodies: answersText)
                 return answer["action"]?.stringValue == "replace" ? replacement : mergedHeaders(answer, into: response)
             }
         }
@@ -202,7 +206,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
             RouterMiddleware(owner: id, matcher: entry.matcher) { [self] ctx in
                 guard applies(entry, ctx) else { return nil }
                 let answer = try await invoke(GH_CALL_MIDDLEWARE, index, entry.style, PluginEnvelope.request(ctx, members: entry.style.envelope))
-                let response = try await PluginEnvelope.apply(answer, to: ctx)
+                let response = try await PluginEnvelope.apply(answer, to: ctx, textBodies: answersText)
                 return answer["action"]?.stringValue == "respond" ? response : nil
             }
         }
@@ -213,7 +217,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         return [RequestInterceptor(owner: id) { [self] ctx in
             let style = manifest.interceptorStyle
             let answer = try await invoke(GH_CALL_ON_REQUEST, 0, style, PluginEnvelope.request(ctx, members: style.envelope))
-            let response = try await PluginEnvelope.apply(answer, to: ctx)
+            let response = try await PluginEnvelope.apply(answer, to: ctx, textBodies: answersText)
             return answer["action"]?.stringValue == "respond" ? response : nil
         }]
     }
@@ -223,7 +227,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         return [ResponseInterceptor(owner: id) { [self] ctx, response in
             let style = manifest.interceptorStyle
             let answer = try await invoke(GH_CALL_ON_RESPONSE, 0, style, PluginEnvelope.request(ctx, response: response, members: style.envelope))
-            let replacement = try await PluginEnvelope.apply(answer, to: ctx)
+            let replacement = try await PluginEnvelope.apply(answer, to: ctx, textBodies: answersText)
             return answer["action"]?.stringValue == "replace" ? replacement : mergedHeaders(answer, into: response)
         }]
     }

@@ -45,7 +45,9 @@ enum PluginEnvelope {
 
     /// Applies cookies, sign-in and header patches from a plugin's answer to the request; returns
     /// the response it asks for, if any.
-    static func apply(_ answer: JSONValue, to ctx: EndpointContext) async throws -> APIResponse? {
+    /// `textBodies` (plugins built for 1.3 on): a string `body` with a `contentType` is sent as
+    /// that text, not as JSON.
+    static func apply(_ answer: JSONValue, to ctx: EndpointContext, textBodies: Bool) async throws -> APIResponse? {
         for cookie in answer["cookies"]?.arrayValue ?? [] {
             guard let base = cookie["name"]?.stringValue else { continue }
             let name = ctx.auth.cookies.name(base)
@@ -91,11 +93,11 @@ enum PluginEnvelope {
             throw error["code"]?.stringValue.map { APIError(status(error["status"]?.intValue ?? 400), $0, message) }
                 ?? APIError(status(error["status"]?.intValue ?? 400), message: message)
         }
-        guard !bodyAdditions.isEmpty, var body = answer["body"]?.objectValue else { return response(answer) }
+        guard !bodyAdditions.isEmpty, var body = answer["body"]?.objectValue else { return try response(answer, textBodies: textBodies) }
         for (key, value) in bodyAdditions { body[key] = value }
         var patched = answer.objectValue ?? [:]
         patched["body"] = .object(body)
-        return response(.object(patched))
+        return try response(.object(patched), textBodies: textBodies)
     }
 
     /// A plugin's status code; anything outside 100...599 is the plugin's fault, so 500.
@@ -104,16 +106,22 @@ enum PluginEnvelope {
     }
 
     /// The answer's response, when it carries one (`status` or `body`).
-    private static func response(_ answer: JSONValue) -> APIResponse? {
+    private static func response(_ answer: JSONValue, textBodies: Bool) throws -> APIResponse? {
         guard answer["status"] != nil || answer["body"] != nil else { return nil }
         var headers = HTTPFields()
         for (name, value) in answer["headers"]?.objectValue ?? [:] {
             if let field = HTTPField.Name(name), let text = value.stringValue { headers.append(HTTPField(name: field, value: text)) }
         }
         let status = status(answer["status"]?.intValue ?? 200)
-        let body: APIResponse.Body = switch answer["body"] {
-        case .none: .empty
-        case .some(let value): .json(value)
+        let body: APIResponse.Body
+        if textBodies, let contentType = answer["contentType"]?.stringValue {
+            // A content type that is not one header value would split the response.
+            guard let text = answer["body"]?.stringValue, !contentType.isEmpty,
+                  !contentType.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F })
+            else { throw APIError(.internalServerError, "PLUGIN_ERROR", "Plugin answered an invalid contentType or a body that is not text") }
+            body = .text(text, contentType: contentType)
+        } else {
+            body = answer["body"].map(APIResponse.Body.json) ?? .empty
         }
         return APIResponse(status: status, headers: headers, body: body)
     }

@@ -25,6 +25,8 @@ struct PluginManifest: Sendable {
         let path: String
         let auth: AuthRequirement
         let acceptsForm: Bool
+        /// Whether the trusted-origin checks apply (ABI 1.3 may turn them off: an IdP's cross-site POST).
+        let originCheck: Bool
         let body: BodySchema?
         let query: BodySchema?
         let summary: String
@@ -101,8 +103,11 @@ struct PluginManifest: Sendable {
             guard let auth = AuthRequirement(rawValue: entry["auth"]?.stringValue ?? "none") else {
                 throw .invalidManifest("endpoints[\(i)].auth must be none, session, freshSession or sensitiveSession")
             }
+            let originCheck = abiMinor >= 3 ? entry["originCheck"]?.nonNull : nil
+            if let originCheck, originCheck.boolValue == nil { throw .invalidManifest("endpoints[\(i)].originCheck must be true or false") }
             endpoints.append(EndpointEntry(
                 style: CallStyle(entry), method: method, path: path, auth: auth, acceptsForm: entry["acceptsForm"]?.boolValue ?? false,
+                originCheck: originCheck?.boolValue ?? true,
                 body: try Self.schema(entry["body"], at: "endpoints[\(i)].body"),
                 query: try Self.schema(entry["query"], at: "endpoints[\(i)].query"),
                 summary: entry["summary"]?.stringValue ?? "\(methodName) \(path)"))
