@@ -156,6 +156,18 @@ let package = Package(
         .testTarget(name: "EthereumTests", dependencies: ["Ethereum"], path: "Tests/EthereumTests", swiftSettings: swift6),
         // A strict CBOR decoder for WebAuthn (linked into the passkey plugin statically).
         .target(name: "CBOR", path: "Plugins/passkey/CBOR", swiftSettings: swift6),
+        // SAML for the sso plugin: Debian's libxmlsec1 (OpenSSL engine) and libxml2 behind a C shim
+        // (xmlsec's API is mostly macros; libxml2's headers pull in ICU, which Swift cannot import
+        // beside Foundation), and the Response checks in Swift.
+        .target(name: "CSAML", path: "Plugins/sso/CSAML", cSettings: [
+            // What `pkg-config --cflags xmlsec1-openssl` says for Debian's libxmlsec1-dev.
+            .unsafeFlags(["-I/usr/include/xmlsec1", "-I/usr/include/libxml2"]),
+            .define("XMLSEC_CRYPTO_OPENSSL", to: "1"), .define("XMLSEC_NO_SIZE_T"), .define("XMLSEC_OPENSSL3_ENGINES", to: "1"),
+            .define("XMLSEC_NO_GOST", to: "1"), .define("XMLSEC_NO_GOST2012", to: "1"), .define("XMLSEC_NO_CRYPTO_DYNAMIC_LOADING", to: "1"),
+            .define("__XMLSEC_FUNCTION__", to: "__func__"),
+        ], linkerSettings: [.linkedLibrary("xmlsec1-openssl"), .linkedLibrary("xmlsec1"), .linkedLibrary("xml2")]),
+        .target(name: "SAML", dependencies: ["CSAML"], path: "Plugins/sso/SAML", swiftSettings: swift6),
+        .testTarget(name: "SAMLTests", dependencies: ["SAML"], path: "Tests/SAMLTests", exclude: ["Fixtures"], swiftSettings: swift6),
         // Standard Webhooks signatures and the retry schedule, pure Swift (unit-tested on their own).
         .target(name: "WebhookDelivery", path: "Plugins/webhooks/Delivery", swiftSettings: swift6),
         .testTarget(name: "WebhookDeliveryTests", dependencies: ["WebhookDelivery", .product(name: "Crypto", package: "swift-crypto")],

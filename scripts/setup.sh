@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Gatehouse needs on a fresh Debian machine that has only the Swift toolchain:
-# the C libraries it links (libsodium, libcurl; libqrencode and libsecp256k1 for the two-factor and siwe plugins) and, with --test, the Python clients the
+# the C libraries it links (libsodium, libcurl; libqrencode, libsecp256k1 and libxmlsec1 for the two-factor, siwe and sso plugins) and, with --test, the Python clients the
 # HTTP test suite drives the server with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(pkg-config libsqlite3-dev libsodium-dev libcurl4-openssl-dev libqrencode-dev libsecp256k1-dev)
+packages=(pkg-config libsqlite3-dev libsodium-dev libcurl4-openssl-dev libqrencode-dev libsecp256k1-dev libxmlsec1-dev)
 [[ "${1:-}" == "--bench" ]] && packages+=(wrk)
 
 missing=()
