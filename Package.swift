@@ -165,7 +165,7 @@ let package = Package(
             .define("XMLSEC_CRYPTO_OPENSSL", to: "1"), .define("XMLSEC_NO_SIZE_T"), .define("XMLSEC_OPENSSL3_ENGINES", to: "1"),
             .define("XMLSEC_NO_GOST", to: "1"), .define("XMLSEC_NO_GOST2012", to: "1"), .define("XMLSEC_NO_CRYPTO_DYNAMIC_LOADING", to: "1"),
             .define("__XMLSEC_FUNCTION__", to: "__func__"),
-        ], linkerSettings: [.linkedLibrary("xmlsec1-openssl"), .linkedLibrary("xmlsec1"), .linkedLibrary("xml2")]),
+        ], linkerSettings: [.linkedLibrary("xmlsec1-openssl"), .linkedLibrary("xmlsec1"), .linkedLibrary("xml2"), .linkedLibrary("z")]),
         .target(name: "SAML", dependencies: ["CSAML"], path: "Plugins/sso/SAML", swiftSettings: swift6),
         .testTarget(name: "SAMLTests", dependencies: ["SAML"], path: "Tests/SAMLTests", exclude: ["Fixtures"], swiftSettings: swift6),
         // Standard Webhooks signatures and the retry schedule, pure Swift (unit-tested on their own).

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(pkg-config libsqlite3-dev libsodium-dev libcurl4-openssl-dev libqrencode-dev libsecp256k1-dev libxmlsec1-dev)
+packages=(pkg-config libsqlite3-dev libsodium-dev libcurl4-openssl-dev libqrencode-dev libsecp256k1-dev libxmlsec1-dev zlib1g-dev)
 [[ "${1:-}" == "--bench" ]] && packages+=(wrk)
 
 missing=()

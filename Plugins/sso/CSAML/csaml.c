@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include <libxml/parser.h>
 #include <xmlsec/xmlsec.h>
 #include <xmlsec/errors.h>
@@ -167,3 +168,19 @@ char *csaml_attribute(csaml_node *node, const char *name) { return own(xmlGetNoN
 char *csaml_text(csaml_node *node) { return own(xmlNodeGetContent(node)); }
 
 void csaml_free_text(char *text) { free(text); }
+
+size_t csaml_deflate(const unsigned char *in, size_t length, unsigned char *out, size_t capacity) {
+    if (length > UINT32_MAX || capacity > UINT32_MAX) return 0;
+    z_stream stream;
+    memset(&stream, 0, sizeof stream);
+    // Negative window bits: raw DEFLATE, as the binding requires.
+    if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) return 0;
+    stream.next_in = (Bytef *)in;
+    stream.avail_in = (uInt)length;
+    stream.next_out = out;
+    stream.avail_out = (uInt)capacity;
+    int status = deflate(&stream, Z_FINISH);
+    size_t written = stream.total_out;
+    deflateEnd(&stream);
+    return status == Z_STREAM_END ? written : 0;
+}

@@ -45,4 +45,11 @@ void csaml_free_text(char *text);
  */
 int csaml_verify_signature(csaml_node *signature, const char *pem, size_t pem_length, char *why, size_t why_size);
 
+/*
+ * Raw DEFLATE (RFC 1951, no zlib header) of `length` bytes, as SAML's HTTP-Redirect binding sends
+ * a message (zlib). Writes at most `capacity` bytes to `out`; returns how many, or 0 on failure
+ * (`capacity` too small). `length + length / 1000 + 64` is always enough.
+ */
+size_t csaml_deflate(const unsigned char *in, size_t length, unsigned char *out, size_t capacity);
+
 #endif
