@@ -64,6 +64,19 @@ import Testing
                 == "certificate")
     }
 
+    /// A Response from a real IdP (pysaml2): its own prefixes (`ns0:`, `ns1:`), KeyInfo, ID style.
+    @Test func aPysaml2ResponseVerifies() throws {
+        let xml = Self.fixture("pysaml2-response.xml")
+        let issued = try #require(xml.firstMatch(of: /IssueInstant="([^"]+)"/)?.1)
+        let now = try #require(ISO8601DateFormatter().date(from: String(issued))).addingTimeInterval(60)
+        var expected = Self.expectation(certificate: Self.fixture("pysaml2-idp.crt"))
+        expected.now = now
+        let verified = try SAMLResponseVerifier.verify(xml, expected)
+        #expect(verified.nameID == "ada@corp.test" && verified.inResponseTo == "_req1")
+        #expect(verified.attributes["email"] == ["ada@corp.test"] && verified.attributes["surname"] == ["Lovelace"])
+        #expect(throws: SAMLError.self) { try SAMLResponseVerifier.verify(xml, Self.expectation()) }   // another IdP's certificate
+    }
+
     @Test func notXMLIsMalformed() {
         #expect(throws: SAMLError.self) { try SAMLResponseVerifier.verify("<samlp:Response", Self.expectation()) }
         #expect(throws: SAMLError.self) { try SAMLResponseVerifier.verify("", Self.expectation()) }

@@ -1,6 +1,8 @@
 """Writes the SAML fixtures of SAMLTests: Responses signed with xmlsec1 (Debian `xmlsec1`) by a key made
-for the run (only its certificate, idp.crt, is kept), then attacked with lxml. Run it from this folder:
-`python3 make_fixtures.py`. Times: issued 2026-01-01T00:00:00Z, valid until 00:05:00Z."""
+for the run (only its certificate, idp.crt, is kept), then attacked with lxml, and one Response made by
+a real IdP, pysaml2 (Tests/http/saml_idp.py; pysaml2-response.xml and pysaml2-idp.crt, issued at the
+run's time). Run it from this folder: `python3 make_fixtures.py`. Times of the others: issued
+2026-01-01T00:00:00Z, valid until 00:05:00Z."""
 import copy
 import subprocess
 import tempfile
@@ -86,8 +88,22 @@ def main():
         commented = sign(response(with_signature(assertion(name_id="ada@corp.test.evil.test"), "_a1", "</saml:Issuer>")), key, cert, node)
         files["comment-in-name-id.xml"] = commented.replace("ada@corp.test.evil.test</saml:NameID>", "ada@corp.test<!---->.evil.test</saml:NameID>")
         files.update(wrapping_attacks(signed_assertion))
+        files.update(pysaml2_response())
         for name, text in files.items():
             (HERE / name).write_text(text)
+
+
+def pysaml2_response() -> dict[str, str]:
+    """A Response from pysaml2's IdP for this SP (its metadata inline), the Assertion signed."""
+    import sys
+    sys.path.insert(0, str(HERE.parents[1] / "http"))
+    from saml_idp import IdentityProvider
+    metadata = f"""<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{SP}"><md:SPSSODescriptor
+protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService
+Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{ACS}" index="1"/></md:SPSSODescriptor></md:EntityDescriptor>"""
+    idp = IdentityProvider(IDP, "https://idp.example/sso", metadata)
+    xml = idp.response(acs=ACS, sp_entity_id=SP, email="ada@corp.test", in_response_to="_req1")
+    return {"pysaml2-response.xml": xml, "pysaml2-idp.crt": idp.certificate}
 
 
 def wrapping_attacks(signed: str) -> dict[str, str]:
