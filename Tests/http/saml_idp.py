@@ -26,16 +26,26 @@ def keypair(directory: Path, name: str = "idp") -> tuple[Path, Path]:
 
 
 class IdentityProvider:
-    def __init__(self, entity_id: str, sso_url: str, sp_metadata: str, directory: Path | None = None):
+    """Make one (its key and certificate come first, for the SP's registration), then `trust` the
+    SP's metadata before it reads requests or answers."""
+
+    def __init__(self, entity_id: str, sso_url: str, sp_metadata: str | None = None, directory: Path | None = None):
         if shutil.which("xmlsec1") is None:
             raise RuntimeError("pysaml2 needs the xmlsec1 program (Debian package xmlsec1)")
         self.directory = directory or Path(tempfile.mkdtemp(prefix="saml-idp-"))
         self.key, self.cert = keypair(self.directory)
         self.entity_id = entity_id
+        self.sso_url = sso_url
+        self.server = None
+        if sp_metadata is not None:
+            self.trust(sp_metadata)
+
+    def trust(self, sp_metadata: str):
+        """Loads the SP's metadata (its entity ID and ACS), as an IdP administrator does."""
         config = {
-            "entityid": entity_id,
+            "entityid": self.entity_id,
             "service": {"idp": {
-                "endpoints": {"single_sign_on_service": [(sso_url, BINDING_HTTP_REDIRECT)]},
+                "endpoints": {"single_sign_on_service": [(self.sso_url, BINDING_HTTP_REDIRECT)]},
                 "name_id_format": [NAMEID_FORMAT_EMAILADDRESS],
                 "policy": {"default": {"lifetime": {"minutes": 5}, "attribute_restrictions": None}},
             }},

@@ -80,6 +80,15 @@ static xmlSecKeyPtr load_certificate(const char *pem, size_t length) {
     return xmlSecCryptoAppKeyLoadMemory((const xmlSecByte *)pem, (xmlSecSize)length, xmlSecKeyDataFormatCertPem, NULL, NULL, NULL);
 }
 
+int csaml_certificate_is_usable(const char *pem, size_t pem_length) {
+    pthread_once(&initialised, initialise);
+    if (!ready) return 0;
+    xmlSecKeyPtr key = load_certificate(pem, pem_length);
+    if (!key) return 0;
+    xmlSecKeyDestroy(key);
+    return 1;
+}
+
 /* Whether the one Reference of `ctx` names `#<ID of the signature's parent>`. */
 static int references_parent(xmlSecDSigCtxPtr ctx, xmlNodePtr signature) {
     if (xmlSecPtrListGetSize(&ctx->signedInfoReferences) != 1 || !signature->parent) return 0;

@@ -80,3 +80,13 @@ enum CString {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+/// A PEM certificate of an IdP, checked to hold a public key xmlsec can verify with.
+public enum SAMLCertificate {
+    public static func isUsable(_ pem: String) -> Bool {
+        let bytes = Array(pem.utf8)
+        return bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { csaml_certificate_is_usable($0.baseAddress, $0.count) == 1 }
+        }
+    }
+}

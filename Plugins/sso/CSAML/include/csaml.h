@@ -45,6 +45,9 @@ void csaml_free_text(char *text);
  */
 int csaml_verify_signature(csaml_node *signature, const char *pem, size_t pem_length, char *why, size_t why_size);
 
+/* Whether `pem` holds a certificate whose public key xmlsec can use. */
+int csaml_certificate_is_usable(const char *pem, size_t pem_length);
+
 /*
  * Raw DEFLATE (RFC 1951, no zlib header) of `length` bytes, as SAML's HTTP-Redirect binding sends
  * a message (zlib). Writes at most `capacity` bytes to `out`; returns how many, or 0 on failure

@@ -1,0 +1,50 @@
+import GatehouseJSON
+
+/// The sso plugin's routes, tables and job (docs/plugin-abi.md §8).
+enum SSOManifest {
+    enum Route: Int, CaseIterable {
+        case register, signIn, acs, metadata
+    }
+
+    static let purgeJob = "purge"
+
+    static let json: JSONValue = [
+        "endpoints": [
+            ["method": "POST", "path": "/sso/register", "auth": "session", "envelope": ["session", "body"],
+             "summary": "Register an SSO provider (SAML or OIDC)"],
+            ["method": "POST", "path": "/sign-in/sso", "envelope": ["body"],
+             "summary": "Start a sign-in with an SSO provider"],
+            // The IdP's cross-site form POST: exempt from the origin check (ABI 1.3).
+            ["method": "POST", "path": "/sso/saml2/sp/acs/:providerId", "acceptsForm": true, "originCheck": false,
+             "envelope": ["body", "params"], "summary": "SAML assertion consumer service (HTTP-POST)"],
+            ["method": "GET", "path": "/sso/saml2/sp/metadata", "envelope": ["query"],
+             "query": ["properties": [["name": "providerId", "type": "string", "required": true]]],
+             "summary": "SAML service provider metadata"],
+        ],
+        "schema": ["tables": [
+            ["name": "ssoProvider", "fields": [
+                ["name": "issuer", "type": "string"],
+                ["name": "oidcConfig", "type": "string", "required": false],
+                ["name": "samlConfig", "type": "string", "required": false],
+                ["name": "userId", "type": "string", "references": ["model": "user", "field": "id", "onDelete": "cascade"]],
+                ["name": "providerId", "type": "string", "unique": true],
+                ["name": "organizationId", "type": "string", "required": false],
+                ["name": "domain", "type": "string"],
+            ]],
+            // Assertion IDs already used, per provider, until they expire: a replay fails on any
+            // instance, since the insert of a used ID breaks the unique key.
+            ["name": "ssoAssertion", "fields": [
+                ["name": "providerId", "type": "string"],
+                ["name": "assertionId", "type": "string"],
+                ["name": "expiresAt", "type": "date", "index": true],
+            ], "uniqueTogether": [["providerId", "assertionId"]]],
+        ]],
+        "jobs": [["name": .string(purgeJob), "everySeconds": 3600]],
+        "errorCodes": [
+            "PROVIDER_NOT_FOUND": "No SSO provider matches",
+            "PROVIDER_ALREADY_EXISTS": "An SSO provider with this providerId already exists",
+            "INVALID_SAML_CONFIG": "Invalid SAML configuration",
+            "INVALID_PROVIDER_CONFIG": "Give exactly one of samlConfig and oidcConfig",
+        ],
+    ]
+}

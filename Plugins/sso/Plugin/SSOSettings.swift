@@ -1,0 +1,33 @@
+import GatehouseJSON
+import PluginKit
+
+/// `plugins.sso`. An invalid setting refuses the plugin with a message naming its key.
+struct SSOSettings: Sendable {
+    /// Unsolicited Responses (no `InResponseTo`) are refused unless this is true.
+    let allowIdpInitiated: Bool
+    /// Seconds of clock difference tolerated on `NotBefore`/`NotOnOrAfter`.
+    let clockSkew: Double
+
+    init(_ json: JSONValue) throws {
+        let saml = json["saml"]?.nonNull
+        if let saml, saml.objectValue == nil { throw Self.invalid("saml", "must be an object {allowIdpInitiated, clockSkew}") }
+        if let value = saml?["allowIdpInitiated"]?.nonNull {
+            guard let flag = value.boolValue else { throw Self.invalid("saml.allowIdpInitiated", "must be true or false") }
+            allowIdpInitiated = flag
+        } else {
+            allowIdpInitiated = false
+        }
+        if let value = saml?["clockSkew"]?.nonNull {
+            guard let seconds = value.doubleValue, (0...3600).contains(seconds) else {
+                throw Self.invalid("saml.clockSkew", "must be a number of seconds from 0 to 3600")
+            }
+            clockSkew = seconds
+        } else {
+            clockSkew = 300
+        }
+    }
+
+    private static func invalid(_ key: String, _ problem: String) -> PluginError {
+        PluginError(code: "INVALID_SETTING", message: "plugins.sso.\(key) \(problem)")
+    }
+}

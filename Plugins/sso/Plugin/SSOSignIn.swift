@@ -1,0 +1,71 @@
+import Foundation
+import GatehouseJSON
+import PluginKit
+import SAML
+
+/// Where this server answers: its base URL and path, and the SSO routes under them.
+struct Site: Sendable {
+    static let alphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    let baseURL: String
+    let basePath: String
+
+    func acs(_ providerID: String) -> String { baseURL + basePath + "/sso/saml2/sp/acs/" + providerID }
+}
+
+/// The URLs a sign-in ends on, given to `POST /sign-in/sso` (checked against the trusted origins
+/// by the host) and kept with the flow.
+struct FlowURLs: Sendable {
+    let callbackURL: String
+    let errorCallbackURL: String?
+    let newUserCallbackURL: String?
+
+    init(callbackURL: String, errorCallbackURL: String?, newUserCallbackURL: String?) {
+        self.callbackURL = callbackURL
+        self.errorCallbackURL = errorCallbackURL
+        self.newUserCallbackURL = newUserCallbackURL
+    }
+
+    init(_ json: JSONValue, fallback: String) {
+        self.init(callbackURL: json["callbackURL"]?.stringValue ?? fallback, errorCallbackURL: json["errorCallbackURL"]?.stringValue,
+                  newUserCallbackURL: json["newUserCallbackURL"]?.stringValue)
+    }
+
+    var json: JSONValue {
+        ["callbackURL": .string(callbackURL), "errorCallbackURL": errorCallbackURL.map(JSONValue.string) ?? .null,
+         "newUserCallbackURL": newUserCallbackURL.map(JSONValue.string) ?? .null]
+    }
+
+    /// A 302 to the error URL (else the callback URL) with `?error=<code>`.
+    func failure(_ code: String) -> PluginAnswer {
+        let target = errorCallbackURL ?? callbackURL
+        guard var components = URLComponents(string: target) else { return PluginAnswer.status(302).header("location", target) }
+        let items = components.queryItems ?? []
+        components.queryItems = items + [URLQueryItem(name: "error", value: code)]
+        return PluginAnswer.status(302).header("location", components.string ?? target)
+    }
+}
+
+/// The end of an SSO sign-in: the user found by the account (providerId, issuer, accountId), else
+/// by e-mail, else created (the host's `oauth.signIn`, with the core's linking policy), then the
+/// session and the redirect.
+struct SSOSignIn: Sendable {
+    let host: PluginHost
+
+    /// The identity of a verified SAML assertion: NameID as the account, `email` (else the
+    /// NameID) as the e-mail, `givenName surname`, else `displayName`, else the NameID as the name.
+    func finish(_ assertion: VerifiedAssertion, _ provider: SSOProvider, flow: FlowURLs) throws -> PluginAnswer {
+        let attributes = assertion.attributes
+        let email = attributes["email"]?.first ?? assertion.nameID
+        let fullName = [attributes["givenName"]?.first, attributes["surname"]?.first].compactMap { $0 }.joined(separator: " ")
+        let name = fullName.isEmpty ? attributes["displayName"]?.first ?? assertion.nameID : fullName
+        let result = try host.call("oauth.signIn", [
+            "providerId": .string(provider.providerID), "issuer": .string(provider.identityProviderEntityID),
+            "profile": ["subject": .string(assertion.nameID), "email": .string(email.lowercased()), "emailVerified": true, "name": .string(name)],
+        ])
+        guard let userID = result["user"]?["id"]?.stringValue else {
+            throw PluginError(code: "UNABLE_TO_CREATE_USER", message: "the host answered no user")
+        }
+        // As Better Auth: a SAML sign-in ends on the callback URL, new user or not.
+        return PluginAnswer.status(302).header("location", flow.callbackURL).signIn(userID: userID)
+    }
+}
