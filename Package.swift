@@ -21,7 +21,7 @@ let plugins = [
     plugin("siwe", "SIWEPlugin", path: "Plugins/siwe/Plugin", dependencies: ["Ethereum"]),
     plugin("organization", "OrganizationPlugin", path: "Plugins/organization/Plugin"),
     plugin("audit-log", "AuditLogPlugin", path: "Plugins/audit-log/Plugin"),
-    plugin("sso", "SSOPlugin", path: "Plugins/sso/Plugin", dependencies: ["SAML"]),
+    plugin("sso", "SSOPlugin", path: "Plugins/sso/Plugin", dependencies: ["SAML", "NetworkAddress"]),
     plugin("webhooks", "WebhooksPlugin", path: "Plugins/webhooks/Plugin", dependencies: ["WebhookDelivery", "NetworkAddress"]),
     plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
     plugin("host-probe", "HostProbePlugin", path: "Tests/Fixtures/HostProbePlugin"),

@@ -26,6 +26,9 @@ public struct PluginError: Error, Sendable {
     public let status: Int
     public let code: String
     public let message: String
+    /// For a failed host call, the host's whole error object: members beyond `code` and
+    /// `message`, such as `oauth.finish`'s `location`.
+    public var detail: JSONValue?
 
     public init(status: Int = 400, code: String, message: String) {
         self.status = status

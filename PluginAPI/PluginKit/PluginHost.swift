@@ -133,8 +133,10 @@ public struct PluginHost: @unchecked Sendable {
         guard status == GH_OK else {
             let detail = Self.copy(error).flatMap { try? JSONValue.parse($0) }
             // `status` is there when the error stands for an answer's own (a service's refusal).
-            throw PluginError(status: detail?["status"]?.intValue ?? 500, code: detail?["code"]?.stringValue ?? "HOST_ERROR",
-                              message: detail?["message"]?.stringValue ?? "host operation \(operation) failed")
+            var failure = PluginError(status: detail?["status"]?.intValue ?? 500, code: detail?["code"]?.stringValue ?? "HOST_ERROR",
+                                      message: detail?["message"]?.stringValue ?? "host operation \(operation) failed")
+            failure.detail = detail
+            throw failure
         }
         return try Self.copy(out).map { try JSONValue.parse($0) } ?? .null
     }

@@ -27,6 +27,15 @@ struct OrganizationServicesTests {
         #expect(host.rows("member").count == 2)
     }
 
+    @Test func membershipsAndOrganizationsAreLookedUp() throws {
+        let ada = try #require(host.rows("user").first?["id"])
+        let member = try host.service("getMember", request: ["organizationId": .string(organizationID), "userId": ada])
+        #expect(member["member"]?["role"] == "owner")
+        #expect(try host.service("getMember", request: ["organizationId": .string(organizationID), "userId": "nobody"])["member"] == .null)
+        #expect(try host.service("findOrganization", request: ["slug": "acme"])["organization"]?["id"] == .string(organizationID))
+        #expect(try host.service("findOrganization", request: ["slug": "none"])["organization"] == .null)
+    }
+
     @Test func anotherPluginCountsSeatsThroughTheService() throws {
         let seats = try FakeHost(plugin: SeatsPlugin.self) { $0.provideServices(of: host) }
         #expect(try seats.request("GET", "/seats/\(organizationID)").body == ["count": 1])

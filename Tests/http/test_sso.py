@@ -1,20 +1,22 @@
-"""sso plugin (issue 17), SAML so far: a pysaml2 identity provider (Tests/http/saml_idp.py, signing with
+"""sso plugin (issue 17), SAML and OIDC sign-in so far: a pysaml2 identity provider (Tests/http/saml_idp.py, signing with
 Debian's xmlsec1) reads the AuthnRequest the server sends it through the HTTP-Redirect binding and
 answers by HTTP-POST to the ACS, as a real IdP; lxml crafts the attacks (signature wrapping, edits
-after signing, unsigned and foreign-key Responses, DOCTYPE) and replays."""
+after signing, unsigned and foreign-key Responses, DOCTYPE) and replays; oidc-provider-mock is the OIDC
+provider (PKCE, state, nonce, its JWKS)."""
 from __future__ import annotations
 
-import base64
 import copy
 import shutil
+import urllib.parse
 
 import pytest
 import requests
 from lxml import etree
 
-from conftest import assert_error, unique_email
+from conftest import TRUSTED_ORIGINS, assert_error, unique_email
 from saml_idp import IdentityProvider, keypair
 from test_bearer import built_library
+from test_social import CLIENT_ID, CLIENT_SECRET, idp, new_subject  # noqa: F401 (idp is a fixture)
 
 IDP_ENTITY = "https://idp.corp.test/metadata"
 SSO_URL = "https://idp.corp.test/sso"
@@ -190,6 +192,26 @@ def test_a_response_signed_by_another_key_is_refused(srv, acme, tmp_path):
     assert r.status_code == 400 and session_of(srv, r) is None
 
 
+def test_a_comment_in_the_name_id_splits_nothing(srv, acme):
+    """The IdP vouches for "victim@corp.test.evil.test"; a comment slipped in after "victim@corp.test"
+    keeps the signature valid (canonicalization drops comments) but must not make that the identity."""
+    request, relay = acme.start(srv.client())
+    xml = acme.response(request, "victim@corp.test.evil.test")
+    root = etree.fromstring(xml.encode())
+    name_id = root.find(f".//{{{A}}}NameID")
+    name_id.text = "victim@corp.test"
+    comment = etree.Comment("")
+    comment.tail = ".evil.test"
+    name_id.append(comment)
+    r = acme.post(etree.tostring(root).decode(), relay)
+    assert r.status_code == 302, r.text
+    user = session_of(srv, r)["user"]
+    assert user["email"] == "victim@corp.test.evil.test"
+    accounts = srv.query('SELECT "accountId" FROM "account" WHERE "userId" = ?', user["id"])
+    assert [a["accountId"] for a in accounts] == ["victim@corp.test.evil.test"]
+    assert not srv.query('SELECT * FROM "account" WHERE "accountId" = ?', "victim@corp.test")
+
+
 def test_a_doctype_is_refused(srv, acme):
     root, relay = signed_document(acme)
     xml = '<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + etree.tostring(root).decode()
@@ -239,3 +261,207 @@ def test_sign_in_needs_a_known_provider_and_trusted_urls(srv, acme):
     assert_error(c.post("sign-in/sso", {"providerId": "acme", "callbackURL": CALLBACK, "errorCallbackURL": "https://evil.example/e"}), 403,
                  "INVALID_ERROR_CALLBACK_URL")
     assert requests.get(srv.api + "/sso/saml2/sp/metadata", params={"providerId": "nobody"}).status_code == 404
+
+
+# -- OIDC providers, against oidc-provider-mock ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def oidc_srv(server_factory, tmp_path_factory, idp):  # noqa: F811 (idp is a fixture)
+    plugins = tmp_path_factory.mktemp("sso-oidc-plugins")
+    shutil.copy(built_library("sso"), plugins / "sso.so")
+    # The mock OP listens on 127.0.0.1: a private host, so its origin must be trusted.
+    return server_factory({"pluginsDir": str(plugins), "trustedOrigins": [*TRUSTED_ORIGINS, idp.url]}, name="sso-oidc")
+
+
+def oidc_body(idp, provider_id="okta", domain="oidc.test", **config):  # noqa: F811
+    return {"providerId": provider_id, "issuer": idp.url, "domain": domain,
+            "oidcConfig": {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET,
+                           "discoveryEndpoint": f"{idp.url}/.well-known/openid-configuration", **config}}
+
+
+def test_oidc_sign_in_with_pkce_state_and_nonce(oidc_srv, idp):  # noqa: F811
+    admin = oidc_srv.client().new_user()
+    r = admin.post("sso/register", oidc_body(idp))
+    assert r.status_code == 200, r.text
+    assert "clientSecret" not in r.json()["oidcConfig"] and CLIENT_SECRET not in r.text
+
+    sub, email = new_subject(idp, email=unique_email("oidc").split("@")[0] + "@oidc.test")
+    browser = oidc_srv.client()
+    started = browser.post("sign-in/sso", {"email": email, "callbackURL": CALLBACK, "newUserCallbackURL": CALLBACK + "?new=1"})
+    assert started.status_code == 200, started.text
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(started.json()["url"]).query))
+    assert started.json()["url"].startswith(idp.url + "/oauth2/authorize?")
+    assert query["redirect_uri"] == f"{oidc_srv.api}/sso/callback/okta" and query["client_id"] == CLIENT_ID
+    assert query["code_challenge_method"] == "S256" and query["nonce"] and query["state"] and query["response_type"] == "code"
+    back = browser.get(idp.authorize(started.json()["url"], sub))
+    assert back.status_code == 302 and back.headers["location"] == CALLBACK + "?new=1", back.text
+    session = browser.session()
+    assert session["user"]["email"] == email
+    accounts = oidc_srv.query('SELECT * FROM "account" WHERE "userId" = ?', session["user"]["id"])
+    assert [(a["providerId"], a["accountId"]) for a in accounts] == [("okta", sub)]
+
+    again = oidc_srv.client()
+    started = again.post("sign-in/sso", {"providerId": "okta", "callbackURL": CALLBACK, "newUserCallbackURL": CALLBACK + "?new=1"})
+    back = again.get(idp.authorize(started.json()["url"], sub))
+    assert back.headers["location"] == CALLBACK and again.session()["user"]["id"] == session["user"]["id"]
+
+
+def test_oidc_tampered_state_is_refused(oidc_srv, idp):  # noqa: F811
+    admin = oidc_srv.client().new_user()
+    assert admin.post("sso/register", oidc_body(idp, "okta2", "oidc2.test")).status_code == 200
+    sub, _ = new_subject(idp, email="t@oidc2.test")
+    browser = oidc_srv.client()
+    started = browser.post("sign-in/sso", {"providerId": "okta2", "callbackURL": CALLBACK})
+    location = idp.authorize(started.json()["url"], sub)
+    parts = urllib.parse.urlsplit(location)
+    query = dict(urllib.parse.parse_qsl(parts.query))
+    query["state"] = query["state"][:-2] + ("AA" if not query["state"].endswith("AA") else "BB")
+    r = browser.get(urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query))))
+    assert r.status_code == 302 and "error=" in r.headers["location"]
+    assert browser.get_session().json() is None
+
+
+def test_oidc_wrong_nonce_is_refused(oidc_srv, idp):  # noqa: F811
+    admin = oidc_srv.client().new_user()
+    assert admin.post("sso/register", oidc_body(idp, "okta3", "oidc3.test")).status_code == 200
+    sub, _ = new_subject(idp, email="n@oidc3.test")
+    browser = oidc_srv.client()
+    started = browser.post("sign-in/sso", {"providerId": "okta3", "callbackURL": CALLBACK}).json()["url"]
+    parts = urllib.parse.urlsplit(started)
+    query = dict(urllib.parse.parse_qsl(parts.query))
+    query["nonce"] = "not-the-flows-nonce"                       # the OP then signs an ID token for another nonce
+    r = browser.get(idp.authorize(urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query))), sub))
+    assert r.status_code == 302 and "error=" in r.headers["location"], r.text
+    assert browser.get_session().json() is None
+
+
+def test_oidc_private_hosts_need_a_trusted_origin(server, tmp_path, idp):  # noqa: F811
+    plugins = tmp_path / "plugins.d"
+    plugins.mkdir()
+    shutil.copy(built_library("sso"), plugins / "sso.so")
+    srv = server({"pluginsDir": str(plugins)})
+    admin = srv.client().new_user()
+    assert_error(admin.post("sso/register", oidc_body(idp)), 400, "discovery_private_host")
+    assert_error(admin.post("sso/register", {**oidc_body(idp), "issuer": "https://op.example",
+                                             "oidcConfig": {"clientId": "c", "tokenEndpoint": "http://169.254.169.254/token"}}),
+                 400, "discovery_private_host")
+    saml = {"providerId": "lan", "issuer": "https://idp.example", "domain": "lan.test",
+            "samlConfig": {"entryPoint": "http://10.0.0.5/sso", "cert": IdentityProvider("urn:x", "https://x").certificate}}
+    assert_error(admin.post("sso/register", saml), 400)
+    assert not srv.query('SELECT * FROM "ssoProvider"')
+
+
+# -- managing providers, organizations ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def org_srv(server_factory, tmp_path_factory):
+    plugins = tmp_path_factory.mktemp("sso-org-plugins")
+    for name in ("sso", "organization"):
+        shutil.copy(built_library(name), plugins / f"{name}.so")
+    return server_factory({"pluginsDir": str(plugins)}, name="sso-org")
+
+
+def test_only_the_owner_manages_a_provider_and_never_sees_a_secret(srv, idp):  # noqa: F811
+    owner, other = srv.client().new_user(), srv.client().new_user()
+    tenant = Tenant(srv, "managed", "managed.test")
+    mine = tenant.admin
+    listed = mine.get("sso/providers").json()["providers"]
+    assert [p["providerId"] for p in listed] == ["managed"]
+    assert listed[0]["type"] == "saml" and listed[0]["spMetadataUrl"].endswith("/sso/saml2/sp/metadata?providerId=managed")
+    assert "userId" not in listed[0] and "id" not in listed[0]
+    assert owner.get("sso/providers").json() == {"providers": []}
+    assert mine.get("sso/get-provider", params={"providerId": "managed"}).json()["domain"] == "managed.test"
+    assert_error(other.get("sso/get-provider", params={"providerId": "managed"}), 403)
+    assert_error(mine.get("sso/get-provider", params={"providerId": "nobody"}), 404)
+    assert_error(srv.client().get("sso/providers"), 401)
+
+    assert_error(other.post("sso/update-provider", {"providerId": "managed", "domain": "evil.test"}), 403)
+    assert_error(mine.post("sso/update-provider", {"providerId": "managed"}), 400)
+    assert_error(mine.post("sso/update-provider", {"providerId": "managed", "oidcConfig": {"clientId": "x"}}), 400)
+    assert_error(mine.post("sso/update-provider", {"providerId": "managed", "samlConfig": {"cert": "broken"}}), 400)
+    updated = mine.post("sso/update-provider", {"providerId": "managed", "domain": "renamed.test"})
+    assert updated.status_code == 200 and updated.json()["domain"] == "renamed.test"
+    assert tenant.start(srv.client(), email="x@renamed.test")                                  # the new domain takes effect
+    assert_error(srv.client().post("sign-in/sso", {"email": "x@managed.test", "callbackURL": CALLBACK}), 404)
+
+    assert_error(other.post("sso/delete-provider", {"providerId": "managed"}), 403)
+    assert mine.post("sso/delete-provider", {"providerId": "managed"}).json() == {"success": True}
+    assert_error(mine.get("sso/get-provider", params={"providerId": "managed"}), 404)
+
+
+def test_organization_providers_admins_slug_and_provisioning(org_srv):
+    owner = org_srv.client().new_user()
+    slug = "corp-" + unique_email().split("@")[0][-8:]
+    org = owner.post("organization/create", {"name": "Corp", "slug": slug}).json()
+    member = org_srv.client().new_user()
+    invite = owner.post("organization/invite-member", {"email": member.email, "role": "member", "organizationId": org["id"]}).json()
+    assert member.post("organization/accept-invitation", {"invitationId": invite["id"]}).status_code == 200
+    stranger = org_srv.client().new_user()
+
+    idp = IdentityProvider(IDP_ENTITY + "/corp", SSO_URL + "/corp")
+    body = {"providerId": "corp", "issuer": idp.entity_id, "domain": "org.test", "organizationId": org["id"],
+            "samlConfig": {"entryPoint": idp.sso_url, "cert": idp.certificate, "spMetadata": {"entityID": "urn:sp:corp"}}}
+    assert_error(member.post("sso/register", body), 403)
+    r = stranger.post("sso/register", body)
+    assert r.status_code in (400, 403), r.text
+    r = owner.post("sso/register", body)
+    assert r.status_code == 200 and r.json()["organizationId"] == org["id"], r.text
+    assert [p["providerId"] for p in owner.get("sso/providers").json()["providers"]] == ["corp"]
+    assert_error(member.get("sso/get-provider", params={"providerId": "corp"}), 403)
+
+    idp.trust(requests.get(org_srv.api + "/sso/saml2/sp/metadata", params={"providerId": "corp"}).text)
+    browser = org_srv.client()
+    started = browser.post("sign-in/sso", {"organizationSlug": slug, "callbackURL": CALLBACK})
+    assert started.status_code == 200, started.text
+    request, relay = idp.read_request(started.json()["url"])
+    acs = f"{org_srv.api}/sso/saml2/sp/acs/corp"
+    for attempt in range(2):                                                    # provisioned once, however often they sign in
+        xml = idp.response(acs=acs, sp_entity_id="urn:sp:corp", email="worker@org.test", in_response_to=request.id)
+        r = requests.post(acs, data=IdentityProvider.post_form(xml, relay), allow_redirects=False)
+        assert r.status_code == 302 and r.headers["location"] == CALLBACK, r.text
+        started = browser.post("sign-in/sso", {"organizationSlug": slug, "callbackURL": CALLBACK})
+        request, relay = idp.read_request(started.json()["url"])
+    worker = org_srv.query('SELECT id FROM "user" WHERE email = ?', "worker@org.test")[0]["id"]
+    members = org_srv.query('SELECT role FROM "member" WHERE "organizationId" = ? AND "userId" = ?', org["id"], worker)
+    assert [m["role"] for m in members] == ["member"]
+    assert_error(browser.post("sign-in/sso", {"organizationSlug": "no-such-org", "callbackURL": CALLBACK}), 404)
+
+
+@pytest.mark.postgres_only
+def test_two_instances_share_flows_and_replays(tmp_path, pg_database):
+    """Two processes behind one base URL (a load balancer's): a sign-in started on one ends on the
+    other, and a replay is refused on either."""
+    from conftest import _LIVE_SERVERS, GatehouseServer, free_port
+    plugins = tmp_path / "plugins.d"
+    plugins.mkdir()
+    shutil.copy(built_library("sso"), plugins / "sso.so")
+    public = f"http://127.0.0.1:{free_port()}"
+    servers = []
+    try:
+        for name in ("a", "b"):
+            workdir = tmp_path / name
+            workdir.mkdir()
+            srv = GatehouseServer({"pluginsDir": str(plugins), "database": pg_database, "baseURL": public}, name=name, workdir=workdir).start()
+            _LIVE_SERVERS.append(srv)
+            servers.append(srv)
+        a, b = servers
+        idp = IdentityProvider(IDP_ENTITY + "/shared", SSO_URL + "/shared")
+        sp = "urn:sp:shared"
+        r = a.client().new_user().post("sso/register", {
+            "providerId": "shared", "issuer": idp.entity_id, "domain": "shared.test",
+            "samlConfig": {"entryPoint": idp.sso_url, "cert": idp.certificate, "spMetadata": {"entityID": sp}}})
+        assert r.status_code == 200, r.text
+        idp.trust(requests.get(b.api + "/sso/saml2/sp/metadata", params={"providerId": "shared"}).text)
+        started = a.client().post("sign-in/sso", {"providerId": "shared", "callbackURL": CALLBACK})
+        request, relay = idp.read_request(started.json()["url"])
+        assert request.assertion_consumer_service_url == public + "/api/auth/sso/saml2/sp/acs/shared"
+        xml = idp.response(acs=request.assertion_consumer_service_url, sp_entity_id=sp, email="both@shared.test", in_response_to=request.id)
+        form = IdentityProvider.post_form(xml, relay)
+        done = requests.post(f"{b.api}/sso/saml2/sp/acs/shared", data=form, allow_redirects=False)
+        assert done.status_code == 302 and done.headers["location"] == CALLBACK, done.text
+        for srv in (a, b):
+            assert requests.post(f"{srv.api}/sso/saml2/sp/acs/shared", data=form, allow_redirects=False).status_code == 400
+    finally:
+        for srv in servers:
+            srv.stop()
+            _LIVE_SERVERS.remove(srv)

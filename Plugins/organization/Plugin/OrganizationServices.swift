@@ -25,7 +25,22 @@ struct OrganizationServices: Sendable {
         Service(name: "addMember") { try $0.addMember($1) },
         Service(name: "setMemberRole") { try $0.setMemberRole($1) },
         Service(name: "removeMember") { try $0.removeMember($1) },
+        Service(name: "getMember") { try $0.getMember($1) },
+        Service(name: "findOrganization") { try $0.findOrganization($1) },
     ]
+
+    /// `{organizationId, userId}` → `{member}`: the membership (with its `role`), or null.
+    func getMember(_ request: JSONValue) throws -> JSONValue {
+        let id = try organizationID(request)
+        guard let userID = request["userId"]?.stringValue else { throw PluginError(code: "VALIDATION_ERROR", message: "userId is required") }
+        return ["member": try directory.membership(of: userID, in: id)?.row ?? .null]
+    }
+
+    /// `{slug}` → `{organization}`: the organization with that slug, or null.
+    func findOrganization(_ request: JSONValue) throws -> JSONValue {
+        guard let slug = request["slug"]?.stringValue else { throw PluginError(code: "VALIDATION_ERROR", message: "slug is required") }
+        return ["organization": try directory.db.findOne("organization", [PluginDatabase.equals("slug", .string(slug))]) ?? .null]
+    }
 
     /// `{organizationId}` → the organization with its members, invitations (and teams).
     func getOrganization(_ request: JSONValue) throws -> JSONValue {

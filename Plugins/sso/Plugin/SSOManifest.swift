@@ -3,7 +3,7 @@ import GatehouseJSON
 /// The sso plugin's routes, tables and job (docs/plugin-abi.md §8).
 enum SSOManifest {
     enum Route: Int, CaseIterable {
-        case register, signIn, acs, metadata
+        case register, signIn, acs, metadata, callback, providers, getProvider, updateProvider, deleteProvider
     }
 
     static let purgeJob = "purge"
@@ -20,7 +20,19 @@ enum SSOManifest {
             ["method": "GET", "path": "/sso/saml2/sp/metadata", "envelope": ["query"],
              "query": ["properties": [["name": "providerId", "type": "string", "required": true]]],
              "summary": "SAML service provider metadata"],
+            ["method": "GET", "path": "/sso/callback/:providerId", "envelope": ["query", "params", "headers"],
+             "summary": "OIDC redirect URI"],
+            ["method": "GET", "path": "/sso/providers", "auth": "session", "envelope": ["session"],
+             "summary": "The SSO providers the caller manages"],
+            ["method": "GET", "path": "/sso/get-provider", "auth": "session", "envelope": ["session", "query"],
+             "query": ["properties": [["name": "providerId", "type": "string", "required": true]]], "summary": "One SSO provider"],
+            ["method": "POST", "path": "/sso/update-provider", "auth": "session", "envelope": ["session", "body"],
+             "body": ["properties": [["name": "providerId", "type": "string", "required": true]]], "summary": "Change an SSO provider"],
+            ["method": "POST", "path": "/sso/delete-provider", "auth": "session", "envelope": ["session", "body"],
+             "body": ["properties": [["name": "providerId", "type": "string", "required": true]]], "summary": "Delete an SSO provider"],
         ],
+        // Organizations are read and joined through the organization plugin's services.
+        "uses": [["plugin": "organization", "optional": true]],
         "schema": ["tables": [
             ["name": "ssoProvider", "fields": [
                 ["name": "issuer", "type": "string"],

@@ -4,9 +4,10 @@ import PluginKit
 
 /// Single sign-on through a company's own identity provider, with Better Auth 1.7's
 /// `@better-auth/sso` routes: SAML 2.0 (this plugin is the service provider; signatures checked
-/// with xmlsec1, identity read from the signed element only). In progress (issue 17): provider
-/// registration, SP-initiated and IdP-initiated SAML sign-in and the SP metadata are here; OIDC
-/// providers, provider management routes and organization provisioning are not yet.
+/// with xmlsec1, identity read from the signed element only) and OIDC (the host's OAuth client).
+/// Providers belong to the user who registered them, or to an organization (its owners and admins
+/// manage them, and its new SSO users become members), read through the organization plugin's
+/// services.
 struct SSOPlugin: GatehousePlugin {
     static let id = "sso"
     static let version = "0.1.0"
@@ -16,7 +17,10 @@ struct SSOPlugin: GatehousePlugin {
     let host: PluginHost
     let providers: SSOProviders
     let saml: SAMLFlow
+    let oidc: OIDCFlow
     let signIn: SSOSignIn
+    let organizations: OrganizationLink
+    let routes: ProviderRoutes
 
     init(host: PluginHost, settings json: JSONValue) throws {
         let settings = try SSOSettings(json)
@@ -24,9 +28,17 @@ struct SSOPlugin: GatehousePlugin {
         let site = Site(baseURL: info["baseURL"]?.stringValue ?? "", basePath: info["basePath"]?.stringValue ?? "")
         let db = PluginDatabase(host: host)
         self.host = host
-        providers = SSOProviders(db: db)
+        let organizations = OrganizationLink(host: host, defaultRole: settings.defaultRole)
+        let oidc = OIDCFlow(host: host, site: site, organizations: organizations)
+        let providers = SSOProviders(db: db, organizations: organizations, privateHosts: PrivateHosts(host: host)) { issuer, config in
+            try oidc.checkEndpoints(issuer: issuer, config)
+        }
+        self.oidc = oidc
+        self.organizations = organizations
+        self.providers = providers
         saml = SAMLFlow(host: host, db: db, settings: settings, site: site)
-        signIn = SSOSignIn(host: host)
+        signIn = SSOSignIn(host: host, organizations: organizations)
+        routes = ProviderRoutes(providers: providers, organizations: organizations, site: site)
     }
 
     func handle(_ call: PluginCall) throws -> PluginAnswer {
@@ -39,6 +51,11 @@ struct SSOPlugin: GatehousePlugin {
             case .signIn: return try startSignIn(call)
             case .acs: return try saml.consume(try provider(call.param("providerId")), form: call.body, signIn: signIn)
             case .metadata: return saml.metadata(try provider(call.query("providerId")))
+            case .callback: return try oidc.finish(try provider(call.param("providerId")), call)
+            case .providers: return try routes.list(userID: try Self.caller(call))
+            case .getProvider: return try routes.get(call.query("providerId"), userID: try Self.caller(call))
+            case .updateProvider: return try routes.update(call.body, userID: try Self.caller(call))
+            case .deleteProvider: return try routes.delete(call.body, userID: try Self.caller(call))
             case nil: break
             }
         default:
@@ -48,19 +65,17 @@ struct SSOPlugin: GatehousePlugin {
     }
 
     private func register(_ call: PluginCall) throws -> PluginAnswer {
+        .json(try providers.register(call.body, userID: try Self.caller(call)).output)
+    }
+
+    private static func caller(_ call: PluginCall) throws -> String {
         guard let userID = call.session?["user"]?["id"]?.stringValue else {
             throw PluginError(status: 401, code: "UNAUTHORIZED", message: "Unauthorized")
         }
-        if call.body["oidcConfig"]?.nonNull != nil {
-            throw PluginError(code: "OIDC_NOT_AVAILABLE", message: "OIDC providers are not available yet; register a SAML provider")
-        }
-        if call.body["organizationId"]?.nonNull != nil {
-            throw PluginError(code: "ORGANIZATION_PROVIDERS_NOT_AVAILABLE", message: "Organization providers are not available yet")
-        }
-        return .json(try providers.register(call.body, userID: userID).output)
+        return userID
     }
 
-    /// `POST /sign-in/sso {email | domain | providerId, callbackURL, errorCallbackURL?, newUserCallbackURL?}`.
+    /// `POST /sign-in/sso {email | domain | providerId | organizationSlug, callbackURL, errorCallbackURL?, newUserCallbackURL?}`.
     private func startSignIn(_ call: PluginCall) throws -> PluginAnswer {
         let body = call.body
         guard let callbackURL = body["callbackURL"]?.stringValue else {
@@ -75,13 +90,16 @@ struct SSOPlugin: GatehousePlugin {
             chosen = try providers.all().first { $0.serves(email: email) }
         } else if let domain = body["domain"]?.stringValue {
             chosen = try providers.all().first { $0.serves(email: "@" + domain) }
+        } else if let slug = body["organizationSlug"]?.stringValue {
+            let organizationID = organizations.organizationID(slug: slug)
+            chosen = try organizationID.flatMap { id in try providers.all().first { $0.organizationID == id } }
         } else {
-            throw PluginError(code: "VALIDATION_ERROR", message: "Give providerId, email or domain to choose the provider")
+            throw PluginError(code: "VALIDATION_ERROR", message: "email, organizationSlug, domain or providerId is required")
         }
         guard let provider = chosen else {
             throw PluginError(status: 404, code: "PROVIDER_NOT_FOUND", message: "No SSO provider matches")
         }
-        return try saml.start(provider, flow: flow)
+        return provider.saml != nil ? try saml.start(provider, flow: flow) : try oidc.start(provider, flow: flow)
     }
 
     private func provider(_ providerID: String?) throws -> SSOProvider {

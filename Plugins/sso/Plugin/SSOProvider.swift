@@ -58,12 +58,34 @@ struct SSOProvider: Sendable {
             "samlConfig": saml ?? .null, "oidcConfig": oidcOutput.map(JSONValue.object) ?? .null,
         ]
     }
+
+    /// The management routes' form (Better Auth's sanitized provider): no row id or owner, no
+    /// secret or private key; the OIDC client id shown by its last four characters.
+    func summary(metadataURL: String) -> JSONValue {
+        var samlOutput = saml?.objectValue
+        samlOutput?.removeValue(forKey: "privateKey")
+        var oidcOutput = oidc?.objectValue
+        oidcOutput?.removeValue(forKey: "clientSecret")
+        if let clientID = oidcOutput?.removeValue(forKey: "clientId")?.stringValue {
+            oidcOutput?["clientIdLastFour"] = .string("****" + clientID.suffix(4))
+        }
+        return [
+            "providerId": .string(providerID), "type": saml != nil ? "saml" : "oidc", "issuer": .string(issuer), "domain": .string(domain),
+            "organizationId": organizationID.map(JSONValue.string) ?? .null,
+            "spMetadataUrl": saml != nil ? .string(metadataURL) : .null,
+            "samlConfig": samlOutput.map(JSONValue.object) ?? .null, "oidcConfig": oidcOutput.map(JSONValue.object) ?? .null,
+        ]
+    }
 }
 
 /// The `ssoProvider` table.
 struct SSOProviders: Sendable {
     static let table = "ssoProvider"
     let db: PluginDatabase
+    let organizations: OrganizationLink
+    let privateHosts: PrivateHosts
+    /// Checks an OIDC configuration's URLs before anything is stored (`OIDCFlow.checkEndpoints`).
+    let checkOIDC: @Sendable (_ issuer: String, _ config: JSONValue) throws -> Void
 
     func find(providerID: String) throws -> SSOProvider? {
         try db.findOne(Self.table, [PluginDatabase.equals("providerId", .string(providerID))]).flatMap(SSOProvider.init(row:))
@@ -87,16 +109,18 @@ struct SSOProviders: Sendable {
         guard (saml == nil) != (oidc == nil) else {
             throw PluginError(code: "INVALID_PROVIDER_CONFIG", message: "Give exactly one of samlConfig and oidcConfig")
         }
-        if let saml { try Self.validateSAML(saml) }
-        if let oidc, oidc.objectValue == nil || oidc["clientId"]?.stringValue == nil {
-            throw PluginError(code: "INVALID_OIDC_CONFIG", message: "oidcConfig needs a clientId")
+        try validate(issuer: issuer, saml: saml, oidc: oidc)
+        let organizationID = body["organizationId"]?.nonNull
+        if let organizationID {
+            guard let id = organizationID.stringValue else { throw PluginError(code: "VALIDATION_ERROR", message: "organizationId must be a string") }
+            try organizations.requireAdministrator(userID, of: id)
         }
         if try find(providerID: providerID) != nil {
             throw PluginError(status: 422, code: "PROVIDER_ALREADY_EXISTS", message: "An SSO provider with this providerId already exists")
         }
         let row = try db.create(Self.table, [
             "providerId": .string(providerID), "issuer": .string(issuer), "domain": .string(domain), "userId": .string(userID),
-            "organizationId": body["organizationId"]?.nonNull ?? .null,
+            "organizationId": organizationID ?? .null,
             "samlConfig": saml.map { .string($0.serialized()) } ?? .null, "oidcConfig": oidc.map { .string($0.serialized()) } ?? .null,
         ])
         guard let provider = SSOProvider(row: row) else { throw PluginError(status: 500, code: "HOST_ERROR", message: "the provider was not stored") }
@@ -109,6 +133,71 @@ struct SSOProviders: Sendable {
               id.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) })
         else { throw PluginError(code: "INVALID_PROVIDER_ID", message: "providerId must be 1 to 128 letters, digits, '-', '_' or '.'") }
         return id
+    }
+
+    /// The configuration a provider may be stored with (at registration and after an update).
+    func validate(issuer: String, saml: JSONValue?, oidc: JSONValue?) throws {
+        if let saml {
+            try Self.validateSAML(saml)
+            if let entryPoint = saml["entryPoint"]?.stringValue, try !privateHosts.allows(entryPoint) {
+                throw PluginError(code: "INVALID_SAML_CONFIG",
+                                  message: "samlConfig.entryPoint is on a private host; add its origin to trustedOrigins")
+            }
+        }
+        if let oidc {
+            guard oidc.objectValue != nil, oidc["clientId"]?.stringValue?.isEmpty == false else {
+                throw PluginError(code: "INVALID_OIDC_CONFIG", message: "oidcConfig needs a clientId")
+            }
+            try checkOIDC(issuer, oidc)
+        }
+    }
+
+    /// `POST /sso/update-provider`: `issuer`, `domain` and members of the provider's own
+    /// configuration, merged and checked as at registration.
+    func update(_ provider: SSOProvider, with body: JSONValue) throws -> SSOProvider {
+        var changes: [(String, JSONValue)] = []
+        var issuer = provider.issuer
+        if let value = body["issuer"]?.nonNull {
+            guard let text = value.stringValue, Self.isHTTPURL(text) else { throw PluginError(code: "INVALID_ISSUER", message: "issuer must be an http(s) URL") }
+            issuer = text
+            changes.append(("issuer", value))
+        }
+        if let value = body["domain"]?.nonNull {
+            guard let text = value.stringValue, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw PluginError(code: "INVALID_DOMAIN", message: "domain must name at least one e-mail domain")
+            }
+            changes.append(("domain", value))
+        }
+        let saml = try Self.merged(provider.saml, body["samlConfig"]?.nonNull, kind: "SAML")
+        let oidc = try Self.merged(provider.oidc, body["oidcConfig"]?.nonNull, kind: "OIDC")
+        if let saml { changes.append(("samlConfig", .string(saml.serialized()))) }
+        if let oidc { changes.append(("oidcConfig", .string(oidc.serialized()))) }
+        guard !changes.isEmpty else { throw PluginError(code: "NO_FIELDS", message: "No fields provided for update") }
+        try validate(issuer: issuer, saml: saml ?? provider.saml, oidc: oidc ?? provider.oidc)
+        try db.update(Self.table, [PluginDatabase.equals("id", .string(provider.id))], .object(.init(uniqueKeysWithValues: changes)))
+        guard let updated = try find(providerID: provider.providerID) else {
+            throw PluginError(status: 404, code: "PROVIDER_NOT_FOUND", message: "Provider not found")
+        }
+        return updated
+    }
+
+    /// `POST /sso/delete-provider`: the provider and the accounts it signed in (as Better Auth).
+    func delete(_ provider: SSOProvider) throws {
+        try db.delete("account", [PluginDatabase.equals("providerId", .string(provider.providerID))])
+        try db.delete(Self.table, [PluginDatabase.equals("id", .string(provider.id))])
+    }
+
+    /// `current` with the members of `patch`; nil when there is no patch. A provider only takes
+    /// its own kind of configuration.
+    private static func merged(_ current: JSONValue?, _ patch: JSONValue?, kind: String) throws -> JSONValue? {
+        guard let patch else { return nil }
+        guard let base = current?.objectValue else {
+            throw PluginError(code: "INVALID_PROVIDER_CONFIG", message: "Cannot update \(kind) config for a provider that doesn't have \(kind) configured")
+        }
+        guard let members = patch.objectValue else { throw PluginError(code: "INVALID_PROVIDER_CONFIG", message: "the \(kind) config must be an object") }
+        var result = base
+        for (key, value) in members { result[key] = value }
+        return .object(result)
     }
 
     private static func validateSAML(_ saml: JSONValue) throws {

@@ -7,6 +7,8 @@ struct SSOSettings: Sendable {
     let allowIdpInitiated: Bool
     /// Seconds of clock difference tolerated on `NotBefore`/`NotOnOrAfter`.
     let clockSkew: Double
+    /// The role a new SSO user gets in the provider's organization.
+    let defaultRole: String
 
     init(_ json: JSONValue) throws {
         let saml = json["saml"]?.nonNull
@@ -24,6 +26,14 @@ struct SSOSettings: Sendable {
             clockSkew = seconds
         } else {
             clockSkew = 300
+        }
+        let provisioning = json["organizationProvisioning"]?.nonNull
+        if let provisioning, provisioning.objectValue == nil { throw Self.invalid("organizationProvisioning", "must be an object {defaultRole}") }
+        if let value = provisioning?["defaultRole"]?.nonNull {
+            guard let role = value.stringValue, !role.isEmpty else { throw Self.invalid("organizationProvisioning.defaultRole", "must be a role name") }
+            defaultRole = role
+        } else {
+            defaultRole = "member"
         }
     }
 

@@ -10,6 +10,10 @@ struct Site: Sendable {
     let basePath: String
 
     func acs(_ providerID: String) -> String { baseURL + basePath + "/sso/saml2/sp/acs/" + providerID }
+    func callback(_ providerID: String) -> String { baseURL + basePath + "/sso/callback/" + providerID }
+    func metadata(_ providerID: String) -> String {
+        baseURL + basePath + "/sso/saml2/sp/metadata?providerId=" + (providerID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? providerID)
+    }
 }
 
 /// The URLs a sign-in ends on, given to `POST /sign-in/sso` (checked against the trusted origins
@@ -50,6 +54,7 @@ struct FlowURLs: Sendable {
 /// session and the redirect.
 struct SSOSignIn: Sendable {
     let host: PluginHost
+    let organizations: OrganizationLink
 
     /// The identity of a verified SAML assertion: NameID as the account, `email` (else the
     /// NameID) as the e-mail, `givenName surname`, else `displayName`, else the NameID as the name.
@@ -65,6 +70,7 @@ struct SSOSignIn: Sendable {
         guard let userID = result["user"]?["id"]?.stringValue else {
             throw PluginError(code: "UNABLE_TO_CREATE_USER", message: "the host answered no user")
         }
+        organizations.provision(userID, through: provider)
         // As Better Auth: a SAML sign-in ends on the callback URL, new user or not.
         return PluginAnswer.status(302).header("location", flow.callbackURL).signIn(userID: userID)
     }

@@ -124,6 +124,11 @@ enum HostOperations {
             } catch {
                 throw Failure(status: GH_ERROR, code: "FETCH_FAILED", message: "\(error)")
             }
+        case "origins.check":
+            // Whether a URL's origin is one of `trustedOrigins` (wildcards included), so a plugin
+            // never re-implements the matching.
+            let origin = TrustedOrigins.origin(of: try required(input, "url"))
+            return ["trusted": .bool(origin.map { auth.trustedOrigins.isTrusted(origin: $0) } ?? false)]
         case "host.info":
             return ["baseURL": .string(auth.config.baseURL), "basePath": .string(auth.config.basePath), "appName": .string(auth.config.appName),
                     "email": .bool(auth.email != nil)]
