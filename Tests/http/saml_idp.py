@@ -55,6 +55,11 @@ class IdentityProvider:
         }
         self.server = Server(config=IdPConfig().load(config))
 
+    def metadata(self) -> str:
+        """The IdP's own metadata (entity ID, SSO service, signing certificate), as pysaml2 writes it."""
+        from saml2.metadata import entity_descriptor
+        return str(entity_descriptor(self.server.config))
+
     @property
     def certificate(self) -> str:
         return self.cert.read_text()
@@ -76,6 +81,17 @@ class IdentityProvider:
             authn={"class_ref": PASSWORD, "authn_auth": self.entity_id},
             sign_assertion=sign_assertion, sign_response=sign_response)
         return str(response)
+
+    @staticmethod
+    def reference_sp(entity_id: str, acs: str, idp_metadata: str):
+        """pysaml2's own service provider, to cross-check what this IdP answers."""
+        from saml2 import BINDING_HTTP_POST
+        from saml2.client import Saml2Client
+        from saml2.config import SPConfig
+        config = {"entityid": entity_id, "xmlsec_binary": shutil.which("xmlsec1"), "metadata": {"inline": [idp_metadata]},
+                  "service": {"sp": {"endpoints": {"assertion_consumer_service": [(acs, BINDING_HTTP_POST)]},
+                                     "want_assertions_signed": True, "want_response_signed": False}}}
+        return Saml2Client(config=SPConfig().load(config))
 
     @staticmethod
     def post_form(xml: str, relay_state: str | None) -> dict:

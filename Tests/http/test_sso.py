@@ -5,6 +5,7 @@ after signing, unsigned and foreign-key Responses, DOCTYPE) and replays; oidc-pr
 provider (PKCE, state, nonce, its JWKS)."""
 from __future__ import annotations
 
+import base64
 import copy
 import shutil
 import urllib.parse
@@ -105,6 +106,44 @@ def test_sp_initiated_sign_in_creates_then_finds_the_user(srv, acme):
     request, relay = acme.start(srv.client())                    # the same identity comes back as the same user
     again = session_of(srv, acme.post(acme.response(request, email), relay))
     assert again["user"]["id"] == session["user"]["id"]
+
+
+def test_pysaml2s_own_sp_agrees_with_the_server(srv, acme):
+    """The Responses this IdP writes are valid to pysaml2's reference SP too, and an edited one is
+    refused by both: the refusals here are the server's judgement, not a broken harness."""
+    from saml2 import BINDING_HTTP_POST
+    reference = IdentityProvider.reference_sp(acme.sp_entity_id, acme.acs, acme.idp.metadata())
+    request, relay = acme.start(srv.client())
+    xml = acme.response(request, "crosscheck@corp.test")
+    form = IdentityProvider.post_form(xml, relay)
+    parsed = reference.parse_authn_request_response(form["SAMLResponse"], BINDING_HTTP_POST, outstanding={request.id: "/"})
+    assert parsed.ava["email"] == ["crosscheck@corp.test"] and parsed.name_id.text == "crosscheck@corp.test"
+    assert acme.post(xml, relay).status_code == 302
+
+    root, relay = signed_document(acme)
+    edit_after_signing(root)
+    edited = base64.b64encode(etree.tostring(root)).decode()
+    with pytest.raises(Exception):
+        reference.parse_authn_request_response(edited, BINDING_HTTP_POST, outstanding={root.get("InResponseTo"): "/"})
+    assert acme.post(etree.tostring(root).decode(), relay).status_code == 400
+
+
+def test_the_providers_attribute_mapping_names_the_user(srv):
+    tenant = Tenant(srv, "mapped", "mapped.test", mapping={"email": "mail", "firstName": "first", "lastName": "last"})
+    request, relay = tenant.start(srv.client())
+    xml = tenant.idp.response(acs=request.assertion_consumer_service_url, sp_entity_id=tenant.sp_entity_id, email="unused@mapped.test",
+                              name_id="nameid@mapped.test", in_response_to=request.id,
+                              attributes={"mail": ["Mapped@Mapped.test"], "first": ["Grace"], "last": ["Hopper"]})
+    user = session_of(srv, tenant.post(xml, relay))["user"]
+    assert user["email"] == "mapped@mapped.test" and user["name"] == "Grace Hopper"
+
+
+def test_a_configured_audience_must_be_the_one_asserted(srv):
+    # pysaml2 asserts the SP entity ID as Audience; this provider expects another one.
+    tenant = Tenant(srv, "audience", "audience.test", audience="urn:audience:elsewhere")
+    request, relay = tenant.start(srv.client())
+    r = tenant.post(tenant.response(request, "a@audience.test"), relay)
+    assert r.status_code == 400 and session_of(srv, r) is None
 
 
 def test_a_response_is_used_once(srv, acme):
@@ -429,12 +468,14 @@ def test_organization_providers_admins_slug_and_provisioning(org_srv):
 
 @pytest.mark.postgres_only
 def test_two_instances_share_flows_and_replays(tmp_path, pg_database):
-    """Two processes behind one base URL (a load balancer's): a sign-in started on one ends on the
-    other, and a replay is refused on either."""
+    """Two processes behind one base URL (a load balancer's), with the organization plugin: a
+    sign-in started on one ends on the other (the user joining the provider's organization once),
+    and a replay is refused on either."""
     from conftest import _LIVE_SERVERS, GatehouseServer, free_port
     plugins = tmp_path / "plugins.d"
     plugins.mkdir()
-    shutil.copy(built_library("sso"), plugins / "sso.so")
+    for name in ("sso", "organization"):
+        shutil.copy(built_library(name), plugins / f"{name}.so")
     public = f"http://127.0.0.1:{free_port()}"
     servers = []
     try:
@@ -447,8 +488,10 @@ def test_two_instances_share_flows_and_replays(tmp_path, pg_database):
         a, b = servers
         idp = IdentityProvider(IDP_ENTITY + "/shared", SSO_URL + "/shared")
         sp = "urn:sp:shared"
-        r = a.client().new_user().post("sso/register", {
-            "providerId": "shared", "issuer": idp.entity_id, "domain": "shared.test",
+        owner = a.client().new_user()
+        org = owner.post("organization/create", {"name": "Shared", "slug": "shared-" + unique_email().split("@")[0][-6:]}).json()
+        r = owner.post("sso/register", {
+            "providerId": "shared", "issuer": idp.entity_id, "domain": "shared.test", "organizationId": org["id"],
             "samlConfig": {"entryPoint": idp.sso_url, "cert": idp.certificate, "spMetadata": {"entityID": sp}}})
         assert r.status_code == 200, r.text
         idp.trust(requests.get(b.api + "/sso/saml2/sp/metadata", params={"providerId": "shared"}).text)
@@ -461,6 +504,9 @@ def test_two_instances_share_flows_and_replays(tmp_path, pg_database):
         assert done.status_code == 302 and done.headers["location"] == CALLBACK, done.text
         for srv in (a, b):
             assert requests.post(f"{srv.api}/sso/saml2/sp/acs/shared", data=form, allow_redirects=False).status_code == 400
+        joined = a.query('SELECT m.role FROM "member" m JOIN "user" u ON u.id = m."userId" WHERE u.email = ? AND m."organizationId" = ?',
+                         "both@shared.test", org["id"])
+        assert [m["role"] for m in joined] == ["member"]
     finally:
         for srv in servers:
             srv.stop()

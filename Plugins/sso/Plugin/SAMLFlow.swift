@@ -46,7 +46,7 @@ struct SAMLFlow: Sendable {
         guard let cert = provider.saml?["cert"]?.stringValue else {
             throw PluginError(code: "INVALID_SAML_CONFIG", message: "the provider has no certificate")
         }
-        let expected = SAMLExpectation(serviceProviderEntityID: provider.serviceProviderEntityID,
+        let expected = SAMLExpectation(serviceProviderEntityID: provider.audience,
                                        assertionConsumerServiceURL: site.acs(provider.providerID),
                                        identityProviderEntityID: provider.identityProviderEntityID, certificatePEM: cert,
                                        clockSkew: settings.clockSkew, now: Date())
@@ -73,7 +73,7 @@ struct SAMLFlow: Sendable {
             guard settings.allowIdpInitiated else {
                 throw PluginError(code: "UNSOLICITED_RESPONSE", message: "IdP-initiated sign-in is not allowed (plugins.sso.saml.allowIdpInitiated)")
             }
-            let landing = provider.saml?["idpInitiatedCallbackUrl"]?.stringValue ?? site.baseURL
+            let landing = provider.saml?["idpInitiatedCallbackUrl"]?.stringValue ?? provider.saml?["callbackUrl"]?.stringValue ?? site.baseURL
             return FlowURLs(callbackURL: landing, errorCallbackURL: nil, newUserCallbackURL: nil)
         }
         let stored = try host.call("verifications.consume", ["identifier": .string("saml-authn-request:" + requestID)])["value"]?.stringValue

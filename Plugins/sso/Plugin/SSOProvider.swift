@@ -40,7 +40,17 @@ struct SSOProvider: Sendable {
     /// The SP's entity ID for this provider: `samlConfig.spMetadata.entityID`, else `issuer`, as
     /// Better Auth falls back.
     var serviceProviderEntityID: String {
-        saml?["spMetadata"]?["entityID"]?.stringValue ?? saml?["audience"]?.stringValue ?? issuer
+        saml?["spMetadata"]?["entityID"]?.stringValue ?? issuer
+    }
+
+    /// The Audience an Assertion must name: `samlConfig.audience`, else the SP entity ID.
+    var audience: String {
+        saml?["audience"]?.stringValue ?? serviceProviderEntityID
+    }
+
+    /// The SAML attribute that carries `field` (`samlConfig.mapping`, else the default name).
+    func attribute(_ field: String, default name: String) -> String {
+        saml?["mapping"]?[field]?.stringValue ?? name
     }
 
     /// The IdP entity ID an Assertion's Issuer must name.

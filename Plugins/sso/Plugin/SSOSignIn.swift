@@ -57,12 +57,13 @@ struct SSOSignIn: Sendable {
     let organizations: OrganizationLink
 
     /// The identity of a verified SAML assertion: NameID as the account, `email` (else the
-    /// NameID) as the e-mail, `givenName surname`, else `displayName`, else the NameID as the name.
+    /// NameID) as the e-mail, `givenName surname`, else `displayName`, else the NameID as the name
+    /// (attribute names as `samlConfig.mapping` renames them).
     func finish(_ assertion: VerifiedAssertion, _ provider: SSOProvider, flow: FlowURLs) throws -> PluginAnswer {
-        let attributes = assertion.attributes
-        let email = attributes["email"]?.first ?? assertion.nameID
-        let fullName = [attributes["givenName"]?.first, attributes["surname"]?.first].compactMap { $0 }.joined(separator: " ")
-        let name = fullName.isEmpty ? attributes["displayName"]?.first ?? assertion.nameID : fullName
+        let value = { (field: String, name: String) in assertion.attributes[provider.attribute(field, default: name)]?.first }
+        let email = value("email", "email") ?? assertion.nameID
+        let fullName = [value("firstName", "givenName"), value("lastName", "surname")].compactMap { $0 }.joined(separator: " ")
+        let name = fullName.isEmpty ? value("name", "displayName") ?? assertion.nameID : fullName
         let result = try host.call("oauth.signIn", [
             "providerId": .string(provider.providerID), "issuer": .string(provider.identityProviderEntityID),
             "profile": ["subject": .string(assertion.nameID), "email": .string(email.lowercased()), "emailVerified": true, "name": .string(name)],
