@@ -511,3 +511,75 @@ def test_two_instances_share_flows_and_replays(tmp_path, pg_database):
         for srv in servers:
             srv.stop()
             _LIVE_SERVERS.remove(srv)
+
+
+# -- what a registered IdP may not do -----------------------------------------------------------
+
+def test_an_idp_never_links_to_an_existing_user_by_email(srv, acme):
+    victim = srv.client().new_user(email="victim-" + unique_email().split("@")[0][-6:] + "@corp.test")
+    request, relay = acme.start(srv.client())
+    r = acme.post(acme.response(request, victim.email, name_id="attacker-nameid@corp.test"), relay)
+    assert r.status_code == 302 and "error=account_not_linked" in r.headers["location"], r.headers.get("location")
+    assert session_of(srv, r) is None
+    accounts = srv.query('SELECT "providerId" FROM "account" WHERE "userId" = ?', victim.user["id"])
+    assert [a["providerId"] for a in accounts] == ["credential"]
+
+
+def test_an_idp_cannot_take_the_issuer_or_id_of_another_sign_in_method(server, tmp_path, idp):  # noqa: F811
+    from test_social import social_config
+    plugins = tmp_path / "plugins.d"
+    plugins.mkdir()
+    shutil.copy(built_library("sso"), plugins / "sso.so")
+    srv = server(social_config(idp, pluginsDir=str(plugins), trustedOrigins=[*TRUSTED_ORIGINS, idp.url]))
+    admin = srv.client().new_user()
+    saml_idp = IdentityProvider("urn:x", "https://idp.example/sso")
+    saml = {"entryPoint": "https://idp.example/sso", "cert": saml_idp.certificate}
+    for provider_id in ("credential", "mock", "github"):
+        assert_error(admin.post("sso/register", {"providerId": provider_id, "issuer": "https://idp.example", "domain": "x.test",
+                                                 "samlConfig": saml}), 422)
+    # The password accounts' issuer, and the configured OIDC provider's own issuer.
+    assert_error(admin.post("sso/register", {"providerId": "fake-local", "issuer": "https://idp.example", "domain": "x.test",
+                                             "samlConfig": {**saml, "idpMetadata": {"entityID": "local:credential"}}}), 400, "ISSUER_RESERVED")
+    assert_error(admin.post("sso/register", oidc_body(idp, "fake-mock", "y.test")), 400, "ISSUER_RESERVED")
+    assert not srv.query('SELECT * FROM "ssoProvider"')
+
+
+def test_xmlsec_never_follows_a_reference_out_of_the_document(srv, acme):
+    import http.server
+    import threading
+    hits = []
+
+    class Listener(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    listener = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Listener)
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    try:
+        root, relay = signed_document(acme)
+        signature = root.find(f"{{{A}}}Assertion").find(f"{{{DS}}}Signature")
+        manifest = etree.SubElement(etree.SubElement(signature, f"{{{DS}}}Object"), f"{{{DS}}}Manifest")
+        reference = etree.SubElement(manifest, f"{{{DS}}}Reference", URI=f"http://127.0.0.1:{listener.server_port}/ssrf")
+        etree.SubElement(reference, f"{{{DS}}}DigestMethod", Algorithm="http://www.w3.org/2001/04/xmlenc#sha256")
+        etree.SubElement(reference, f"{{{DS}}}DigestValue").text = "AAAA"
+        extra = etree.SubElement(signature.find(f"{{{DS}}}SignedInfo"), f"{{{DS}}}Reference", URI=f"http://127.0.0.1:{listener.server_port}/ref")
+        etree.SubElement(extra, f"{{{DS}}}DigestMethod", Algorithm="http://www.w3.org/2001/04/xmlenc#sha256")
+        etree.SubElement(extra, f"{{{DS}}}DigestValue").text = "AAAA"
+        r = acme.post(etree.tostring(root).decode(), relay)
+        assert r.status_code == 400 and session_of(srv, r) is None
+        assert hits == []
+    finally:
+        listener.shutdown()
+
+
+def test_provider_summaries_show_no_certificate_or_key(srv):
+    tenant = Tenant(srv, "quiet", "quiet.test", privateKey="-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----")
+    shown = tenant.admin.get("sso/get-provider", params={"providerId": "quiet"}).json()
+    assert "cert" not in shown["samlConfig"] and "privateKey" not in shown["samlConfig"] and "secret" not in str(shown)
+    assert shown["samlConfig"]["entryPoint"] == tenant.idp.sso_url

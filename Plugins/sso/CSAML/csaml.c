@@ -12,6 +12,7 @@
 #include <xmlsec/xmltree.h>
 #include <xmlsec/xmldsig.h>
 #include <xmlsec/crypto.h>
+#include <xmlsec/io.h>
 
 static pthread_once_t initialised = PTHREAD_ONCE_INIT;
 static int ready = 0;
@@ -30,6 +31,8 @@ static void initialise(void) {
     if (xmlSecInit() < 0 || xmlSecCheckVersion() != 1) return;
     xmlSecErrorsSetCallback(quiet_xmlsec);
     if (xmlSecCryptoAppInit(NULL) < 0 || xmlSecCryptoInit() < 0) return;
+    // No http://, ftp:// or file reads on xmlsec's behalf, whatever a document names.
+    xmlSecIOCleanupCallbacks();
     ready = 1;
 }
 
@@ -45,7 +48,7 @@ static void say(char *why, size_t size, const char *format, ...) {
 static int register_ids(xmlDocPtr doc, xmlNodePtr node) {
     for (; node; node = node->next) {
         if (node->type != XML_ELEMENT_NODE) continue;
-        xmlAttrPtr id = xmlHasProp(node, BAD_CAST "ID");
+        xmlAttrPtr id = xmlHasNsProp(node, BAD_CAST "ID", NULL);
         if (id) {
             xmlChar *value = xmlNodeListGetString(doc, id->children, 1);
             int added = value && xmlGetID(doc, value) == NULL && xmlAddID(NULL, doc, value, id) != NULL;
@@ -89,21 +92,59 @@ int csaml_certificate_is_usable(const char *pem, size_t pem_length) {
     return 1;
 }
 
-/* Whether the one Reference of `ctx` names `#<ID of the signature's parent>`. */
-static int references_parent(xmlSecDSigCtxPtr ctx, xmlNodePtr signature) {
-    if (xmlSecPtrListGetSize(&ctx->signedInfoReferences) != 1 || !signature->parent) return 0;
-    xmlSecDSigReferenceCtxPtr reference = xmlSecPtrListGetItem(&ctx->signedInfoReferences, 0);
-    xmlAttrPtr id = xmlHasProp(signature->parent, BAD_CAST "ID");
-    if (!reference || !reference->uri || reference->uri[0] != '#' || !id) return 0;
+/* The one child element of `node` named `name` in the XML-DSig namespace; NULL if none or several. */
+static xmlNodePtr only_child(xmlNodePtr node, const char *name) {
+    xmlNodePtr found = NULL;
+    for (xmlNodePtr child = node ? node->children : NULL; child; child = child->next) {
+        if (child->type != XML_ELEMENT_NODE || !child->ns || !xmlStrEqual(child->ns->href, xmlSecDSigNs)) continue;
+        if (!xmlStrEqual(child->name, BAD_CAST name)) continue;
+        if (found) return NULL;
+        found = child;
+    }
+    return found;
+}
+
+/* Whether `uri` is `#<ID of the signature's parent>` (the ID attribute without a namespace). */
+static int names_parent(const xmlChar *uri, xmlNodePtr signature) {
+    xmlAttrPtr id = signature->parent ? xmlHasNsProp(signature->parent, BAD_CAST "ID", NULL) : NULL;
+    if (!uri || uri[0] != '#' || !id) return 0;
     xmlChar *value = xmlNodeListGetString(signature->doc, id->children, 1);
-    int same = value && xmlStrEqual(reference->uri + 1, value);
+    int same = value && xmlStrEqual(uri + 1, value);
     if (value) xmlFree(value);
     return same;
+}
+
+/*
+ * The shape SAML signatures have, checked before xmlsec computes anything: one SignedInfo with
+ * exactly one Reference to the parent element, and no ds:Object (so no Manifest to follow).
+ */
+static int has_saml_shape(xmlNodePtr signature) {
+    xmlNodePtr signed_info = only_child(signature, "SignedInfo");
+    xmlNodePtr reference = only_child(signed_info, "Reference");
+    for (xmlNodePtr child = signature->children; child; child = child->next) {
+        if (child->type == XML_ELEMENT_NODE && xmlStrEqual(child->name, BAD_CAST "Object")) return 0;
+    }
+    if (!reference) return 0;
+    xmlChar *uri = xmlGetNoNsProp(reference, BAD_CAST "URI");
+    int ok = names_parent(uri, signature);
+    if (uri) xmlFree(uri);
+    return ok;
+}
+
+/* Whether the one Reference xmlsec processed names `#<ID of the signature's parent>`. */
+static int references_parent(xmlSecDSigCtxPtr ctx, xmlNodePtr signature) {
+    if (xmlSecPtrListGetSize(&ctx->signedInfoReferences) != 1) return 0;
+    xmlSecDSigReferenceCtxPtr reference = xmlSecPtrListGetItem(&ctx->signedInfoReferences, 0);
+    return reference && names_parent(reference->uri, signature);
 }
 
 int csaml_verify_signature(csaml_node *signature, const char *pem, size_t pem_length, char *why, size_t why_size) {
     pthread_once(&initialised, initialise);
     if (!ready) { say(why, why_size, "xmlsec could not be initialised"); return -1; }
+    if (!has_saml_shape(signature)) {
+        say(why, why_size, "the signature must have one Reference to the element that holds it, and no Object");
+        return 0;
+    }
     xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
     if (!ctx) { say(why, why_size, "out of memory"); return -1; }
     // The configured certificate's key, and nothing KeyInfo says.
@@ -124,6 +165,9 @@ int csaml_verify_signature(csaml_node *signature, const char *pem, size_t pem_le
         xmlSecTransformRsaSha1Id, xmlSecTransformRsaSha256Id, xmlSecTransformRsaSha384Id, xmlSecTransformRsaSha512Id,
         xmlSecTransformEcdsaSha256Id, xmlSecTransformEcdsaSha384Id, xmlSecTransformEcdsaSha512Id,
     };
+    // References inside this document only; Manifests never followed.
+    ctx->enabledReferenceUris = xmlSecTransformUriTypeSameDocument;
+    ctx->flags |= XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS;
     int allowed = 1;
     for (size_t i = 0; i < sizeof references / sizeof *references; i++) {
         allowed = allowed && xmlSecDSigCtxEnableReferenceTransform(ctx, references[i]) >= 0;

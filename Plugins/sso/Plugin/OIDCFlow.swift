@@ -10,7 +10,8 @@ struct OIDCFlow: Sendable {
     static let endpointKeys = ["discoveryEndpoint", "authorizationEndpoint", "tokenEndpoint", "userInfoEndpoint", "jwksEndpoint"]
     let host: PluginHost
     let site: Site
-    let organizations: OrganizationLink
+    let signIn: SSOSignIn
+    let trustEmailVerified: Bool
 
     /// The host's inline provider for `provider`: its client, discovery document and overrides.
     func inline(_ provider: SSOProvider) -> JSONValue {
@@ -35,6 +36,8 @@ struct OIDCFlow: Sendable {
         ]
         if let url = flow.errorCallbackURL { request.append(("errorCallbackURL", .string(url))) }
         if let url = flow.newUserCallbackURL { request.append(("newUserCallbackURL", .string(url))) }
+        // The flow names its provider: a callback on another provider's URL is refused.
+        request.append(("additionalData", ["ssoProviderId": .string(provider.providerID)]))
         let started = try host.call("oauth.start", .object(.init(uniqueKeysWithValues: request)))
         guard let url = started["url"]?.stringValue, let cookie = started["cookie"], let name = cookie["name"]?.stringValue,
               let value = cookie["value"]?.stringValue else {
@@ -60,17 +63,19 @@ struct OIDCFlow: Sendable {
         let flow = FlowURLs(callbackURL: finished["flow"]?["callbackURL"]?.stringValue ?? site.baseURL,
                             errorCallbackURL: finished["flow"]?["errorURL"]?.stringValue,
                             newUserCallbackURL: finished["flow"]?["newUserURL"]?.stringValue)
+        guard finished["flow"]?["additionalData"]?["ssoProviderId"]?.stringValue == provider.providerID else {
+            return flow.failure("invalid_state")
+        }
+        // The account's issuer is the registered one: an OP cannot claim another's (Google's, say).
+        guard finished["issuer"]?.stringValue == provider.issuer else { return flow.failure("issuer_mismatch") }
+        var profile = finished["profile"]?.objectValue ?? [:]
+        if !trustEmailVerified { profile["emailVerified"] = false }
         do {
-            let result = try host.call("oauth.signIn", [
-                "providerId": .string(provider.providerID), "issuer": finished["issuer"] ?? .null,
-                "profile": finished["profile"] ?? [:], "tokens": finished["tokens"] ?? [:],
-            ])
-            guard let userID = result["user"]?["id"]?.stringValue else { return flow.failure("unable_to_create_user") }
-            organizations.provision(userID, through: provider)
-            let target = result["isRegister"]?.boolValue == true ? flow.newUserCallbackURL ?? flow.callbackURL : flow.callbackURL
+            let (userID, isNew) = try signIn.signIn(provider, issuer: provider.issuer, profile: .object(profile), tokens: finished["tokens"] ?? [:])
+            let target = isNew ? flow.newUserCallbackURL ?? flow.callbackURL : flow.callbackURL
             return PluginAnswer.status(302).header("location", target).signIn(userID: userID)
         } catch let error as PluginError {
-            return flow.failure(error.code)
+            return flow.failure(error.code.lowercased())
         }
     }
 

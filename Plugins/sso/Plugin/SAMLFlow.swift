@@ -76,12 +76,18 @@ struct SAMLFlow: Sendable {
             let landing = provider.saml?["idpInitiatedCallbackUrl"]?.stringValue ?? provider.saml?["callbackUrl"]?.stringValue ?? site.baseURL
             return FlowURLs(callbackURL: landing, errorCallbackURL: nil, newUserCallbackURL: nil)
         }
-        let stored = try host.call("verifications.consume", ["identifier": .string("saml-authn-request:" + requestID)])["value"]?.stringValue
+        let identifier: JSONValue = .string("saml-authn-request:" + requestID)
+        // Read and compare first, then use up: a Response for another provider, or with another
+        // RelayState, cannot burn somebody's pending request.
+        let stored = try host.call("verifications.find", ["identifier": identifier])["value"]?.stringValue
         guard let stored, let state = try? JSONValue.parse(Array(stored.utf8)), state["providerId"]?.stringValue == provider.providerID else {
             throw PluginError(code: "UNKNOWN_REQUEST", message: "The Response answers no request pending for this provider")
         }
         guard let issued = state["relayState"]?.stringValue, let relayState, ConstantTime.equal(Array(issued.utf8), Array(relayState.utf8)) else {
             throw PluginError(code: "INVALID_RELAY_STATE", message: "RelayState is not the one issued with the request")
+        }
+        guard try host.call("verifications.consume", ["identifier": identifier])["value"]?.stringValue == stored else {
+            throw PluginError(code: "UNKNOWN_REQUEST", message: "The request was used meanwhile")
         }
         return FlowURLs(state["flow"] ?? .null, fallback: site.baseURL)
     }

@@ -29,15 +29,16 @@ struct SSOPlugin: GatehousePlugin {
         let db = PluginDatabase(host: host)
         self.host = host
         let organizations = OrganizationLink(host: host, defaultRole: settings.defaultRole)
-        let oidc = OIDCFlow(host: host, site: site, organizations: organizations)
-        let providers = SSOProviders(db: db, organizations: organizations, privateHosts: PrivateHosts(host: host)) { issuer, config in
+        let signIn = SSOSignIn(host: host, organizations: organizations)
+        let oidc = OIDCFlow(host: host, site: site, signIn: signIn, trustEmailVerified: settings.trustEmailVerified)
+        let providers = SSOProviders(host: host, db: db, organizations: organizations, privateHosts: PrivateHosts(host: host)) { issuer, config in
             try oidc.checkEndpoints(issuer: issuer, config)
         }
         self.oidc = oidc
         self.organizations = organizations
         self.providers = providers
+        self.signIn = signIn
         saml = SAMLFlow(host: host, db: db, settings: settings, site: site)
-        signIn = SSOSignIn(host: host, organizations: organizations)
         routes = ProviderRoutes(providers: providers, organizations: organizations, site: site)
     }
 

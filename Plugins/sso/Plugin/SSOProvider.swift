@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseJSON
+import OrderedCollections
 import PluginKit
 import SAML
 
@@ -72,13 +73,11 @@ struct SSOProvider: Sendable {
     /// The management routes' form (Better Auth's sanitized provider): no row id or owner, no
     /// secret or private key; the OIDC client id shown by its last four characters.
     func summary(metadataURL: String) -> JSONValue {
-        var samlOutput = saml?.objectValue
-        samlOutput?.removeValue(forKey: "privateKey")
-        var oidcOutput = oidc?.objectValue
-        oidcOutput?.removeValue(forKey: "clientSecret")
-        if let clientID = oidcOutput?.removeValue(forKey: "clientId")?.stringValue {
-            oidcOutput?["clientIdLastFour"] = .string("****" + clientID.suffix(4))
+        let samlOutput = saml.map { Self.pick(["entryPoint", "callbackUrl", "idpInitiatedCallbackUrl", "audience", "identifierFormat"], from: $0) }
+        var oidcOutput = oidc.map {
+            Self.pick(["discoveryEndpoint", "pkce", "authorizationEndpoint", "tokenEndpoint", "userInfoEndpoint", "jwksEndpoint", "scopes"], from: $0)
         }
+        if let clientID = oidc?["clientId"]?.stringValue { oidcOutput?["clientIdLastFour"] = .string("****" + clientID.suffix(4)) }
         return [
             "providerId": .string(providerID), "type": saml != nil ? "saml" : "oidc", "issuer": .string(issuer), "domain": .string(domain),
             "organizationId": organizationID.map(JSONValue.string) ?? .null,
@@ -86,11 +85,19 @@ struct SSOProvider: Sendable {
             "samlConfig": samlOutput.map(JSONValue.object) ?? .null, "oidcConfig": oidcOutput.map(JSONValue.object) ?? .null,
         ]
     }
+
+    /// The members of `object` named in `keys` (an allowlist: nothing else is ever shown).
+    private static func pick(_ keys: [String], from object: JSONValue) -> OrderedDictionary<String, JSONValue> {
+        var picked = OrderedDictionary<String, JSONValue>()
+        for key in keys { if let value = object[key] { picked[key] = value } }
+        return picked
+    }
 }
 
 /// The `ssoProvider` table.
 struct SSOProviders: Sendable {
     static let table = "ssoProvider"
+    let host: PluginHost
     let db: PluginDatabase
     let organizations: OrganizationLink
     let privateHosts: PrivateHosts
@@ -119,11 +126,15 @@ struct SSOProviders: Sendable {
         guard (saml == nil) != (oidc == nil) else {
             throw PluginError(code: "INVALID_PROVIDER_CONFIG", message: "Give exactly one of samlConfig and oidcConfig")
         }
-        try validate(issuer: issuer, saml: saml, oidc: oidc)
+        let reserved = try reservations()
+        try validate(issuer: issuer, saml: saml, oidc: oidc, reserved: reserved)
         let organizationID = body["organizationId"]?.nonNull
         if let organizationID {
             guard let id = organizationID.stringValue else { throw PluginError(code: "VALIDATION_ERROR", message: "organizationId must be a string") }
             try organizations.requireAdministrator(userID, of: id)
+        }
+        guard !reserved.ids.contains(providerID) else {
+            throw PluginError(status: 422, code: "PROVIDER_ID_RESERVED", message: "This providerId is reserved and cannot be used for an SSO provider")
         }
         if try find(providerID: providerID) != nil {
             throw PluginError(status: 422, code: "PROVIDER_ALREADY_EXISTS", message: "An SSO provider with this providerId already exists")
@@ -146,8 +157,19 @@ struct SSOProviders: Sendable {
     }
 
     /// The configuration a provider may be stored with (at registration and after an update).
-    func validate(issuer: String, saml: JSONValue?, oidc: JSONValue?) throws {
+    func validate(issuer: String, saml: JSONValue?, oidc: JSONValue?, reserved: Reservations) throws {
+        // Accounts are keyed by (issuer, accountId): an SSO provider may not take the issuer of
+        // the password accounts (`local:…`) or of a configured social provider.
+        let accountIssuer = saml?["idpMetadata"]?["entityID"]?.stringValue ?? issuer
+        guard !accountIssuer.hasPrefix("local:"), !reserved.issuers.contains(accountIssuer) else {
+            throw PluginError(code: "ISSUER_RESERVED", message: "This issuer belongs to another sign-in method")
+        }
         if let saml {
+            for key in ["idpInitiatedCallbackUrl", "callbackUrl"] {
+                if let url = saml[key]?.stringValue, !(try isAllowedRedirect(url)) {
+                    throw PluginError(code: "INVALID_SAML_CONFIG", message: "samlConfig.\(key) must be a path or a URL of a trusted origin")
+                }
+            }
             try Self.validateSAML(saml)
             if let entryPoint = saml["entryPoint"]?.stringValue, try !privateHosts.allows(entryPoint) {
                 throw PluginError(code: "INVALID_SAML_CONFIG",
@@ -183,7 +205,7 @@ struct SSOProviders: Sendable {
         if let saml { changes.append(("samlConfig", .string(saml.serialized()))) }
         if let oidc { changes.append(("oidcConfig", .string(oidc.serialized()))) }
         guard !changes.isEmpty else { throw PluginError(code: "NO_FIELDS", message: "No fields provided for update") }
-        try validate(issuer: issuer, saml: saml ?? provider.saml, oidc: oidc ?? provider.oidc)
+        try validate(issuer: issuer, saml: saml ?? provider.saml, oidc: oidc ?? provider.oidc, reserved: try reservations())
         try db.update(Self.table, [PluginDatabase.equals("id", .string(provider.id))], .object(.init(uniqueKeysWithValues: changes)))
         guard let updated = try find(providerID: provider.providerID) else {
             throw PluginError(status: 404, code: "PROVIDER_NOT_FOUND", message: "Provider not found")
@@ -191,10 +213,34 @@ struct SSOProviders: Sendable {
         return updated
     }
 
-    /// `POST /sso/delete-provider`: the provider and the accounts it signed in (as Better Auth).
+    /// `POST /sso/delete-provider`: the provider and the accounts it signed in (as Better Auth),
+    /// those with its providerId and one of its issuers only.
     func delete(_ provider: SSOProvider) throws {
-        try db.delete("account", [PluginDatabase.equals("providerId", .string(provider.providerID))])
+        for issuer in Set([provider.identityProviderEntityID, provider.issuer]) {
+            try db.delete("account", [PluginDatabase.equals("providerId", .string(provider.providerID)), PluginDatabase.equals("issuer", .string(issuer))])
+        }
         try db.delete(Self.table, [PluginDatabase.equals("id", .string(provider.id))])
+    }
+
+    /// Provider ids and account issuers an SSO provider may not take: Better Auth's own sign-in
+    /// methods and the operator's social providers (`oauth.providers`).
+    struct Reservations {
+        let ids: Set<String>
+        let issuers: Set<String>
+    }
+
+    static let reservedIDs: Set<String> = ["credential", "email-otp", "magic-link", "phone-number", "anonymous", "siwe"]
+
+    func reservations() throws -> Reservations {
+        let social = try host.call("oauth.providers", [:])["providers"]?.arrayValue ?? []
+        return Reservations(ids: Self.reservedIDs.union(social.compactMap { $0["id"]?.stringValue }),
+                            issuers: Set(social.compactMap { $0["issuer"]?.stringValue }))
+    }
+
+    /// A landing URL: a path on this server, or a URL of a trusted origin.
+    private func isAllowedRedirect(_ url: String) throws -> Bool {
+        if url.hasPrefix("/") { return !url.hasPrefix("//") && !url.contains("\\") }
+        return try host.call("origins.check", ["url": .string(url)])["trusted"]?.boolValue == true
     }
 
     /// `current` with the members of `patch`; nil when there is no patch. A provider only takes

@@ -9,6 +9,9 @@ struct SSOSettings: Sendable {
     let clockSkew: Double
     /// The role a new SSO user gets in the provider's organization.
     let defaultRole: String
+    /// Take an OP's `email_verified` at its word (Better Auth's `trustEmailVerified`). Off: an
+    /// SSO e-mail counts as unverified, so it never links to an existing user by itself.
+    let trustEmailVerified: Bool
 
     init(_ json: JSONValue) throws {
         let saml = json["saml"]?.nonNull
@@ -34,6 +37,12 @@ struct SSOSettings: Sendable {
             defaultRole = role
         } else {
             defaultRole = "member"
+        }
+        if let value = json["trustEmailVerified"]?.nonNull {
+            guard let flag = value.boolValue else { throw Self.invalid("trustEmailVerified", "must be true or false") }
+            trustEmailVerified = flag
+        } else {
+            trustEmailVerified = false
         }
     }
 

@@ -58,21 +58,35 @@ struct SSOSignIn: Sendable {
 
     /// The identity of a verified SAML assertion: NameID as the account, `email` (else the
     /// NameID) as the e-mail, `givenName surname`, else `displayName`, else the NameID as the name
-    /// (attribute names as `samlConfig.mapping` renames them).
+    /// (attribute names as `samlConfig.mapping` renames them). The e-mail counts as unverified: an
+    /// IdP anyone may register never links to an existing user by e-mail.
     func finish(_ assertion: VerifiedAssertion, _ provider: SSOProvider, flow: FlowURLs) throws -> PluginAnswer {
         let value = { (field: String, name: String) in assertion.attributes[provider.attribute(field, default: name)]?.first }
         let email = value("email", "email") ?? assertion.nameID
         let fullName = [value("firstName", "givenName"), value("lastName", "surname")].compactMap { $0 }.joined(separator: " ")
         let name = fullName.isEmpty ? value("name", "displayName") ?? assertion.nameID : fullName
-        let result = try host.call("oauth.signIn", [
-            "providerId": .string(provider.providerID), "issuer": .string(provider.identityProviderEntityID),
-            "profile": ["subject": .string(assertion.nameID), "email": .string(email.lowercased()), "emailVerified": true, "name": .string(name)],
-        ])
+        let profile: JSONValue = ["subject": .string(assertion.nameID), "email": .string(email.lowercased()), "emailVerified": false,
+                                  "name": .string(name)]
+        let userID = try signIn(provider, issuer: provider.identityProviderEntityID, profile: profile).userID
+        // As Better Auth: a SAML sign-in ends on the callback URL, new user or not.
+        return PluginAnswer.status(302).header("location", flow.callbackURL).signIn(userID: userID)
+    }
+
+    /// Signs in the account `(issuer, profile.subject)` of `provider`, refusing one that belongs to
+    /// another provider (the operator's social providers, the password accounts): a registered IdP
+    /// never speaks for someone else's identity. Provisions the organization membership.
+    func signIn(_ provider: SSOProvider, issuer: String, profile: JSONValue, tokens: JSONValue = [:]) throws -> (userID: String, isNew: Bool) {
+        guard let subject = profile["subject"]?.stringValue else { throw PluginError(code: "ACCOUNT_NOT_LINKED", message: "no subject") }
+        let existing = try host.call("accounts.find", ["issuer": .string(issuer), "accountId": .string(subject)])["accounts"]?.arrayValue ?? []
+        guard existing.allSatisfy({ $0["providerId"]?.stringValue == provider.providerID }) else {
+            throw PluginError(code: "ACCOUNT_NOT_LINKED", message: "this identity belongs to another provider")
+        }
+        let result = try host.call("oauth.signIn", ["providerId": .string(provider.providerID), "issuer": .string(issuer),
+                                                    "profile": profile, "tokens": tokens])
         guard let userID = result["user"]?["id"]?.stringValue else {
             throw PluginError(code: "UNABLE_TO_CREATE_USER", message: "the host answered no user")
         }
         organizations.provision(userID, through: provider)
-        // As Better Auth: a SAML sign-in ends on the callback URL, new user or not.
-        return PluginAnswer.status(302).header("location", flow.callbackURL).signIn(userID: userID)
+        return (userID, result["isRegister"]?.boolValue == true)
     }
 }

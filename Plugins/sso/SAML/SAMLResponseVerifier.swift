@@ -25,7 +25,11 @@ public enum SAMLResponseVerifier {
 
     public static func verify(_ xml: String, _ expected: SAMLExpectation) throws(SAMLError) -> VerifiedAssertion {
         let document = try SAMLDocument(xml)
-        let response = document.root
+        // The nodes below point into the document: it must outlive every use of them.
+        return try withExtendedLifetime(document) { () throws(SAMLError) -> VerifiedAssertion in try verify(document.root, expected) }
+    }
+
+    private static func verify(_ response: SAMLNode, _ expected: SAMLExpectation) throws(SAMLError) -> VerifiedAssertion {
         guard response.isElement("Response", in: protocolNamespace) else {
             throw SAMLError("not_a_response", "the message is not a SAML Response")
         }
@@ -51,9 +55,12 @@ public enum SAMLResponseVerifier {
         if let idp = expected.identityProviderEntityID, issuer != idp {
             throw SAMLError("issuer", "the Assertion was issued by another IdP")
         }
-        let notOnOrAfter = try checkConditions(of: assertion, expected)
+        let conditionsEnd = try checkConditions(of: assertion, expected)
         let subject = assertion.child("Subject", in: assertionNamespace)
         let confirmation = try bearerConfirmation(in: subject, expected)
+        // Remembered against replays for as long as any part of it is still valid.
+        let confirmationEnd = try confirmation.attribute("NotOnOrAfter").map { text throws(SAMLError) in try SAMLTime.parse(text) }
+        let notOnOrAfter = [conditionsEnd, confirmationEnd].compactMap { $0 }.max()
         // The signed InResponseTo: the confirmation's (inside the Assertion), else the Response's
         // when the Response itself is signed. An unsigned one cannot name a request.
         let signedInResponseTo = confirmation.attribute("InResponseTo") ?? (responseSigned ? response.attribute("InResponseTo") : nil)
@@ -181,7 +188,8 @@ public struct VerifiedAssertion: Sendable, Equatable {
     public let nameIDFormat: String?
     public let sessionIndex: String?
     public let attributes: [String: [String]]
-    /// Until when the assertion is valid: how long its ID must be remembered against replays.
+    /// Until when the assertion is valid (the later of its Conditions' and its subject
+    /// confirmation's ends): how long its ID must be remembered against replays.
     public let notOnOrAfter: Date?
 }
 

@@ -163,7 +163,7 @@ enum HostOperations {
             }
         case "x509.parse", "x509.verifyChain":
             return try await X509Operations.run(operation, input)
-        case "oauth.start", "oauth.finish", "oauth.verifyIdToken", "oauth.signIn":
+        case "oauth.start", "oauth.finish", "oauth.verifyIdToken", "oauth.signIn", "oauth.providers":
             return try await OAuthOperations.run(operation, input, auth: auth)
         case "db.create", "db.findOne", "db.findMany", "db.update", "db.delete", "db.count":
             return try await PluginDatabaseAccess(host: host, auth: auth).run(operation, input, adapter: store.adapter)

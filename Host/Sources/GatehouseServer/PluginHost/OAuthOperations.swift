@@ -17,6 +17,7 @@ enum OAuthOperations {
         case "oauth.finish": return try await finish(input, auth)
         case "oauth.verifyIdToken": return try await verifyIDToken(input, auth)
         case "oauth.signIn": return try await signIn(input, auth)
+        case "oauth.providers": return await providers(auth)
         default: throw Failure(status: GH_UNSUPPORTED, code: "UNSUPPORTED_OPERATION", message: "unknown host operation \"\(operation)\"")
         }
     }
@@ -112,6 +113,18 @@ enum OAuthOperations {
         case .signedIn(let user, let isRegister):
             return ["user": auth.output("user", user), "isRegister": .bool(isRegister)]
         }
+    }
+
+    /// `{}` → `{providers: [{id, issuer}]}`: the configured social providers and the issuer their
+    /// accounts carry (discovered when discovery answers), so a plugin that lets users register
+    /// identity providers can keep theirs apart from the operator's.
+    private static func providers(_ auth: AuthContext) async -> JSONValue {
+        var list: [JSONValue] = []
+        for provider in auth.config.socialProviders {
+            let resolved = (try? await auth.socialProviders.resolved(provider.id)) ?? provider
+            list.append(["id": .string(provider.id), "issuer": .string(resolved.issuerForAccounts)])
+        }
+        return ["providers": .array(list)]
     }
 
     /// A configured provider by id, or an inline description (validated like configuration).

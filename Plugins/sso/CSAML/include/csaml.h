@@ -38,6 +38,7 @@ void csaml_free_text(char *text);
 /*
  * Checks the enveloped XML signature `signature` (a ds:Signature element) with the key of the PEM
  * certificate `pem` only, never one named in KeyInfo. Valid only if it has exactly one Reference,
+ * no ds:Object (no Manifest is ever followed, and no URI outside the document is ever read),
  * that Reference points (`#ID`) at the signature's parent element, its transforms are the
  * enveloped-signature transform and canonicalization, its algorithms RSA or ECDSA with SHA-1 or
  * SHA-2, and the digest and signature match. Returns 1 when valid, 0 when not, -1 when the
