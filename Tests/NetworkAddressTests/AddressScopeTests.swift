@@ -52,6 +52,13 @@ import Testing
         #expect(AddressScope(address: text) == nil)
     }
 
+    @Test(arguments: [("localhost", true), ("api.localhost", true), ("LOCALHOST", true), ("127.0.0.1", true), ("[::1]", true),
+                      ("10.1.2.3", true), ("[fe80::1]", true), ("example.com", false), ("8.8.8.8", false), ("[2606:4700::1111]", false),
+                      ("localhost.example.com", false)])
+    func urlHostsThatNamePrivateHosts(_ host: String, _ isPrivate: Bool) {
+        #expect(AddressScope.namesPrivateHost(host) == isPrivate)
+    }
+
     @Test func onlyGlobalIsGlobal() {
         #expect(AddressScope.allCases.filter(\.isGlobal) == [.global])
     }

@@ -34,6 +34,16 @@ public enum AddressScope: String, Sendable, CaseIterable {
         }
     }
 
+    /// Whether a URL's host names loopback or a private range outright: `localhost` (and
+    /// `*.localhost`), or an IP literal (`[…]` for IPv6) that is not global. A name that only
+    /// resolves to such an address is found when a connection is made (`ConnectionGuard`).
+    public static func namesPrivateHost(_ host: String) -> Bool {
+        var name = host.lowercased()
+        if name.hasPrefix("["), name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
+        if name == "localhost" || name.hasSuffix(".localhost") { return true }
+        return AddressScope(address: name).map { !$0.isGlobal } ?? false
+    }
+
     /// The scope of an IPv4 address in network byte order (4 bytes).
     public init(ipv4 a: [UInt8]) {
         precondition(a.count == 4, "an IPv4 address has 4 bytes")

@@ -100,13 +100,7 @@ struct PrivateHosts {
     let host: PluginHost
 
     func allows(_ url: String) throws -> Bool {
-        guard Self.namesPrivateHost(url) else { return true }
+        guard URLComponents(string: url)?.host.map(AddressScope.namesPrivateHost) == true else { return true }
         return try host.call("origins.check", ["url": .string(url)])["trusted"]?.boolValue == true
-    }
-
-    private static func namesPrivateHost(_ url: String) -> Bool {
-        guard var name = URLComponents(string: url)?.host?.lowercased() else { return false }
-        if name.hasPrefix("["), name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
-        return name == "localhost" || name.hasSuffix(".localhost") || (AddressScope(address: name).map { !$0.isGlobal } ?? false)
     }
 }

@@ -53,7 +53,7 @@ struct WebhooksSettings: Sendable {
             endpoints.append(endpoint)
         }
         self.endpoints = endpoints
-        privateURLs = allowPrivateNetworks ? [] : endpoints.filter { Self.namesPrivateHost($0.url) }.map(\.id)
+        privateURLs = allowPrivateNetworks ? [] : endpoints.filter { URLComponents(string: $0.url)?.host.map(AddressScope.namesPrivateHost) ?? false }.map(\.id)
     }
 
     func endpoint(_ id: String) -> WebhookEndpoint? {
@@ -98,15 +98,6 @@ struct WebhooksSettings: Sendable {
         guard maxDelay >= initialDelay else { throw invalid("retry.maxDelay", "must be at least retry.initialDelay") }
         let jitter = try number(value["jitter"], "retry.jitter", default: defaults.jitter, in: 0...1)
         return RetrySchedule(maxAttempts: maxAttempts.intValue, initialDelay: initialDelay, maxDelay: maxDelay, jitter: jitter)
-    }
-
-    /// Whether `url` names loopback or a private range outright (`localhost`, an IP literal); a
-    /// name that only resolves to one is found at delivery time.
-    private static func namesPrivateHost(_ url: String) -> Bool {
-        guard var host = URLComponents(string: url)?.host?.lowercased() else { return false }
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        if host == "localhost" || host.hasSuffix(".localhost") { return true }
-        return AddressScope(address: host).map { !$0.isGlobal } ?? false
     }
 
     private static func list(_ value: JSONValue?, _ key: String) throws -> [JSONValue] {
