@@ -23,6 +23,8 @@ let plugins = [
     plugin("audit-log", "AuditLogPlugin", path: "Plugins/audit-log/Plugin"),
     plugin("sso", "SSOPlugin", path: "Plugins/sso/Plugin", dependencies: ["SAML", "NetworkAddress"]),
     plugin("webhooks", "WebhooksPlugin", path: "Plugins/webhooks/Plugin", dependencies: ["WebhookDelivery", "NetworkAddress"]),
+    plugin("scim", "SCIMPlugin", path: "Plugins/scim/Plugin",
+           dependencies: ["SCIMProtocol", .product(name: "OrderedCollections", package: "swift-collections")]),
     plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
     plugin("host-probe", "HostProbePlugin", path: "Tests/Fixtures/HostProbePlugin"),
 ]
@@ -169,6 +171,9 @@ let package = Package(
         ], linkerSettings: [.linkedLibrary("xmlsec1-openssl"), .linkedLibrary("xmlsec1"), .linkedLibrary("xml2"), .linkedLibrary("z")]),
         .target(name: "SAML", dependencies: ["CSAML"], path: "Plugins/sso/SAML", swiftSettings: swift6),
         .testTarget(name: "SAMLTests", dependencies: ["SAML"], path: "Tests/SAMLTests", exclude: ["Fixtures"], swiftSettings: swift6),
+        // SCIM 2.0 resources, filters and PATCH (RFC 7643/7644), pure Swift over JSON values.
+        .target(name: "SCIMProtocol", dependencies: ["GatehouseJSON"], path: "Plugins/scim/Protocol", swiftSettings: swift6),
+        .testTarget(name: "SCIMProtocolTests", dependencies: ["SCIMProtocol", "GatehouseJSON"], path: "Tests/SCIMProtocolTests", swiftSettings: swift6),
         // Standard Webhooks signatures and the retry schedule, pure Swift (unit-tested on their own).
         .target(name: "WebhookDelivery", path: "Plugins/webhooks/Delivery", swiftSettings: swift6),
         .testTarget(name: "WebhookDeliveryTests", dependencies: ["WebhookDelivery", .product(name: "Crypto", package: "swift-crypto")],

@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseJSON
 
 /// One call from the host: which entry of the manifest it is for, and the request envelope.
@@ -25,6 +26,11 @@ public struct PluginCall: Sendable {
     public var method: String { envelope["method"]?.stringValue ?? "" }
     public var path: String { envelope["path"]?.stringValue ?? "" }
     public var body: JSONValue { envelope["body"] ?? .null }
+    /// The request body's exact bytes, for an endpoint declared `"rawBody": true` (ABI 1.4) that
+    /// lists `rawBody` in its envelope; nil without a body.
+    public var rawBody: [UInt8]? {
+        envelope["rawBody"]?.stringValue.flatMap { Data(base64Encoded: $0) }.map(Array.init)
+    }
     public var session: JSONValue? { envelope["session"]?.nonNull }
     public var newSession: JSONValue? { envelope["newSession"]?.nonNull }
     /// The answer so far (after-hooks and onResponse).

@@ -20,6 +20,10 @@ extension FakeHost {
         case "users.update":
             let updated = try tables.update("user", [equals("id", try HostFailure.required(input, "id"))], try tables.record("user", input["data"]), now: now)
             return ["user": updated.first.map { output("user", $0, tables) } ?? .null]
+        case "users.delete":
+            // Cascades, as the server's database does, to sessions, accounts and plugin rows.
+            let deleted = try tables.delete("user", [equals("id", try HostFailure.required(input, "id"))])
+            return ["deleted": .bool(!deleted.isEmpty)]
         case "sessions.create":
             let userID = try HostFailure.required(input, "userId")
             let seconds = input["expiresIn"]?.doubleValue ?? Double(locked { $0.sessionExpiresIn })
@@ -67,6 +71,7 @@ extension FakeHost {
         guard try !tables.find("user", [FakeTables.Condition(field: "id", op: "=", values: [.string(userID)])]).isEmpty else {
             throw HostFailure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(userID)")
         }
+        if let refusal = locked({ $0.signInBlocks[userID] }) { throw refusal }
         return try tables.create("session", [
             "userId": .string(userID), "token": .string(FakeCrypto.identifier()), "expiresAt": .string(ISODate.format(now.addingTimeInterval(seconds))),
             "ipAddress": ip ?? .null, "userAgent": agent ?? .null,

@@ -18,7 +18,21 @@ extension FakeHost {
             return try database.perform { try access.run(operation, input, on: &$0, now: now) }
         case "db.transaction":
             return try database.perform { try access.transaction(input, on: &$0, now: now) }
-        case "users.find", "users.create", "users.update", "sessions.create", "sessions.find", "sessions.delete",
+        case "users.blockSignIn":
+            let userID = try HostFailure.required(input, "userId")
+            let refusal = HostFailure(status: GH_DENIED, code: try HostFailure.required(input, "code"), message: try HostFailure.required(input, "message"))
+            _ = try database.perform { tables in
+                guard try !tables.find("user", [FakeTables.Condition(field: "id", op: "=", values: [.string(userID)])]).isEmpty else {
+                    throw HostFailure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(userID)")
+                }
+                return try tables.delete("session", [FakeTables.Condition(field: "userId", op: "=", values: [.string(userID)])])
+            }
+            locked { $0.signInBlocks[userID] = refusal }
+            return ["blocked": true]
+        case "users.unblockSignIn":
+            let userID = try HostFailure.required(input, "userId")
+            return ["released": .bool(locked { $0.signInBlocks.removeValue(forKey: userID) } != nil)]
+        case "users.find", "users.create", "users.update", "users.delete", "sessions.create", "sessions.find", "sessions.delete",
              "accounts.find", "accounts.create", "verifications.create", "verifications.find", "verifications.consume":
             return try database.perform { try adapter(operation, input, on: &$0, now: now) }
         case "email.send":

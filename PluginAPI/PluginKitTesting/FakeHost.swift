@@ -54,6 +54,8 @@ public final class FakeHost: @unchecked Sendable {
         var fetchRequests: [FetchRequest] = []
         var dispatches: [DispatchedRequest] = []
         var openDispatches: Set<String> = []
+        /// `users.blockSignIn` holds by user id: the refusal a new session meets.
+        var signInBlocks: [String: HostFailure] = [:]
     }
 
     /// Runs the Swift plugin type `plugin` directly, without its exported entry symbol, so one

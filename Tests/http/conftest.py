@@ -57,6 +57,17 @@ BASE_PATH = "/api/auth"
 DEFAULT_PASSWORD = "correct-horse-battery"
 TRUSTED_ORIGINS = ["https://trusted.com", "https://*.example.com"]
 
+def build_c_plugin(source: Path, library: Path, minor: int | None = None) -> Path:
+    """Compiles a C test plugin from the header alone into `library` (-DMINOR=n: built as for ABI 1.n)."""
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler")
+    library.parent.mkdir(parents=True, exist_ok=True)
+    defines = [f"-DMINOR={minor}"] if minor is not None else []
+    subprocess.run(["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-I", str(REPO_ROOT / "PluginAPI" / "include"), *defines,
+                    "-o", str(library), str(source)], check=True)
+    return library.parent
+
+
 # Plugin trust refuses group- or world-writable libraries and folders: build and copy fixtures
 # with the usual permissions whatever the caller's umask.
 os.umask(0o022)

@@ -2,29 +2,19 @@
 (Tests/http/fixtures/answers_plugin.c): a text answer with its own content type (SAML metadata),
 and a route exempt from the origin check (an IdP's cross-site form POST to an assertion consumer
 service). A plugin built for 1.2 gets neither: its text is a JSON string, its route is guarded."""
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import assert_error
+from conftest import assert_error, build_c_plugin
 
-REPO = Path(__file__).resolve().parents[2]
-HEADER_DIR = REPO / "PluginAPI" / "include"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "answers_plugin.c"
 EVIL = "https://evil.example"
 
 
 def build(directory: Path, minor: int | None = None) -> Path:
-    if shutil.which("cc") is None:
-        pytest.skip("no C compiler")
-    directory.mkdir(exist_ok=True)
-    defines = [f"-DMINOR={minor}"] if minor is not None else []
-    subprocess.run(["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-I", str(HEADER_DIR), *defines, "-o",
-                    str(directory / "answers.so"), str(FIXTURE)], check=True)
-    return directory
+    return build_c_plugin(FIXTURE, directory / "answers.so", minor)
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +71,7 @@ def test_an_invalid_origin_check_flag_refuses_the_plugin(server, tmp_path):
     source = FIXTURE.read_text().replace('\\"originCheck\\":false', '\\"originCheck\\":\\"no\\"')
     broken = tmp_path / "broken.c"
     broken.write_text(source)
-    plugins = tmp_path / "plugins.d"
-    plugins.mkdir()
-    subprocess.run(["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-I", str(HEADER_DIR), "-o", str(plugins / "answers.so"),
-                    str(broken)], check=True)
+    plugins = build_c_plugin(broken, tmp_path / "plugins.d" / "answers.so")
     srv = server({"pluginsDir": str(plugins)})
     assert "endpoints[2].originCheck must be true or false" in srv.logs()
     assert requests.get(srv.api + "/answers/xml").status_code == 404

@@ -73,7 +73,7 @@ struct OrganizationPlugin: GatehousePlugin {
         invitations = Invitations(directory: directory, members: members, organizations: organizations)
         teams = Teams(directory: directory)
         roles = Roles(directory: directory)
-        services = OrganizationServices(organizations: organizations, members: members)
+        services = OrganizationServices(organizations: organizations, members: members, teams: teams)
     }
 
     func handle(_ call: PluginCall) throws -> PluginAnswer {

@@ -10,6 +10,7 @@ import PluginKit
 struct OrganizationServices: Sendable {
     let organizations: Organizations
     let members: Members
+    let teams: Teams
     var directory: Directory { members.directory }
 
     struct Service: Sendable {
@@ -27,6 +28,13 @@ struct OrganizationServices: Sendable {
         Service(name: "removeMember") { try $0.removeMember($1) },
         Service(name: "getMember") { try $0.getMember($1) },
         Service(name: "findOrganization") { try $0.findOrganization($1) },
+        Service(name: "getTeam") { try $0.getTeam($1) },
+        Service(name: "createTeam") { try $0.createTeam($1) },
+        Service(name: "updateTeam") { try $0.updateTeam($1) },
+        Service(name: "removeTeam") { try $0.removeTeam($1) },
+        Service(name: "listTeamMembers") { try $0.listTeamMembers($1) },
+        Service(name: "addTeamMember") { try $0.addTeamMember($1) },
+        Service(name: "removeTeamMember") { try $0.removeTeamMember($1) },
     ]
 
     /// `{organizationId, userId}` → `{member}`: the membership (with its `role`), or null.
@@ -83,6 +91,51 @@ struct OrganizationServices: Sendable {
         let target = try member(request, in: id)
         try members.removeMember(target, from: id)
         return ["member": target.row]
+    }
+
+    // MARK: Teams (`teams.enabled`; otherwise every team service answers 404 TEAMS_NOT_ENABLED)
+
+    /// `{teamId}` → `{team}`: the team, or null.
+    func getTeam(_ request: JSONValue) throws -> JSONValue {
+        do { return ["team": try teams.team(request["teamId"]?.stringValue)] } catch let error as PluginError where error.code == OrganizationError.teamNotFound.rawValue {
+            return ["team": .null]
+        }
+    }
+
+    /// `{organizationId, name}` → the new team row.
+    func createTeam(_ request: JSONValue) throws -> JSONValue {
+        let id = try organizationID(request)
+        try teams.enabled()
+        return try teams.createTeam(named: request["name"]?.stringValue, in: id)
+    }
+
+    /// `{teamId, name}` → the renamed team row.
+    func updateTeam(_ request: JSONValue) throws -> JSONValue {
+        try teams.rename(try teams.team(request["teamId"]?.stringValue), to: request["name"]?.stringValue ?? "")
+    }
+
+    /// `{teamId}` → `{team}`, the removed row, with its memberships gone.
+    func removeTeam(_ request: JSONValue) throws -> JSONValue {
+        let team = try teams.team(request["teamId"]?.stringValue)
+        try teams.delete(team)
+        return ["team": team]
+    }
+
+    /// `{teamId}` → `{members}`: its teamMember rows.
+    func listTeamMembers(_ request: JSONValue) throws -> JSONValue {
+        ["members": .array(try teams.teamMembers(try teams.team(request["teamId"]?.stringValue)))]
+    }
+
+    /// `{teamId, userId}` → the teamMember row; the user must be a member of the team's organization.
+    func addTeamMember(_ request: JSONValue) throws -> JSONValue {
+        try teams.add(request["userId"]?.stringValue, to: try teams.team(request["teamId"]?.stringValue))
+    }
+
+    /// `{teamId, userId}` → `{removed}`: whether the user was in the team. Their membership of
+    /// the organization stays.
+    func removeTeamMember(_ request: JSONValue) throws -> JSONValue {
+        guard let userID = request["userId"]?.stringValue else { throw PluginError(code: "VALIDATION_ERROR", message: "userId is required") }
+        return ["removed": .bool(try teams.remove(userID, from: try teams.team(request["teamId"]?.stringValue)))]
     }
 
     /// The request's `organizationId`, of an organization that exists.

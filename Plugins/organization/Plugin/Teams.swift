@@ -11,30 +11,22 @@ struct Teams: Sendable {
     func create(_ call: PluginCall) throws -> PluginAnswer {
         let (_, id, actor) = try context(call, call.body["organizationId"]?.stringValue)
         try directory.require(["team": ["create"]], actor, in: id, else: .notAllowedToManageTeams)
-        guard let name = call.body["name"]?.stringValue, !name.isEmpty else { throw PluginError(code: "VALIDATION_ERROR", message: "name is required") }
-        if let limit = settings.maximumTeams, try teams(of: id).count >= limit { throw OrganizationError.teamLimit.failure }
-        return .json(try db.create("team", ["name": .string(name), "organizationId": .string(id)]))
+        return .json(try createTeam(named: call.body["name"]?.stringValue, in: id))
     }
 
     func update(_ call: PluginCall) throws -> PluginAnswer {
         let team = try team(call.body["teamId"]?.stringValue)
         let (_, id, actor) = try context(call, team["organizationId"]?.stringValue)
         try directory.require(["team": ["update"]], actor, in: id, else: .notAllowedToManageTeams)
-        if let name = call.body["data"]?["name"]?.stringValue {
-            try db.update("team", [PluginDatabase.equals("id", team["id"] ?? .null)], ["name": .string(name)])
-        }
-        return .json(try self.team(team["id"]?.stringValue))
+        if let name = call.body["data"]?["name"]?.stringValue { return .json(try rename(team, to: name)) }
+        return .json(team)
     }
 
     func remove(_ call: PluginCall) throws -> PluginAnswer {
         let team = try team(call.body["teamId"]?.stringValue)
         let (_, id, actor) = try context(call, team["organizationId"]?.stringValue)
         try directory.require(["team": ["delete"]], actor, in: id, else: .notAllowedToManageTeams)
-        _ = try directory.host.call("db.transaction", ["operations": [
-            ["op": "db.delete", "table": "teamMember", "where": [["field": "teamId", "value": team["id"] ?? .null]]],
-            ["op": "db.update", "table": "session", "where": [["field": "activeTeamId", "value": team["id"] ?? .null]], "data": ["activeTeamId": .null]],
-            ["op": "db.delete", "table": "team", "where": [["field": "id", "value": team["id"] ?? .null]]],
-        ]])
+        try delete(team)
         return .json(["message": "Team removed successfully."])
     }
 
@@ -63,13 +55,7 @@ struct Teams: Sendable {
         let team = try team(call.body["teamId"]?.stringValue)
         let (_, id, actor) = try context(call, team["organizationId"]?.stringValue)
         try directory.require(["team": ["update"]], actor, in: id, else: .notAllowedToManageTeams)
-        guard let userID = call.body["userId"]?.stringValue, try directory.membership(of: userID, in: id) != nil else {
-            throw OrganizationError.notMember.failure
-        }
-        let existing = try teamMembers(team)
-        if let row = existing.first(where: { $0["userId"]?.stringValue == userID }) { return .json(row) }
-        if let limit = settings.maximumMembersPerTeam, existing.count >= limit { throw OrganizationError.teamMemberLimit.failure }
-        return .json(try db.create("teamMember", ["teamId": team["id"] ?? .null, "userId": .string(userID)]))
+        return .json(try add(call.body["userId"]?.stringValue, to: team))
     }
 
     func removeMember(_ call: PluginCall) throws -> PluginAnswer {
@@ -77,9 +63,7 @@ struct Teams: Sendable {
         let (caller, id, actor) = try context(call, team["organizationId"]?.stringValue)
         let userID = call.body["userId"]?.stringValue ?? ""
         if userID != caller.userID { try directory.require(["team": ["update"]], actor, in: id, else: .notAllowedToManageTeams) }
-        guard try db.delete("teamMember", [PluginDatabase.equals("teamId", team["id"] ?? .null), PluginDatabase.equals("userId", .string(userID))]) == 1 else {
-            throw OrganizationError.notTeamMember.failure
-        }
+        guard try remove(userID, from: team) else { throw OrganizationError.notTeamMember.failure }
         return .json(["message": "Team member removed successfully."])
     }
 
@@ -103,7 +87,58 @@ struct Teams: Sendable {
         return .json(ids.isEmpty ? [] : .array(try db.findMany("team", [("id", "IN", .array(ids))])))
     }
 
-    private func enabled() throws {
+    // MARK: What the routes and the services share (the caller's rights are checked before)
+
+    /// A new team in `organizationID`, within `maximumTeams`.
+    func createTeam(named name: String?, in organizationID: String) throws -> JSONValue {
+        guard let name, !name.isEmpty else { throw PluginError(code: "VALIDATION_ERROR", message: "name is required") }
+        if let limit = settings.maximumTeams, try teams(of: organizationID).count >= limit { throw OrganizationError.teamLimit.failure }
+        return try db.create("team", ["name": .string(name), "organizationId": .string(organizationID)])
+    }
+
+    func rename(_ team: JSONValue, to name: String) throws -> JSONValue {
+        guard !name.isEmpty else { throw PluginError(code: "VALIDATION_ERROR", message: "name is required") }
+        try db.update("team", [PluginDatabase.equals("id", team["id"] ?? .null)], ["name": .string(name)])
+        return try self.team(team["id"]?.stringValue)
+    }
+
+    /// The team with its memberships, and any session's pointer to it, at once.
+    func delete(_ team: JSONValue) throws {
+        _ = try directory.host.call("db.transaction", ["operations": [
+            ["op": "db.delete", "table": "teamMember", "where": [["field": "teamId", "value": team["id"] ?? .null]]],
+            ["op": "db.update", "table": "session", "where": [["field": "activeTeamId", "value": team["id"] ?? .null]], "data": ["activeTeamId": .null]],
+            ["op": "db.delete", "table": "team", "where": [["field": "id", "value": team["id"] ?? .null]]],
+        ]])
+    }
+
+    /// Adds a member of the team's organization (once; within `maximumMembersPerTeam`).
+    func add(_ userID: String?, to team: JSONValue) throws -> JSONValue {
+        guard let userID, let organizationID = team["organizationId"]?.stringValue,
+              try directory.membership(of: userID, in: organizationID) != nil else { throw OrganizationError.notMember.failure }
+        let existing = try teamMembers(team)
+        if let row = existing.first(where: { $0["userId"]?.stringValue == userID }) { return row }
+        if let limit = settings.maximumMembersPerTeam, existing.count >= limit { throw OrganizationError.teamMemberLimit.failure }
+        return try db.create("teamMember", ["teamId": team["id"] ?? .null, "userId": .string(userID)])
+    }
+
+    /// Whether `userID` was in the team (and now is not).
+    func remove(_ userID: String, from team: JSONValue) throws -> Bool {
+        try db.delete("teamMember", [PluginDatabase.equals("teamId", team["id"] ?? .null), PluginDatabase.equals("userId", .string(userID))]) == 1
+    }
+
+    /// The team `id` (404 TEAM_NOT_FOUND; 404 TEAMS_NOT_ENABLED when teams are off).
+    func team(_ id: String?) throws -> JSONValue {
+        try enabled()
+        guard let id, let team = try db.findOne("team", [PluginDatabase.equals("id", .string(id))]) else { throw OrganizationError.teamNotFound.failure }
+        return team
+    }
+
+    func teamMembers(_ team: JSONValue) throws -> [JSONValue] {
+        try db.findMany("teamMember", [PluginDatabase.equals("teamId", team["id"] ?? .null)])
+    }
+
+    /// Teams are on (`teams.enabled`); else 404 TEAMS_NOT_ENABLED.
+    func enabled() throws {
         guard settings.teamsEnabled else { throw PluginError(status: 404, code: "TEAMS_NOT_ENABLED", message: "Teams are not enabled") }
     }
 
@@ -115,17 +150,7 @@ struct Teams: Sendable {
         return (caller, id, try directory.requireMember(caller, in: id))
     }
 
-    private func team(_ id: String?) throws -> JSONValue {
-        try enabled()
-        guard let id, let team = try db.findOne("team", [PluginDatabase.equals("id", .string(id))]) else { throw OrganizationError.teamNotFound.failure }
-        return team
-    }
-
     private func teams(of organizationID: String) throws -> [JSONValue] {
         try db.findMany("team", [PluginDatabase.equals("organizationId", .string(organizationID))])
-    }
-
-    private func teamMembers(_ team: JSONValue) throws -> [JSONValue] {
-        try db.findMany("teamMember", [PluginDatabase.equals("teamId", team["id"] ?? .null)])
     }
 }

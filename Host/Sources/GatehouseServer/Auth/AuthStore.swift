@@ -130,7 +130,9 @@ public struct AuthStore: Sendable {
 
     // MARK: Sessions
 
+    /// Refused while a plugin holds the user's sign-in (SignInBlocks), whatever signs them in.
     public func createSession(for user: Record, token: String, expiresAt: Date, ipAddress: String?, userAgent: String?) async throws -> Record {
+        if let refusal = try await signInRefusal(userID: user.id) { throw refusal }
         let session = try await adapter.create("session", [
             "expiresAt": .date(expiresAt), "token": .string(token), "ipAddress": .string(ipAddress ?? ""),
             "userAgent": .string(userAgent ?? ""), "userId": .string(user.id),

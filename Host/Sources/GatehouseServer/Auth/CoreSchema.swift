@@ -48,6 +48,7 @@ enum CoreSchema {
             PluginKeyValueStore.table,
             JobLeases.table,
             ScheduledJobs.table,
+            SignInBlocks.table,
         ]
         if includeRateLimit {
             tables.append(TableSchema(name: "rateLimit", fields: [

@@ -7,7 +7,8 @@ enum OpenAPIDocument {
         var paths = OrderedDictionary<String, JSONValue>()
         for endpoint in routes.endpoints.sorted(by: { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) }) {
             let path = auth.config.basePath + endpoint.path.split(separator: "/").map { segment in
-                segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+                if endpoint.servesSubpaths, segment == "**" { return "{\(subpathParameter)}" }
+                return segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
             }.reduce("") { $0 + "/" + $1 }
             var item = paths[path]?.objectValue ?? [:]
             item[endpoint.method.rawValue.lowercased()] = operation(endpoint)
@@ -38,6 +39,10 @@ enum OpenAPIDocument {
         ]
         var parameters: [JSONValue] = endpoint.path.split(separator: "/").filter { $0.hasPrefix(":") }.map { segment in
             ["name": .string(String(segment.dropFirst())), "in": "path", "required": true, "schema": ["type": "string"]]
+        }
+        if endpoint.servesSubpaths {
+            parameters.append(["name": .string(subpathParameter), "in": "path", "required": true, "schema": ["type": "string"],
+                               "description": "The rest of the path below the prefix; it may contain /"])
         }
         for property in endpoint.query?.properties ?? [] {
             parameters.append(["name": .string(property.name), "in": "query", "required": .bool(property.required), "schema": schema(property)])
@@ -79,8 +84,11 @@ enum OpenAPIDocument {
         return .object(schema)
     }
 
+    /// The path parameter standing for what a subtree endpoint (`/scim/v2/**`) serves.
+    private static let subpathParameter = "path"
+
     private static func operationID(_ endpoint: Endpoint) -> String {
-        let words = endpoint.path.split(whereSeparator: { "/-:".contains($0) }).map(String.init)
+        let words = endpoint.path.split(whereSeparator: { "/-:".contains($0) }).map { $0 == "**" ? subpathParameter : String($0) }
         let camel = words.enumerated().map { $0.offset == 0 ? $0.element : $0.element.prefix(1).uppercased() + $0.element.dropFirst() }.joined()
         return endpoint.method.rawValue.lowercased() + camel.prefix(1).uppercased() + camel.dropFirst()
     }

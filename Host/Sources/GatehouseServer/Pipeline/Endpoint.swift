@@ -25,6 +25,12 @@ public struct Endpoint: Sendable {
     /// Apply the trusted-origin checks to unsafe methods (off only for a plugin route that takes
     /// cross-site POSTs by design, such as a SAML assertion consumer service).
     public var originCheck: Bool
+    /// Hand the body over unparsed (`EndpointContext.rawBody`): no media-type check, no JSON
+    /// parsing, no body validation; the handler answers malformed input itself.
+    public var rawBody: Bool = false
+    /// The path ends in `/**`: the endpoint serves every path below that prefix that no other
+    /// route serves, with the rest of the path in `params["**"]`.
+    public var servesSubpaths: Bool = false
     public var body: BodySchema?
     public var query: BodySchema?
     public var summary: String

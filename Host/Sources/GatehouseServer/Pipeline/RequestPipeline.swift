@@ -84,7 +84,7 @@ extension PluginGeneration {
         route = "\(endpoint.method.rawValue) \(endpoint.path)"
         ctx.endpoint = endpoint
         ctx.params = params
-        ctx.body = try RequestBody.parse(ctx, endpoint: endpoint)
+        if !endpoint.rawBody { ctx.body = try RequestBody.parse(ctx, endpoint: endpoint) }
         try OriginCheck.run(ctx)
         for middleware in middlewares where middleware.matcher.matches(ctx.path) {
             if let answer = try await middleware.run(ctx) { return answer }

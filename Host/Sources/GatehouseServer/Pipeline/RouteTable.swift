@@ -4,6 +4,8 @@ import HTTPTypes
 public struct RouteTable: Sendable {
     private var exact: [String: Endpoint] = [:]
     private var parameterized: [(method: HTTPRequest.Method, segments: [Substring], endpoint: Endpoint)] = []
+    /// Endpoints serving every path below a prefix (`/scim/v2/**`), longest prefix first.
+    private var subtrees: [(method: HTTPRequest.Method, prefix: String, endpoint: Endpoint)] = []
     public private(set) var endpoints: [Endpoint] = []
 
     public init() {}
@@ -11,7 +13,14 @@ public struct RouteTable: Sendable {
     /// Adds a route; a second route for the same method and path is a conflict.
     public mutating func add(_ endpoint: Endpoint) throws(RouteConflict) {
         let segments = endpoint.path.split(separator: "/")
-        if segments.contains(where: { $0.hasPrefix(":") }) {
+        if endpoint.servesSubpaths {
+            let prefix = String(endpoint.path.dropLast(2))
+            if subtrees.contains(where: { $0.method == endpoint.method && $0.prefix == prefix }) {
+                throw RouteConflict(method: endpoint.method, path: endpoint.path)
+            }
+            subtrees.append((endpoint.method, prefix, endpoint))
+            subtrees.sort { $0.prefix.count > $1.prefix.count }
+        } else if segments.contains(where: { $0.hasPrefix(":") }) {
             let clash = parameterized.contains { $0.method == endpoint.method && Self.sameShape($0.segments, segments) }
             if clash { throw RouteConflict(method: endpoint.method, path: endpoint.path) }
             parameterized.append((endpoint.method, segments, endpoint))
@@ -39,6 +48,10 @@ public struct RouteTable: Sendable {
                 }
             }
             if matched { return (route.endpoint, params) }
+        }
+        // What no other route serves: the rest of the path, still percent-encoded, as `**`.
+        for route in subtrees where route.method == method && path.hasPrefix(route.prefix) && path.count > route.prefix.count {
+            return (route.endpoint, ["**": String(path.dropFirst(route.prefix.count))])
         }
         return nil
     }

@@ -4,6 +4,7 @@ import GatehouseHostABI
 import GatehouseJSON
 import GatehousePluginABI
 import GatehouseStorage
+import HTTPTypes
 
 /// The operations behind `gh_host_api.call`: JSON in, JSON out (catalogue in docs/plugin-abi.md).
 enum HostOperations {
@@ -41,6 +42,11 @@ enum HostOperations {
             let error: JSONValue = ["code": "DATABASE_UNAVAILABLE", "message": "The database is unavailable; try again shortly"]
             ABIBuffers.fill(outError, error.serializedBytes())
             return GH_ERROR
+        } catch let refused as APIError {
+            // A refusal the operation shares with the core routes (a sign-in hold, say).
+            let error: JSONValue = ["code": .string(refused.code), "message": .string(refused.message)]
+            ABIBuffers.fill(outError, error.serializedBytes())
+            return GH_DENIED
         } catch let failure as Failure {
             let error = JSONValue.object(.init(uniqueKeysWithValues: [("code", .string(failure.code)), ("message", .string(failure.message))] + failure.extra))
             ABIBuffers.fill(outError, error.serializedBytes())
@@ -65,6 +71,29 @@ enum HostOperations {
             let id = try required(input, "id")
             let user = try await store.updateUser(id: id, try record("user", input["data"], auth))
             return ["user": user.map { auth.output("user", $0) } ?? .null]
+        case "users.delete":
+            // Sessions and accounts with it; the database cascades to rows that reference the user.
+            let id = try required(input, "id")
+            guard try await store.user(id: id) != nil else { return ["deleted": false] }
+            try await store.deleteUser(id: id)
+            return ["deleted": true]
+        case "users.blockSignIn":
+            let id = try required(input, "userId")
+            guard try await store.user(id: id) != nil else { throw Failure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(id)") }
+            let status = input["status"]?.intValue ?? 403
+            guard (400...499).contains(status) else { throw Failure(status: GH_INVALID, code: "INVALID_STATUS", message: "\"status\" must be a 4xx code") }
+            var until: Date?
+            if let text = input["expiresAt"]?.nonNull {
+                guard let date = text.stringValue.flatMap(ISOTimestamp.parse) else {
+                    throw Failure(status: GH_INVALID, code: "INVALID_DATE", message: "\"expiresAt\" must be an ISO 8601 date")
+                }
+                until = date
+            }
+            let refusal = APIError(HTTPResponse.Status(code: status), try required(input, "code"), try required(input, "message"))
+            try await store.blockSignIn(userID: id, plugin: host.pluginID, refusal: refusal, until: until)
+            return ["blocked": true]
+        case "users.unblockSignIn":
+            return ["released": .bool(try await store.unblockSignIn(userID: try required(input, "userId"), plugin: host.pluginID))]
         case "sessions.create":
             // A session row only; to sign a user in with cookies, answer with "signIn" instead.
             let userID = try required(input, "userId")

@@ -167,12 +167,15 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
 
     var endpoints: [Endpoint] {
         manifest.endpoints.enumerated().map { index, entry in
-            Endpoint(entry.method, entry.path, auth: entry.auth, acceptsForm: entry.acceptsForm, originCheck: entry.originCheck,
-                     body: entry.body, query: entry.query,
-                     summary: entry.summary, tag: library.name) { [self] ctx in
+            var endpoint = Endpoint(entry.method, entry.path, auth: entry.auth, acceptsForm: entry.acceptsForm, originCheck: entry.originCheck,
+                                    body: entry.body, query: entry.query,
+                                    summary: entry.summary, tag: library.name) { [self] ctx in
                 let answer = try await invoke(GH_CALL_ENDPOINT, index, entry.style, PluginEnvelope.request(ctx, members: entry.style.envelope))
                 return try await PluginEnvelope.apply(answer, to: ctx, textBodies: answersText) ?? .json(.null)
             }
+            endpoint.rawBody = entry.rawBody
+            endpoint.servesSubpaths = entry.servesSubpaths
+            return endpoint
         }
     }
 

@@ -27,6 +27,10 @@ enum PluginEnvelope {
             envelope["headers"] = .object(headers)
         }
         if wanted("body") { envelope["body"] = ctx.body }
+        // An endpoint declared `rawBody` (ABI 1.4) gets the exact bytes, base64, instead of a parsed body.
+        if ctx.endpoint?.rawBody == true, wanted("rawBody") {
+            envelope["rawBody"] = ctx.rawBody.isEmpty ? .null : .string(Data(ctx.rawBody).base64EncodedString())
+        }
         if wanted("ip") { envelope["ip"] = ctx.clientIP.map(JSONValue.string) ?? .null }
         if wanted("session") { envelope["session"] = ctx.resolvedSession.flatMap { $0 }.map(ctx.auth.output) ?? .null }
         if wanted("newSession") { envelope["newSession"] = ctx.newSession.map(ctx.auth.output) ?? .null }

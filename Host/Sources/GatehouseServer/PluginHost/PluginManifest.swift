@@ -27,6 +27,10 @@ struct PluginManifest: Sendable {
         let acceptsForm: Bool
         /// Whether the trusted-origin checks apply (ABI 1.3 may turn them off: an IdP's cross-site POST).
         let originCheck: Bool
+        /// The body reaches the plugin as bytes, unparsed, whatever its media type (ABI 1.4).
+        let rawBody: Bool
+        /// The path ends in `/**` and serves every path below it (ABI 1.4).
+        let servesSubpaths: Bool
         let body: BodySchema?
         let query: BodySchema?
         let summary: String
@@ -105,9 +109,18 @@ struct PluginManifest: Sendable {
             }
             let originCheck = abiMinor >= 3 ? entry["originCheck"]?.nonNull : nil
             if let originCheck, originCheck.boolValue == nil { throw .invalidManifest("endpoints[\(i)].originCheck must be true or false") }
+            let rawBody = abiMinor >= 4 ? entry["rawBody"]?.nonNull : nil
+            if let rawBody, rawBody.boolValue == nil { throw .invalidManifest("endpoints[\(i)].rawBody must be true or false") }
+            // `/**` as the last segment serves every path below the prefix (ABI 1.4). Before 1.4
+            // a `*` was a literal character of the path, and it stays one for older plugins.
+            let servesSubpaths = abiMinor >= 4 && path.hasSuffix("/**")
+            if abiMinor >= 4, path.split(separator: "/").dropLast().contains(where: { $0.contains("*") }) {
+                throw .invalidManifest("endpoints[\(i)].path may have ** only as its last segment")
+            }
             endpoints.append(EndpointEntry(
                 style: CallStyle(entry), method: method, path: path, auth: auth, acceptsForm: entry["acceptsForm"]?.boolValue ?? false,
-                originCheck: originCheck?.boolValue ?? true,
+                originCheck: originCheck?.boolValue ?? true, rawBody: rawBody?.boolValue ?? false,
+                servesSubpaths: servesSubpaths,
                 body: try Self.schema(entry["body"], at: "endpoints[\(i)].body"),
                 query: try Self.schema(entry["query"], at: "endpoints[\(i)].query"),
                 summary: entry["summary"]?.stringValue ?? "\(methodName) \(path)"))

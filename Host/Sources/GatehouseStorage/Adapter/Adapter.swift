@@ -77,8 +77,13 @@ public struct Adapter: Sendable {
             guard table.fields[orderBy.field] != nil else { throw SchemaError.unknownField(table: tableName, field: orderBy.field) }
             sql += " ORDER BY \(dialect.quote(orderBy.field)) \(orderBy.descending ? "DESC" : "ASC")"
         }
-        if let limit { sql += " LIMIT \(max(0, limit))" }
-        if let offset { sql += " OFFSET \(max(0, offset))" }
+        // SQLite takes OFFSET only after a LIMIT; the largest one means none, in both dialects.
+        if let limit {
+            sql += " LIMIT \(max(0, limit))"
+        } else if let offset, offset > 0 {
+            sql += " LIMIT \(Int64.max)"
+        }
+        if let offset, offset > 0 { sql += " OFFSET \(offset)" }
         return try await executor.query(sql, binds).map { RecordCodec.decode($0, table: table) }
     }
 
