@@ -211,6 +211,9 @@ let package = Package(
         .testTarget(name: "WebhooksPluginTests", dependencies: ["PluginKitTesting", "PluginKit", "GatehouseJSON",
                                                              .product(name: "Crypto", package: "swift-crypto")],
                     path: "Tests/WebhooksPluginTests", swiftSettings: swift6),
+        .testTarget(name: "SCIMPluginTests", dependencies: ["PluginKitTesting", "PluginKit", "GatehouseJSON",
+                                                         .product(name: "Crypto", package: "swift-crypto")],
+                    path: "Tests/SCIMPluginTests", swiftSettings: swift6),
         .testTarget(name: "AuditLogPluginTests", dependencies: ["PluginKitTesting", "GatehouseJSON"],
                     path: "Tests/AuditLogPluginTests", swiftSettings: swift6),
     ] + plugins.map(\.1)

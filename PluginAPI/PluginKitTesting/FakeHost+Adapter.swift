@@ -31,7 +31,8 @@ extension FakeHost {
         case "sessions.find":
             return ["session": try sessionObject(try HostFailure.required(input, "token"), tables) ?? .null]
         case "sessions.delete":
-            _ = try tables.delete("session", [equals("token", try HostFailure.required(input, "token"))])
+            let userID = input["token"] == nil ? input["userId"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } : nil
+            _ = try tables.delete("session", [userID.map { equals("userId", $0) } ?? equals("token", try HostFailure.required(input, "token"))])
             return ["status": true]
         case "accounts.find":
             let conditions = ["userId", "providerId", "accountId", "issuer", "id"].compactMap { key in input[key]?.stringValue.map { equals(key, $0) } }

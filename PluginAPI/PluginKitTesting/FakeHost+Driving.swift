@@ -10,14 +10,21 @@ extension FakeHost {
     /// `none` gets `session`'s current `{session, user}`, and without a live session is answered
     /// 401 `UNAUTHORIZED` without calling the plugin, as the server does. With a session, the
     /// request also carries its signed session cookie. The body is not validated against the
-    /// manifest's `body` properties.
-    public func request(_ method: String, _ path: String, body: JSONValue? = nil, query: [String: String] = [:],
+    /// manifest's `body` properties. An endpoint declared `rawBody` (ABI 1.4) receives `rawBody`
+    /// (else `body` serialised) as the envelope's base64 `rawBody`, and `body` null; a path ending
+    /// in `/**` serves what no other endpoint serves below it, the rest in `params["**"]`.
+    public func request(_ method: String, _ path: String, body: JSONValue? = nil, rawBody: [UInt8]? = nil, query: [String: String] = [:],
                         headers: [String: String] = [:], session: Session? = nil) throws -> Answer {
         let (route, inline) = Self.split(path)
         let endpoints = manifest["endpoints"]?.arrayValue ?? []
-        guard let (index, params) = endpoints.enumerated().lazy.compactMap({ index, entry in
-            entry["method"]?.stringValue?.uppercased() == method.uppercased()
-                ? Self.match(entry["path"]?.stringValue ?? "", route).map { (index, $0) } : nil
+        // Exact and `:param` paths first, then subtrees, the longest prefix first, as the server routes.
+        let candidates = endpoints.enumerated().filter { $0.element["method"]?.stringValue?.uppercased() == method.uppercased() }
+            .sorted { Self.subtreePrefix($0.element)?.count ?? Int.max > Self.subtreePrefix($1.element)?.count ?? Int.max }
+        guard let (index, params) = candidates.lazy.compactMap({ index, entry in
+            if self.abiMinor >= 4, let prefix = Self.subtreePrefix(entry) {
+                return route.hasPrefix(prefix) && route.count > prefix.count ? (index, ["**": String(route.dropFirst(prefix.count))]) : nil
+            }
+            return Self.match(entry["path"]?.stringValue ?? "", route).map { (index, $0) }
         }).first else {
             let declared = endpoints.map { "\($0["method"]?.stringValue ?? "?") \($0["path"]?.stringValue ?? "?")" }
             throw FakeHostError("\(id) has no endpoint for \(method.uppercased()) \(route) (it declares: \(declared.joined(separator: ", ")))")
@@ -38,11 +45,17 @@ extension FakeHost {
             sent["cookie"] = cookieName("session_token") + "=" + signed
         }
         if body != nil, sent["content-type"] == nil { sent["content-type"] = "application/json" }
-        let envelope: JSONValue = [
+        var envelope: JSONValue = [
             "method": .string(method.uppercased()), "path": .string(route), "params": Self.object(params),
             "query": Self.object(inline.merging(query) { _, explicit in explicit }), "headers": Self.object(sent),
             "body": body ?? .null, "ip": "127.0.0.1", "session": auth == "none" ? .null : current ?? .null, "newSession": .null,
         ]
+        if abiMinor >= 4, entry["rawBody"]?.boolValue == true, case .object(var members) = envelope {
+            let bytes = rawBody ?? body?.serializedBytes()
+            members["body"] = .null
+            members["rawBody"] = bytes.map { .string(Data($0).base64EncodedString()) } ?? .null
+            envelope = .object(members)
+        }
         return try signIn(answer: try invoke(.endpoint(index), envelope))
     }
 
@@ -169,6 +182,12 @@ extension FakeHost {
         if let key = signIn["sessionKey"]?.stringValue { body[key] = self.session(session)?["session"] ?? .null }
         answer["body"] = .object(body)
         return Answer(.object(answer), newSession: session)
+    }
+
+    /// `/scim/v2/` for an endpoint whose path is `/scim/v2/**` (ABI 1.4), nil for any other.
+    static func subtreePrefix(_ entry: JSONValue) -> String? {
+        guard let path = entry["path"]?.stringValue, path.hasSuffix("/**") else { return nil }
+        return String(path.dropLast(2))
     }
 
     /// `:name` segments of `pattern` bound to `path`'s, or nil when it does not match.

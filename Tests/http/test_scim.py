@@ -48,7 +48,8 @@ def srv(server_factory, tmp_path_factory):
     plugins = tmp_path_factory.mktemp("scim-plugins")
     shutil.copy(built_library("organization"), plugins / "organization.so")
     shutil.copy(built_library("scim"), plugins / "scim.so")
-    return server_factory({"pluginsDir": str(plugins), "plugins": {"organization": {"teams": {"enabled": True}}}}, name="scim")
+    return server_factory({"pluginsDir": str(plugins), "plugins": {"organization": {"teams": {"enabled": True}}},
+                           "user": {"deleteUser": {"enabled": True}}}, name="scim")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1179,6 +1180,87 @@ def test_a_token_sees_only_its_connections_resources(srv):
                 assert mine.find(f'id eq "{uid}"') == [] and mine.find(f'id eq "{gid}"', "Groups") == []
                 scim_error(mine.request("POST", "/Groups", {"schemas": [GROUP], "displayName": "Poached", "members": [{"value": uid}]}),
                            400, "invalidValue")
+
+
+def test_a_deleted_connections_provider_id_reaches_none_of_its_records(srv, conn):
+    """Whoever creates a connection under a deleted connection's providerId starts afresh: the
+    organization's users and teams stay out of its reach."""
+    user = conn.user()
+    team = conn.group(f"Team {tag()}", user["id"])
+    r = conn.admin.post("scim/delete-provider-connection", {"providerId": conn.provider_id})
+    assert r.status_code == 200, r.text
+    assert count(srv, "scimUser", userId=user["id"]) == 0
+    assert gatehouse_user(srv, user["id"]) is not None and team_members(srv, team["id"]) == {user["id"]}
+    squatter = Connection(srv, srv.client().new_user(), provider_id=conn.provider_id)
+    assert squatter.get("/Users")["totalResults"] == 0 and squatter.get("/Groups")["totalResults"] == 0
+    scim_error(squatter.http.get(f"/Users/{user['id']}"), 404)
+    scim_error(squatter.patch(f"/Users/{user['id']}", {"op": "replace", "path": "displayName", "value": "Mine"}), 404)
+    scim_error(squatter.http.delete(f"/Users/{user['id']}"), 404)
+    scim_error(squatter.http.delete(f"/Groups/{team['id']}"), 404)
+    assert gatehouse_user(srv, user["id"]) is not None and team_members(srv, team["id"]) == {user["id"]}
+
+
+def test_a_connection_ends_with_its_owner_or_its_organization(srv, conn):
+    owner = srv.client().new_user()
+    personal = Connection(srv, owner)
+    ok(personal.http.get("/Users"))
+    r = owner.post("delete-user", {"password": owner.password})
+    assert r.status_code == 200, r.text
+    assert_refused_token(srv, f"Bearer {personal.token}")
+    assert provider_row(srv, personal.provider_id) is None
+
+    ok(conn.http.get("/Users"))
+    r = conn.admin.post("organization/delete", {"organizationId": conn.org["id"]})
+    assert r.status_code == 200, r.text
+    assert_refused_token(srv, f"Bearer {conn.token}")
+
+
+def test_an_address_changed_by_the_idp_is_unverified_and_ends_sessions(conn, smtp_sink):
+    srv = conn.srv
+    email = unique_email("mover")
+    user = conn.user(userName=email, emails=[{"value": email, "primary": True}])
+    browser = signed_in(srv, smtp_sink, email)
+    srv.execute('UPDATE "user" SET "emailVerified" = ? WHERE id = ?', True, user["id"])
+    moved = unique_email("moved")
+    ok(conn.patch(f"/Users/{user['id']}", {"op": "replace", "path": "emails", "value": [{"value": moved, "primary": True}]}))
+    row = gatehouse_user(srv, user["id"])
+    assert row["email"] == moved and not row["emailVerified"]
+    assert browser.get_session().json() is None and count(srv, "session", userId=user["id"]) == 0
+
+
+def test_a_team_deleted_outside_scim_takes_its_group_along(conn):
+    user = conn.user()
+    name = f"Team {tag()}"
+    team = conn.group(name, user["id"])
+    other = conn.group(f"Other {tag()}")
+    assert conn.admin.post("organization/remove-team", {"teamId": team["id"]}).status_code == 200
+    assert [g["id"] for g in conn.get("/Groups")["Resources"]] == [other["id"]]
+    scim_error(conn.http.get(f"/Groups/{team['id']}"), 404)
+    again = conn.group(name, user["id"])                      # the name is free again
+    assert team_members(srv=conn.srv, team_id=again["id"]) == {user["id"]}
+
+
+def test_a_member_added_outside_scim_neither_blocks_patches_nor_is_dropped(conn):
+    user = conn.user()
+    team = conn.group(f"Team {tag()}", user["id"])
+    r = conn.admin.post("organization/add-team-member", {"teamId": team["id"], "userId": conn.admin.user["id"]})
+    assert r.status_code == 200, r.text
+    renamed = ok(conn.patch(f"/Groups/{team['id']}", {"op": "replace", "path": "displayName", "value": f"Renamed {tag()}"}))
+    assert {m["value"] for m in renamed["members"]} == {user["id"], conn.admin.user["id"]}
+    assert team_members(conn.srv, team["id"]) == {user["id"], conn.admin.user["id"]}
+
+
+def test_concurrent_member_patches_all_hold(conn):
+    from concurrent.futures import ThreadPoolExecutor
+    people = [conn.user()["id"] for _ in range(6)]
+    team = conn.group(f"Team {tag()}")
+
+    def add(user_id):
+        return conn.patch(f"/Groups/{team['id']}", {"op": "add", "path": "members", "value": [{"value": user_id}]}).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        assert list(pool.map(add, people)) == [200] * 6
+    assert team_members(conn.srv, team["id"]) == set(people)
 
 
 def test_attributes_and_excluded_attributes(conn):

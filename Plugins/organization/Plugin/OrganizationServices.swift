@@ -44,10 +44,11 @@ struct OrganizationServices: Sendable {
         return ["member": try directory.membership(of: userID, in: id)?.row ?? .null]
     }
 
-    /// `{slug}` → `{organization}`: the organization with that slug, or null.
+    /// `{slug}` or `{id}` → `{organization}`: the organization row, or null.
     func findOrganization(_ request: JSONValue) throws -> JSONValue {
-        guard let slug = request["slug"]?.stringValue else { throw PluginError(code: "VALIDATION_ERROR", message: "slug is required") }
-        return ["organization": try directory.db.findOne("organization", [PluginDatabase.equals("slug", .string(slug))]) ?? .null]
+        let key = request["slug"]?.stringValue.map { ("slug", $0) } ?? request["id"]?.stringValue.map { ("id", $0) }
+        guard let (field, value) = key else { throw PluginError(code: "VALIDATION_ERROR", message: "slug or id is required") }
+        return ["organization": try directory.db.findOne("organization", [PluginDatabase.equals(field, .string(value))]) ?? .null]
     }
 
     /// `{organizationId}` → the organization with its members, invitations (and teams).
@@ -111,7 +112,8 @@ struct OrganizationServices: Sendable {
 
     /// `{teamId, name}` → the renamed team row.
     func updateTeam(_ request: JSONValue) throws -> JSONValue {
-        try teams.rename(try teams.team(request["teamId"]?.stringValue), to: request["name"]?.stringValue ?? "")
+        guard let name = request["name"]?.stringValue, !name.isEmpty else { throw PluginError(code: "VALIDATION_ERROR", message: "name is required") }
+        return try teams.rename(try teams.team(request["teamId"]?.stringValue), to: name)
     }
 
     /// `{teamId}` → `{team}`, the removed row, with its memberships gone.

@@ -97,7 +97,6 @@ struct Teams: Sendable {
     }
 
     func rename(_ team: JSONValue, to name: String) throws -> JSONValue {
-        guard !name.isEmpty else { throw PluginError(code: "VALIDATION_ERROR", message: "name is required") }
         try db.update("team", [PluginDatabase.equals("id", team["id"] ?? .null)], ["name": .string(name)])
         return try self.team(team["id"]?.stringValue)
     }

@@ -17,6 +17,9 @@ struct SCIMConnection: Sendable {
         userID = row["userId"]?.stringValue
     }
 
+    /// The condition that keeps a query to this connection's records.
+    var scope: PluginDatabase.Condition { PluginDatabase.equals("connectionId", .string(id)) }
+
     var summary: JSONValue {
         ["id": .string(id), "providerId": .string(providerID), "organizationId": organizationID.map(JSONValue.string) ?? .null]
     }
@@ -50,7 +53,7 @@ struct Connections: Sendable {
         if let existing = try find(providerID) {
             // Regenerating replaces the token of the caller's own connection; anyone else's providerId is taken.
             guard existing.organizationID == organizationID, try mayManage(existing, userID) else {
-                throw PluginError(status: 403, code: "FORBIDDEN", message: "This providerId belongs to another owner")
+                throw Self.takenProviderID
             }
         }
         let secret = host.randomText(32, alphabet: Self.secretAlphabet)
@@ -58,11 +61,17 @@ struct Connections: Sendable {
         if let existing = try find(providerID) {
             try db.update(Self.table, [PluginDatabase.equals("id", .string(existing.id))], ["scimToken": stored])
         } else {
-            _ = try db.create(Self.table, [
-                "providerId": .string(providerID), "scimToken": stored,
-                "organizationId": organizationID.map(JSONValue.string) ?? .null,
-                "userId": organizationID == nil ? .string(userID) : .null,
-            ])
+            do {
+                _ = try db.create(Self.table, [
+                    "providerId": .string(providerID), "scimToken": stored,
+                    "organizationId": organizationID.map(JSONValue.string) ?? .null,
+                    "userId": organizationID == nil ? .string(userID) : .null,
+                ])
+            } catch {
+                // A concurrent request created it first: it is that request's connection now.
+                guard try find(providerID) == nil else { throw Self.takenProviderID }
+                throw error
+            }
         }
         let token = Base64URL.encode(Array(([secret, providerID] + (organizationID.map { [$0] } ?? [])).joined(separator: ":").utf8))
         return .json(["scimToken": .string(token)], status: 201)
@@ -101,8 +110,12 @@ struct Connections: Sendable {
         let claimedOrganization = parts.count == 3 ? parts[2] : nil
         let stored = row["scimToken"]?.stringValue ?? ""
         guard ConstantTime.equal(Self.digest(parts[0], host), stored), claimedOrganization == connection.organizationID else { return nil }
+        // An organization's connection ends with the organization.
+        if let organizationID = connection.organizationID, try !organizations.exists(organizationID) { return nil }
         return connection
     }
+
+    static let takenProviderID = PluginError(status: 403, code: "FORBIDDEN", message: "This providerId belongs to another owner")
 
     private static func digest(_ secret: String, _ host: PluginHost) -> String {
         Base64URL.encode(host.hash(.sha256, Array(secret.utf8)) ?? [])

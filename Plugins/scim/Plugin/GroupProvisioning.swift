@@ -5,9 +5,10 @@ import SCIMProtocol
 
 /// `/Groups`: an organization connection's groups are the organization's teams (`id` =
 /// `team.id`, members = its team members, through the organization plugin's services); a
-/// connection without organization keeps them in `scimGroup` / `scimGroupMember`. Members must
-/// be users of the same connection. The document keeps each member entry as sent; the
-/// memberships themselves are the truth (a team member added outside SCIM shows up too).
+/// connection without organization keeps them in `scimGroup` / `scimGroupMember`. Members the
+/// connection adds must be its own users. The document keeps each member entry as sent; the
+/// memberships themselves are the truth (a team member added outside SCIM shows up too, and a
+/// team deleted outside SCIM takes its group with it).
 struct GroupProvisioning: ResourceCollection {
     static let table = "scimGroup"
     let db: PluginDatabase
@@ -17,50 +18,71 @@ struct GroupProvisioning: ResourceCollection {
     var type: SCIMResourceType { .group }
 
     func all(in connection: SCIMConnection) throws -> [JSONValue] {
-        try db.findMany(Self.table, [PluginDatabase.equals("providerId", .string(connection.providerID))], orderBy: "createdAt")
-            .map { try output($0, in: connection) }
+        try db.findMany(Self.table, [connection.scope], orderBy: "createdAt").inCreationOrder.compactMap { row in
+            try liveMembers(row).map { output(row, members: $0) }
+        }
     }
 
     /// The stored document with the members as they are now.
     func document(_ id: String, in connection: SCIMConnection) throws -> JSONValue {
-        let row = try row(id, in: connection)
-        var document = JSONValue.stored(row["document"]).objectValue ?? [:]
-        document["members"] = .array(try members(row, document: .object(document), in: connection))
+        let (row, members) = try group(id, in: connection)
+        var document = stored(row).objectValue ?? [:]
+        document["members"] = .array(entries(members, document: stored(row)))
         return .object(document)
     }
 
     func output(_ id: String, in connection: SCIMConnection) throws -> JSONValue {
-        try output(try row(id, in: connection), in: connection)
+        let (row, members) = try group(id, in: connection)
+        return output(row, members: members)
     }
 
     func create(_ document: JSONValue, in connection: SCIMConnection) throws -> JSONValue {
         let name = document["displayName"]?.stringValue ?? ""
         try requireFreeName(name, in: connection, except: nil)
-        let wanted = try memberIDs(document, in: connection)
+        let wanted = Self.memberIDs(document)
+        try requireAddable(wanted, in: connection)
         let teamID = try connection.organizationID.map { try teams.create(name, in: $0) }
-        let row: JSONValue
+        var row: JSONValue?
         do {
             row = try db.create(Self.table, [
-                "providerId": .string(connection.providerID), "teamId": teamID.map(JSONValue.string) ?? .null,
+                "connectionId": .string(connection.id), "teamId": teamID.map(JSONValue.string) ?? .null,
                 "displayNameKey": .string(name.lowercased()), "document": .string(document.serialized()),
             ])
-            try sync(row, to: wanted, from: [])
+            try change(row ?? [:], adding: wanted, removing: [])
         } catch {
+            // Nothing of a refused creation stays: the row (with its own members) and the team.
+            if let id = row?["id"] { _ = try? db.delete(Self.table, [PluginDatabase.equals("id", id)]) }
             if let teamID { try? teams.remove(teamID) }
+            try requireFreeName(name, in: connection, except: nil)  // a concurrent request took it: 409
             throw error
         }
-        return try output(row, in: connection)
+        return try output(Self.resourceID(row ?? [:]), in: connection)
     }
 
-    func replace(_ id: String, with document: JSONValue, in connection: SCIMConnection) throws -> JSONValue {
-        let row = try row(id, in: connection)
+    /// PUT sets the members to the document's; a PATCH (`previous`: the document it was applied
+    /// to) changes only the members it added or removed, so concurrent PATCHes that each add a
+    /// member (as Entra sends them) both hold.
+    func replace(_ id: String, with document: JSONValue, previous: JSONValue?, in connection: SCIMConnection) throws -> JSONValue {
+        let (row, live) = try group(id, in: connection)
         let name = document["displayName"]?.stringValue ?? ""
         try requireFreeName(name, in: connection, except: row["id"]?.stringValue)
-        let wanted = try memberIDs(document, in: connection)
-        if let teamID = row["teamId"]?.stringValue, name != stored(row)["displayName"]?.stringValue {
-            try teams.rename(teamID, to: name)
+        let wanted = Self.memberIDs(document)
+        let base = previous.map(Self.memberIDs) ?? live
+        let adding = wanted.filter { !base.contains($0) && !live.contains($0) }
+        let removing = base.filter { !wanted.contains($0) && live.contains($0) }
+        try requireAddable(adding, in: connection)
+        let renamed = row["teamId"]?.stringValue.flatMap { name != stored(row)["displayName"]?.stringValue ? $0 : nil }
+        do {
+            if let renamed { try teams.rename(renamed, to: name) }
+            try change(row, adding: adding, removing: removing)
+        } catch {
+            // A refused member (a team limit, a user who left the organization): back as it was.
+            if let renamed, let previous = stored(row)["displayName"]?.stringValue { try? teams.rename(renamed, to: previous) }
+            if let now = try? currentMembers(row) {
+                try? change(row, adding: removing.filter { !now.contains($0) }, removing: adding.filter(now.contains))
+            }
+            throw error
         }
-        try sync(row, to: wanted, from: try currentMembers(row))
         _ = try db.update(Self.table, [PluginDatabase.equals("id", row["id"] ?? .null)],
                           ["displayNameKey": .string(name.lowercased()), "document": .string(document.serialized())])
         return try output(id, in: connection)
@@ -68,40 +90,48 @@ struct GroupProvisioning: ResourceCollection {
 
     /// The team (or own group) and its memberships; the users stay, and stay members of the organization.
     func delete(_ id: String, in connection: SCIMConnection) throws {
-        let row = try row(id, in: connection)
+        let (row, _) = try group(id, in: connection)
         if let teamID = row["teamId"]?.stringValue { try teams.remove(teamID) }
         _ = try db.delete(Self.table, [PluginDatabase.equals("id", row["id"] ?? .null)])
     }
 
     // MARK: Members
 
-    /// Member user ids of a document: each must be a user of this connection.
-    private func memberIDs(_ document: JSONValue, in connection: SCIMConnection) throws -> [String] {
+    private static func memberIDs(_ document: JSONValue) -> [String] {
         var ids: [String] = []
-        for member in document["members"]?.arrayValue ?? [] {
-            guard let id = member["value"]?.stringValue, member["type"]?.stringValue.map({ $0.lowercased() == "user" }) ?? true,
-                  try users.provisioned(id, in: connection) else {
-                throw SCIMError(scimType: "invalidValue", detail: "Group members must be users of this SCIM connection")
-            }
-            if !ids.contains(id) { ids.append(id) }
-        }
+        for id in (document["members"]?.arrayValue ?? []).compactMap({ $0["value"]?.stringValue }) where !ids.contains(id) { ids.append(id) }
         return ids
     }
 
-    private func currentMembers(_ row: JSONValue) throws -> [String] {
+    /// A member the connection adds must be one of its users (not a group, not anyone else's user).
+    private func requireAddable(_ userIDs: [String], in connection: SCIMConnection) throws {
+        for userID in userIDs where try !users.provisioned(userID, in: connection) {
+            throw SCIMError(scimType: "invalidValue", detail: "Group members must be users of this SCIM connection")
+        }
+    }
+
+    /// The members now; nil when the group's team is gone (deleted outside SCIM).
+    private func currentMembers(_ row: JSONValue) throws -> [String]? {
         if let teamID = row["teamId"]?.stringValue { return try teams.members(of: teamID) }
         return try db.findMany("scimGroupMember", [PluginDatabase.equals("groupId", row["id"] ?? .null)]).compactMap { $0["userId"]?.stringValue }
     }
 
-    private func sync(_ row: JSONValue, to wanted: [String], from current: [String]) throws {
-        for userID in current where !wanted.contains(userID) {
+    /// The members now; a group whose team is gone is forgotten (nil), so its name is free again.
+    private func liveMembers(_ row: JSONValue) throws -> [String]? {
+        if let members = try currentMembers(row) { return members }
+        _ = try db.delete(Self.table, [PluginDatabase.equals("id", row["id"] ?? .null)])
+        return nil
+    }
+
+    private func change(_ row: JSONValue, adding: [String], removing: [String]) throws {
+        for userID in removing {
             if let teamID = row["teamId"]?.stringValue {
                 try teams.removeMember(userID, from: teamID)
             } else {
                 _ = try db.delete("scimGroupMember", [PluginDatabase.equals("groupId", row["id"] ?? .null), PluginDatabase.equals("userId", .string(userID))])
             }
         }
-        for userID in wanted where !current.contains(userID) {
+        for userID in adding {
             if let teamID = row["teamId"]?.stringValue {
                 try teams.addMember(userID, to: teamID)
             } else {
@@ -111,19 +141,18 @@ struct GroupProvisioning: ResourceCollection {
     }
 
     /// The member entries: those of the document still members, as sent, then any other member.
-    private func members(_ row: JSONValue, document: JSONValue, in connection: SCIMConnection) throws -> [JSONValue] {
-        let current = try currentMembers(row)
-        let sent = (document["members"]?.arrayValue ?? []).filter { $0["value"]?.stringValue.map(current.contains) ?? false }
+    private func entries(_ members: [String], document: JSONValue) -> [JSONValue] {
+        let sent = (document["members"]?.arrayValue ?? []).filter { $0["value"]?.stringValue.map(members.contains) ?? false }
         let listed = Set(sent.compactMap { $0["value"]?.stringValue })
-        return sent + current.filter { !listed.contains($0) }.map { id in
+        return sent + members.filter { !listed.contains($0) }.map { id in
             ["value": .string(id), "$ref": .string(site.location(.user, id)), "type": "User"]
         }
     }
 
-    private func output(_ row: JSONValue, in connection: SCIMConnection) throws -> JSONValue {
+    private func output(_ row: JSONValue, members: [String]) -> JSONValue {
         var document = stored(row).objectValue ?? [:]
-        let members = try members(row, document: .object(document), in: connection)
-        document["members"] = members.isEmpty ? nil : .array(members)
+        let entries = entries(members, document: stored(row))
+        document["members"] = entries.isEmpty ? nil : .array(entries)
         return site.resource(.group, id: Self.resourceID(row), document: .object(document), row: row)
     }
 
@@ -132,19 +161,19 @@ struct GroupProvisioning: ResourceCollection {
     /// A team's id for an organization connection, the row's own otherwise.
     static func resourceID(_ row: JSONValue) -> String { row["teamId"]?.stringValue ?? row["id"]?.stringValue ?? "" }
 
-    private func row(_ id: String, in connection: SCIMConnection) throws -> JSONValue {
+    /// The group `id` of the connection with its members (404 when there is none, or its team is gone).
+    private func group(_ id: String, in connection: SCIMConnection) throws -> (row: JSONValue, members: [String]) {
         let key = connection.organizationID == nil ? "id" : "teamId"
-        guard let row = try db.findOne(Self.table, [PluginDatabase.equals("providerId", .string(connection.providerID)),
-                                                    PluginDatabase.equals(key, .string(id))]) else {
+        guard let row = try db.findOne(Self.table, [connection.scope, PluginDatabase.equals(key, .string(id))]),
+              let members = try liveMembers(row) else {
             throw SCIMError(status: 404, scimType: nil, detail: "Group \(id) not found")
         }
-        return row
+        return (row, members)
     }
 
     private func requireFreeName(_ name: String, in connection: SCIMConnection, except rowID: String?) throws {
-        let holder = try db.findOne(Self.table, [PluginDatabase.equals("providerId", .string(connection.providerID)),
-                                                 PluginDatabase.equals("displayNameKey", .string(name.lowercased()))])
-        if let holder, holder["id"]?.stringValue != rowID {
+        let holder = try db.findOne(Self.table, [connection.scope, PluginDatabase.equals("displayNameKey", .string(name.lowercased()))])
+        if let holder, holder["id"]?.stringValue != rowID, try liveMembers(holder) != nil {
             throw SCIMError(status: 409, scimType: "uniqueness", detail: "displayName is already taken in this connection")
         }
     }
@@ -168,8 +197,13 @@ struct TeamGroups: Sendable {
         _ = try organizations.call("removeTeam", ["teamId": .string(teamID)])
     }
 
-    func members(of teamID: String) throws -> [String] {
-        try organizations.call("listTeamMembers", ["teamId": .string(teamID)])["members"]?.arrayValue?.compactMap { $0["userId"]?.stringValue } ?? []
+    /// Its members' user ids; nil when the team no longer exists.
+    func members(of teamID: String) throws -> [String]? {
+        do {
+            return try organizations.call("listTeamMembers", ["teamId": .string(teamID)])["members"]?.arrayValue?.compactMap { $0["userId"]?.stringValue } ?? []
+        } catch let error as PluginError where error.code == "TEAM_NOT_FOUND" {
+            return nil
+        }
     }
 
     func addMember(_ userID: String, to teamID: String) throws {

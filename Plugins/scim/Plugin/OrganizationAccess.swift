@@ -24,6 +24,10 @@ struct OrganizationAccess: Sendable {
         return answer["member"]?["role"]?.stringValue.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
     }
 
+    func exists(_ organizationID: String) throws -> Bool {
+        try call("findOrganization", ["id": .string(organizationID)])["organization"]?.nonNull != nil
+    }
+
     func isAdministrator(_ userID: String, of organizationID: String) throws -> Bool {
         let roles = (try? roles(of: userID, in: organizationID)) ?? nil
         return roles.map { $0.contains("owner") || $0.contains("admin") } ?? false
@@ -58,6 +62,8 @@ extension PluginError {
     /// A refusal from the host or another plugin, as the SCIM error the client sees.
     var scim: SCIMError {
         switch status {
+        case _ where code == "TEAMS_NOT_ENABLED":
+            SCIMError(status: 501, scimType: nil, detail: "Groups of an organization connection need plugins.organization.teams.enabled")
         case 404: SCIMError(status: 404, scimType: nil, detail: message)
         case 400...499: SCIMError(status: status, scimType: "invalidValue", detail: message)
         default: SCIMError(status: 500, scimType: nil, detail: "Provisioning failed")

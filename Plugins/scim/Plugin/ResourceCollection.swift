@@ -15,8 +15,9 @@ protocol ResourceCollection: Sendable {
     func output(_ id: String, in connection: SCIMConnection) throws -> JSONValue
     /// Creates a resource from a normalised document; answers its output.
     func create(_ document: JSONValue, in connection: SCIMConnection) throws -> JSONValue
-    /// Replaces resource `id`'s document (PUT, and PATCH once applied); answers its output.
-    func replace(_ id: String, with document: JSONValue, in connection: SCIMConnection) throws -> JSONValue
+    /// Replaces resource `id`'s document (PUT, and PATCH once applied to `previous`, the stored
+    /// document it read); answers its output.
+    func replace(_ id: String, with document: JSONValue, previous: JSONValue?, in connection: SCIMConnection) throws -> JSONValue
     func delete(_ id: String, in connection: SCIMConnection) throws
 }
 
@@ -40,6 +41,14 @@ struct ResourceLocation: Sendable {
             "lastModified": row["updatedAt"] ?? row["createdAt"] ?? .null, "location": .string(location(type, id)),
         ]
         return .object(resource)
+    }
+}
+
+extension Array where Element == JSONValue {
+    /// Rows sorted by creation time, then id: a stable order for paging, even for rows created
+    /// in the same millisecond.
+    var inCreationOrder: [JSONValue] {
+        sorted { ($0["createdAt"]?.stringValue ?? "", $0["id"]?.stringValue ?? "") < ($1["createdAt"]?.stringValue ?? "", $1["id"]?.stringValue ?? "") }
     }
 }
 

@@ -95,11 +95,12 @@ struct SCIMAPI: Sendable {
             let body = try request.body()
             _ = try collection.document(id, in: connection)
             let document = try SCIMResourceInput.normalize(body, as: collection.type)
-            return SCIMAnswer.json(project(try collection.replace(id, with: document, in: connection), collection.type, request))
+            return SCIMAnswer.json(project(try collection.replace(id, with: document, previous: nil, in: connection), collection.type, request))
         case "PATCH":
             let body = try request.body()
-            let document = try SCIMPatch.apply(body, to: try collection.document(id, in: connection), as: collection.type)
-            return SCIMAnswer.json(project(try collection.replace(id, with: document, in: connection), collection.type, request))
+            let previous = try collection.document(id, in: connection)
+            let document = try SCIMPatch.apply(body, to: previous, as: collection.type)
+            return SCIMAnswer.json(project(try collection.replace(id, with: document, previous: previous, in: connection), collection.type, request))
         default:
             try collection.delete(id, in: connection)
             return SCIMAnswer.noContent

@@ -36,28 +36,33 @@ enum SCIMManifest {
                 // Unpadded base64url SHA-256 of the token's secret, never the secret.
                 ["name": "scimToken", "type": "string", "returned": false],
                 ["name": "organizationId", "type": "string", "required": false],
-                ["name": "userId", "type": "string", "required": false],
+                // The creator of a connection without organization: it goes with them.
+                ["name": "userId", "type": "string", "required": false, "references": ["model": "user", "field": "id", "onDelete": "cascade"]],
             ]],
             // A provisioned user: the SCIM document as sent, and what must be unique or found fast.
             ["name": "scimUser", "fields": [
-                ["name": "providerId", "type": "string", "index": true],
+                // The connection's row, not its providerId: deleting a connection takes its records with
+                // it, so whoever creates a connection under that providerId later starts afresh.
+                ["name": "connectionId", "type": "string", "index": true, "references": ["model": "scimProvider", "field": "id", "onDelete": "cascade"]],
                 ["name": "userId", "type": "string", "unique": true, "references": ["model": "user", "field": "id", "onDelete": "cascade"]],
                 ["name": "userNameKey", "type": "string"],
                 ["name": "active", "type": "boolean", "defaultValue": true],
                 ["name": "document", "type": "string"],
                 ["name": "createdAt", "type": "date", "defaultValue": "now"],
                 ["name": "updatedAt", "type": "date", "defaultValue": "now", "onUpdate": "now"],
-            ], "uniqueTogether": [["providerId", "userNameKey"]]],
+            ], "uniqueTogether": [["connectionId", "userNameKey"]]],
             // A provisioned group: a team of the connection's organization (teamId), or the
             // plugin's own group for a connection without organization.
             ["name": "scimGroup", "fields": [
-                ["name": "providerId", "type": "string", "index": true],
+                // The connection's row, not its providerId: deleting a connection takes its records with
+                // it, so whoever creates a connection under that providerId later starts afresh.
+                ["name": "connectionId", "type": "string", "index": true, "references": ["model": "scimProvider", "field": "id", "onDelete": "cascade"]],
                 ["name": "teamId", "type": "string", "required": false, "index": true],
                 ["name": "displayNameKey", "type": "string"],
                 ["name": "document", "type": "string"],
                 ["name": "createdAt", "type": "date", "defaultValue": "now"],
                 ["name": "updatedAt", "type": "date", "defaultValue": "now", "onUpdate": "now"],
-            ], "uniqueTogether": [["providerId", "displayNameKey"]]],
+            ], "uniqueTogether": [["connectionId", "displayNameKey"]]],
             ["name": "scimGroupMember", "fields": [
                 ["name": "groupId", "type": "string", "index": true, "references": ["model": "scimGroup", "field": "id", "onDelete": "cascade"]],
                 ["name": "userId", "type": "string", "references": ["model": "user", "field": "id", "onDelete": "cascade"]],

@@ -15,7 +15,7 @@ struct UserProvisioning: ResourceCollection {
     var type: SCIMResourceType { .user }
 
     func all(in connection: SCIMConnection) throws -> [JSONValue] {
-        try db.findMany(Self.table, [PluginDatabase.equals("providerId", .string(connection.providerID))], orderBy: "createdAt").map(output)
+        try db.findMany(Self.table, [connection.scope], orderBy: "createdAt").inCreationOrder.map(output)
     }
 
     func document(_ id: String, in connection: SCIMConnection) throws -> JSONValue {
@@ -31,24 +31,31 @@ struct UserProvisioning: ResourceCollection {
         try requireFreeUserName(profile.userNameKey, in: connection, except: nil)
         let email = profile.email ?? UserProfile.placeholderEmail(host)
         try requireFreeEmail(email, except: nil)
-        let created = try host.call("users.create", ["data": ["email": .string(email), "name": .string(profile.name), "emailVerified": false]])
+        let created: JSONValue
+        do {
+            created = try host.call("users.create", ["data": ["email": .string(email), "name": .string(profile.name), "emailVerified": false]])
+        } catch {
+            try requireFreeEmail(email, except: nil)  // a concurrent request took the address: 409
+            throw error
+        }
         guard let userID = created["user"]?["id"]?.stringValue else { throw SCIMError(status: 500, scimType: nil, detail: "The user was not created") }
         do {
             _ = try db.create(Self.table, [
-                "providerId": .string(connection.providerID), "userId": .string(userID), "userNameKey": .string(profile.userNameKey),
+                "connectionId": .string(connection.id), "userId": .string(userID), "userNameKey": .string(profile.userNameKey),
                 "active": .bool(profile.active), "document": .string(document.serialized()),
             ])
             if let organizationID = connection.organizationID { try organizations.addMember(userID, to: organizationID) }
-            if !profile.active { try hold(userID) }
+            try reconcileHold(userID, active: profile.active)
         } catch {
             // Nothing of a refused creation stays: the user row takes its scimUser row and membership with it.
             _ = try? host.call("users.delete", ["id": .string(userID)])
+            try requireFreeUserName(profile.userNameKey, in: connection, except: nil)  // a concurrent request took it: 409
             throw error
         }
         return try output(userID, in: connection)
     }
 
-    func replace(_ id: String, with document: JSONValue, in connection: SCIMConnection) throws -> JSONValue {
+    func replace(_ id: String, with document: JSONValue, previous: JSONValue?, in connection: SCIMConnection) throws -> JSONValue {
         let current = try row(id, in: connection)
         let profile = try UserProfile(document)
         try requireFreeUserName(profile.userNameKey, in: connection, except: id)
@@ -61,16 +68,17 @@ struct UserProvisioning: ResourceCollection {
         let email = profile.email ?? (UserProfile.isPlaceholder(currentEmail) ? currentEmail : UserProfile.placeholderEmail(host))
         if email != currentEmail {
             try requireFreeEmail(email, except: id)
+            // The new address is not proven, and sessions opened under the old one end.
             changes["email"] = .string(email)
+            changes["emailVerified"] = false
         }
         if profile.name != user["name"]?.stringValue { changes["name"] = .string(profile.name) }
         if !changes.isEmpty { _ = try host.call("users.update", ["id": .string(id), "data": .object(changes)]) }
+        if changes["email"] != nil { _ = try host.call("sessions.delete", ["userId": .string(id)]) }
         _ = try db.update(Self.table, [PluginDatabase.equals("id", current["id"] ?? .null)], [
             "userNameKey": .string(profile.userNameKey), "active": .bool(profile.active), "document": .string(document.serialized()),
         ])
-        if profile.active != (current["active"]?.boolValue ?? true) {
-            if profile.active { _ = try host.call("users.unblockSignIn", ["userId": .string(id)]) } else { try hold(id) }
-        }
+        try reconcileHold(id, active: profile.active)
         return try output(id, in: connection)
     }
 
@@ -82,14 +90,20 @@ struct UserProvisioning: ResourceCollection {
 
     /// Whether `userID` is a user of this connection (group members must be).
     func provisioned(_ userID: String, in connection: SCIMConnection) throws -> Bool {
-        try db.findOne(Self.table, [PluginDatabase.equals("providerId", .string(connection.providerID)),
+        try db.findOne(Self.table, [connection.scope,
                                     PluginDatabase.equals("userId", .string(userID))]) != nil
     }
 
-    /// Ends the user's sessions and refuses new ones, whichever way they sign in.
-    private func hold(_ userID: String) throws {
-        _ = try host.call("users.blockSignIn", ["userId": .string(userID), "code": "USER_DEACTIVATED",
-                                                "message": "This account has been deactivated", "status": 403])
+    /// An inactive user's sessions end and no sign-in of any kind makes a new one; an active user's
+    /// hold is released. Set on every write, whatever the row said before, so two concurrent
+    /// writes cannot leave the hold and `active` apart for good.
+    private func reconcileHold(_ userID: String, active: Bool) throws {
+        if active {
+            _ = try host.call("users.unblockSignIn", ["userId": .string(userID)])
+        } else {
+            _ = try host.call("users.blockSignIn", ["userId": .string(userID), "code": "USER_DEACTIVATED",
+                                                    "message": "This account has been deactivated", "status": 403])
+        }
     }
 
     private func output(_ row: JSONValue) -> JSONValue {
@@ -97,7 +111,7 @@ struct UserProvisioning: ResourceCollection {
     }
 
     private func row(_ id: String, in connection: SCIMConnection) throws -> JSONValue {
-        guard let row = try db.findOne(Self.table, [PluginDatabase.equals("providerId", .string(connection.providerID)),
+        guard let row = try db.findOne(Self.table, [connection.scope,
                                                     PluginDatabase.equals("userId", .string(id))]) else {
             throw SCIMError(status: 404, scimType: nil, detail: "User \(id) not found")
         }
@@ -105,7 +119,7 @@ struct UserProvisioning: ResourceCollection {
     }
 
     private func requireFreeUserName(_ key: String, in connection: SCIMConnection, except id: String?) throws {
-        let holder = try db.findOne(Self.table, [PluginDatabase.equals("providerId", .string(connection.providerID)),
+        let holder = try db.findOne(Self.table, [connection.scope,
                                                  PluginDatabase.equals("userNameKey", .string(key))])
         if let holder, holder["userId"]?.stringValue != id {
             throw SCIMError(status: 409, scimType: "uniqueness", detail: "userName is already taken in this connection")

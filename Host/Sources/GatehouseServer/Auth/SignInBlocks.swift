@@ -24,11 +24,21 @@ extension AuthStore {
     func blockSignIn(userID: String, plugin: String, refusal: APIError, until expiresAt: Date?) async throws {
         let table = SignInBlocks.table.name
         let mine = [Condition("userId", .eq, .string(userID)), Condition("plugin", .eq, .string(plugin))]
-        try await adapter.delete(table, where: mine)
-        try await adapter.create(table, [
-            "userId": .string(userID), "plugin": .string(plugin), "code": .string(refusal.code), "message": .string(refusal.message),
-            "status": .int(Int64(refusal.status.code)), "expiresAt": expiresAt.map(DBValue.date) ?? .null,
-        ])
+        let hold: Record = [
+            "code": .string(refusal.code), "message": .string(refusal.message), "status": .int(Int64(refusal.status.code)),
+            "expiresAt": expiresAt.map(DBValue.date) ?? .null,
+        ]
+        // An upsert: a concurrent hold by the same plugin that inserted first is updated instead.
+        if try await adapter.update(table, where: mine, set: hold).isEmpty {
+            var row = hold
+            row["userId"] = .string(userID)
+            row["plugin"] = .string(plugin)
+            do {
+                try await adapter.create(table, row)
+            } catch {
+                if try await adapter.update(table, where: mine, set: hold).isEmpty { throw error }
+            }
+        }
         try await deleteSessions(userID: userID)
     }
 

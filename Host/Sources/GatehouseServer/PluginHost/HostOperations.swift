@@ -107,7 +107,12 @@ enum HostOperations {
             let session = try await store.session(token: try required(input, "token"))
             return ["session": session.map(auth.output) ?? .null]
         case "sessions.delete":
-            try await store.deleteSession(token: try required(input, "token"))
+            // One session by token, or (1.4 host) every session of a user.
+            if input["token"] == nil, let userID = input["userId"]?.stringValue, !userID.isEmpty {
+                try await store.deleteSessions(userID: userID)
+            } else {
+                try await store.deleteSession(token: try required(input, "token"))
+            }
             return ["status": true]
         case "accounts.find":
             var conditions: [Condition] = []

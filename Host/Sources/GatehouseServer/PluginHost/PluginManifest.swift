@@ -114,8 +114,8 @@ struct PluginManifest: Sendable {
             // `/**` as the last segment serves every path below the prefix (ABI 1.4). Before 1.4
             // a `*` was a literal character of the path, and it stays one for older plugins.
             let servesSubpaths = abiMinor >= 4 && path.hasSuffix("/**")
-            if abiMinor >= 4, path.split(separator: "/").dropLast().contains(where: { $0.contains("*") }) {
-                throw .invalidManifest("endpoints[\(i)].path may have ** only as its last segment")
+            if abiMinor >= 4, path.split(separator: "/").dropLast().contains(where: { $0.contains("*") || (servesSubpaths && $0.hasPrefix(":")) }) {
+                throw .invalidManifest("endpoints[\(i)].path may have ** only as its last segment, after fixed segments")
             }
             endpoints.append(EndpointEntry(
                 style: CallStyle(entry), method: method, path: path, auth: auth, acceptsForm: entry["acceptsForm"]?.boolValue ?? false,
