@@ -368,7 +368,8 @@ def test_schema_on_an_empty_database(pg_database, instances):
         JOIN information_schema.constraint_column_usage ccu ON ccu.constraint_name = tc.constraint_name AND ccu.table_schema = tc.table_schema
         WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = 'public' ORDER BY tc.table_name""")
     assert {(r["table_name"], r["column_name"], r["ref_table"], r["ref_column"], r["delete_rule"]) for r in fks} == {
-        ("session", "userId", "user", "id", "CASCADE"), ("account", "userId", "user", "id", "CASCADE")}, fks
+        ("session", "userId", "user", "id", "CASCADE"), ("account", "userId", "user", "id", "CASCADE"),
+        ("signInBlock", "userId", "user", "id", "CASCADE")}, fks
 
     # The cascade at work: deleting a user row with SQL takes its sessions and accounts along.
     a = srv.client().new_user()
