@@ -36,6 +36,19 @@ struct OrganizationServicesTests {
         #expect(try host.service("findOrganization", request: ["slug": "none"])["organization"] == .null)
     }
 
+    @Test func onlyOtherPluginsFieldsMayBeSet() throws {
+        for field in ["name", "slug", "metadata", "id", ""] {
+            let refused = try host.service("setOrganizationField", request: ["organizationId": .string(organizationID), "field": .string(field), "value": "x"])
+            #expect(refused.error?.code == "FIELD_NOT_ALLOWED", "\(field)")
+        }
+        // A field no plugin declared on the table fails in the database, and nothing changes.
+        let unknown = try host.service("setOrganizationField", request: ["organizationId": .string(organizationID), "field": "nobodysField", "value": "x"])
+        #expect(unknown.error != nil)
+        #expect(host.rows("organization").first?["name"] == "Acme")
+        let missing = try host.service("setOrganizationField", request: ["organizationId": "nope", "field": "stripeCustomerId", "value": "cus_1"])
+        #expect(missing.error?.code == "ORGANIZATION_NOT_FOUND")
+    }
+
     @Test func anotherPluginCountsSeatsThroughTheService() throws {
         let seats = try FakeHost(plugin: SeatsPlugin.self) { $0.provideServices(of: host) }
         #expect(try seats.request("GET", "/seats/\(organizationID)").body == ["count": 1])

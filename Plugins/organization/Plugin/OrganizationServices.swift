@@ -28,6 +28,7 @@ struct OrganizationServices: Sendable {
         Service(name: "removeMember") { try $0.removeMember($1) },
         Service(name: "getMember") { try $0.getMember($1) },
         Service(name: "findOrganization") { try $0.findOrganization($1) },
+        Service(name: "setOrganizationField") { try $0.setOrganizationField($1) },
         Service(name: "getTeam") { try $0.getTeam($1) },
         Service(name: "createTeam") { try $0.createTeam($1) },
         Service(name: "updateTeam") { try $0.updateTeam($1) },
@@ -92,6 +93,21 @@ struct OrganizationServices: Sendable {
         let target = try member(request, in: id)
         try members.removeMember(target, from: id)
         return ["member": target.row]
+    }
+
+    /// The organization table's own columns: only other plugins' fields on it may be set by them.
+    static let ownFields: Set<String> = ["id", "name", "slug", "logo", "createdAt", "metadata"]
+
+    /// `{organizationId, field, value}` → `{organization}`: sets a field another plugin declared on the
+    /// organization table (`schema.fields.organization`, e.g. the stripe plugin's `stripeCustomerId`).
+    /// The organization's own columns are refused; a field no plugin declared fails in the database.
+    func setOrganizationField(_ request: JSONValue) throws -> JSONValue {
+        let id = try organizationID(request)
+        guard let field = request["field"]?.stringValue, !field.isEmpty, !Self.ownFields.contains(field), let value = request["value"] else {
+            throw PluginError(code: "FIELD_NOT_ALLOWED", message: "field must name a field another plugin declared on the organization table")
+        }
+        try directory.db.update("organization", [PluginDatabase.equals("id", .string(id))], [field: value])
+        return ["organization": try directory.db.findOne("organization", [PluginDatabase.equals("id", .string(id))]) ?? .null]
     }
 
     // MARK: Teams (`teams.enabled`; otherwise every team service answers 404 TEAMS_NOT_ENABLED)
