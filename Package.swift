@@ -25,6 +25,8 @@ let plugins = [
     plugin("webhooks", "WebhooksPlugin", path: "Plugins/webhooks/Plugin", dependencies: ["WebhookDelivery", "NetworkAddress"]),
     plugin("scim", "SCIMPlugin", path: "Plugins/scim/Plugin",
            dependencies: ["SCIMProtocol", .product(name: "OrderedCollections", package: "swift-collections")]),
+    plugin("stripe", "StripePlugin", path: "Plugins/stripe/Plugin",
+           dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]),
     plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
     plugin("host-probe", "HostProbePlugin", path: "Tests/Fixtures/HostProbePlugin"),
 ]

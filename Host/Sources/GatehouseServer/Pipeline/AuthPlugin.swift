@@ -14,6 +14,9 @@ public protocol AuthPlugin: Sendable {
     var rateLimitRules: [RateLimitRule] { get }
     var errorCodes: [ErrorCode] { get }
     var schema: SchemaExtension { get }
+    /// Fields on a table no loaded plugin has are left out rather than refusing the plugin (ABI
+    /// 1.4: a plugin with an optional `uses`, extending that plugin's tables).
+    var fieldsWaitForTheirTables: Bool { get }
 }
 
 extension AuthPlugin {
@@ -27,4 +30,5 @@ extension AuthPlugin {
     public var rateLimitRules: [RateLimitRule] { [] }
     public var errorCodes: [ErrorCode] { [] }
     public var schema: SchemaExtension { SchemaExtension() }
+    public var fieldsWaitForTheirTables: Bool { false }
 }

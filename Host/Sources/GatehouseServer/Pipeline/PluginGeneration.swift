@@ -22,7 +22,11 @@ public struct PluginGeneration: Sendable {
     public static func schema(of plugins: [any AuthPlugin]) throws -> Schema {
         var schema = Schema()
         for plugin in plugins {
-            do { try schema.merge(plugin.schema, from: plugin.id) } catch { throw GenerationError(plugin: plugin.id, reason: error.description) }
+            do {
+                try schema.merge(plugin.schema, from: plugin.id, skippingAbsentTables: plugin.fieldsWaitForTheirTables)
+            } catch {
+                throw GenerationError(plugin: plugin.id, reason: error.description)
+            }
         }
         return schema
     }

@@ -238,6 +238,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
     var rateLimitRules: [RateLimitRule] { manifest.rateLimit }
     var errorCodes: [ErrorCode] { manifest.errorCodes }
     var schema: SchemaExtension { manifest.schema }
+    var fieldsWaitForTheirTables: Bool { speaks(minor: 4) && manifest.uses.contains(where: \.optional) }
 
     /// A "keep" answer may still add response headers (e.g. bearer's `set-auth-token`).
     private func mergedHeaders(_ answer: JSONValue, into response: APIResponse) -> APIResponse? {

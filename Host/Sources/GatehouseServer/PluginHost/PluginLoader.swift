@@ -71,14 +71,20 @@ struct PluginLoader {
                 if library.id == core.id { throw PluginLoadError.duplicateID("the host's core") }
                 if let other = accepted.first(where: { $0.id == library.id }) { throw PluginLoadError.duplicateID(other.library.sourcePath) }
                 let manifest = try PluginManifest(json: String(cString: library.descriptor.pointee.manifest_json), pluginID: library.id,
-                                              abiMinor: Int(library.descriptor.pointee.abi_minor))
+                                                  abiMinor: Int(library.descriptor.pointee.abi_minor))
                 var trialSchema = schema
                 var trialRoutes = routes
-                do { try trialSchema.merge(manifest.schema, from: library.id) } catch { throw PluginLoadError.conflict(error.description) }
                 let plugin = LoadedPlugin(library: library, manifest: manifest,
                                           host: PluginHostContext(pluginID: library.id, settings: settings, logger: logger,
                                                                    jobs: manifest.jobs),
                                           workers: workers)
+                do {
+                    for table in try trialSchema.merge(manifest.schema, from: library.id, skippingAbsentTables: plugin.fieldsWaitForTheirTables) {
+                        logger.info("plugin fields left out: their table is not loaded", metadata: ["plugin": "\(library.id)", "table": "\(table)"])
+                    }
+                } catch {
+                    throw PluginLoadError.conflict(error.description)
+                }
                 for endpoint in plugin.endpoints {
                     do { try trialRoutes.add(endpoint) } catch { throw PluginLoadError.conflict(error.description) }
                 }

@@ -38,14 +38,19 @@ public struct Schema: Sendable {
 
     public func table(_ name: String) -> TableSchema? { tables[name] }
 
-    /// Adds an extension; a table or field defined twice is an error naming both.
-    public mutating func merge(_ ext: SchemaExtension, from owner: String) throws(SchemaError) {
+    /// Adds an extension; a table or field defined twice is an error naming both. With
+    /// `skippingAbsentTables`, fields on a table that does not exist are left out instead of an
+    /// error; answers the tables they were for.
+    @discardableResult
+    public mutating func merge(_ ext: SchemaExtension, from owner: String, skippingAbsentTables: Bool = false) throws(SchemaError) -> [String] {
+        var skipped: [String] = []
         for table in ext.tables {
             guard tables[table.name] == nil else { throw .conflict("table \"\(table.name)\" (from \(owner)) already exists") }
             tables[table.name] = table
         }
         for (tableName, fields) in ext.fields.sorted(by: { $0.key < $1.key }) {
             guard var table = tables[tableName] else {
+                if skippingAbsentTables { skipped.append(tableName); continue }
                 throw .conflict("\(owner) adds fields to unknown table \"\(tableName)\"")
             }
             for field in fields {
@@ -56,6 +61,7 @@ public struct Schema: Sendable {
             }
             tables[tableName] = table
         }
+        return skipped
     }
 }
 
