@@ -866,6 +866,11 @@ def test_organization_subscription_bills_its_members_as_seats(srv, api):
     assert 400 <= r.status_code < 500, r.text
     assert_error(r, r.status_code)
 
+    # A subscription made in Stripe's dashboard for the organization's customer joins it too.
+    made = api.create_subscription(customer_id, "price_pro_monthly")
+    hook_ok(srv, event("customer.subscription.created", made))
+    assert row_of(srv, made["id"])["referenceId"] == org["id"]
+
 
 # ---------------------------------------------------------------------------------------------
 # bad input

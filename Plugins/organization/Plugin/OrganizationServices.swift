@@ -45,10 +45,14 @@ struct OrganizationServices: Sendable {
         return ["member": try directory.membership(of: userID, in: id)?.row ?? .null]
     }
 
-    /// `{slug}` or `{id}` → `{organization}`: the organization row, or null.
+    /// `{slug}`, `{id}`, or `{field, value}` for a field another plugin declared on the table (the
+    /// stripe plugin's `stripeCustomerId`) → `{organization}`: the organization row, or null.
     func findOrganization(_ request: JSONValue) throws -> JSONValue {
-        let key = request["slug"]?.stringValue.map { ("slug", $0) } ?? request["id"]?.stringValue.map { ("id", $0) }
-        guard let (field, value) = key else { throw PluginError(code: "VALIDATION_ERROR", message: "slug or id is required") }
+        let declared = request["field"]?.stringValue.flatMap { field in
+            Self.ownFields.contains(field) ? nil : request["value"]?.stringValue.map { (field, $0) }
+        }
+        let key = request["slug"]?.stringValue.map { ("slug", $0) } ?? request["id"]?.stringValue.map { ("id", $0) } ?? declared
+        guard let (field, value) = key else { throw PluginError(code: "VALIDATION_ERROR", message: "slug, id, or field and value are required") }
         return ["organization": try directory.db.findOne("organization", [PluginDatabase.equals(field, .string(value))]) ?? .null]
     }
 

@@ -117,10 +117,16 @@ struct StripeWebhook: Sendable {
     }
 
     /// Who a subscription made outside Checkout (the dashboard) is for: its metadata's reference,
-    /// else the user whose customer it is. An unknown customer is ignored.
+    /// else the organization (with organizations on) or the user whose customer it is. An unknown
+    /// customer is ignored.
     private func reference(of subscription: JSONValue) throws -> String? {
         if let reference = subscription["metadata"]?["referenceId"]?.stringValue { return reference }
         guard let customer = subscription["customer"]?.stringValue else { return nil }
+        if settings.organizationEnabled, let organization = try? host.callService(
+            plugin: References.organizationPlugin, service: "findOrganization",
+            request: ["field": "stripeCustomerId", "value": .string(customer)])["organization"]?["id"]?.stringValue {
+            return organization
+        }
         let user = try rows.db.findOne("user", [PluginDatabase.equals("stripeCustomerId", .string(customer))])
         return user?["id"]?.stringValue
     }
