@@ -133,18 +133,21 @@ struct WebhookOutbox: Sendable {
         guard row["endpointId"]?.stringValue.flatMap(settings.endpoint)?.enabled == true else {
             throw PluginError(status: 409, code: "ENDPOINT_UNAVAILABLE", message: Self.unavailable(row))
         }
+        // Pending with no attempt made: its first attempt (perhaps another redelivery's) is on its way.
+        guard status != "pending" || made > 0 else { throw Self.inProgress }
         let stamp = JSONValue.string(ISODate.format(now))
         let reset = try db.update(Self.table, [
             PluginDatabase.equals("id", .string(id)), PluginDatabase.equals("attempts", .int(made)), PluginDatabase.equals("status", .string(status)),
             ("lockedUntil", "<=", stamp),
         ], ["status": "pending", "attempts": 0, "nextAttemptAt": stamp, "deliveredAt": .null])
-        guard reset == 1 else {
-            throw PluginError(status: 409, code: "DELIVERY_IN_PROGRESS", message: "An attempt of this delivery is in flight; try again when it ends")
-        }
+        guard reset == 1 else { throw Self.inProgress }
         var pending = row.objectValue ?? [:]
         pending["attempts"] = 0
         try attempt(.object(pending))
     }
+
+    static let inProgress = PluginError(status: 409, code: "DELIVERY_IN_PROGRESS",
+                                        message: "An attempt of this delivery is in flight; try again when it ends")
 
     /// Applies `changes` if the row is still pending under `claim`.
     private func settle(_ claim: Claim, _ changes: [String: JSONValue]) throws {
