@@ -72,8 +72,9 @@ struct SubscriptionRoutes: Sendable {
             let portal = try stripe.post("/v1/billing_portal/sessions", form)
             return .json(["url": portal["url"] ?? .null, "redirect": .bool(!(body["disableRedirect"]?.boolValue ?? false))])
         }
-        let everTrialed = try rows.of(reference: reference.id).contains { $0["trialStart"]?.nonNull != nil || $0["status"]?.stringValue == "trialing" }
-        var row = try rows.of(reference: reference.id).first { $0["status"]?.stringValue == "incomplete" }
+        let previous = try rows.of(reference: reference.id)
+        let everTrialed = previous.contains { $0["trialStart"]?.nonNull != nil || $0["status"]?.stringValue == "trialing" }
+        var row = previous.first { $0["status"]?.stringValue == "incomplete" }
         let values: OrderedDictionary<String, JSONValue> = ["plan": .string(plan.name.lowercased()), "stripeCustomerId": .string(customer), "seats": .int(seatCount)]
         if let existing = row {
             try rows.update(existing, values)
@@ -104,7 +105,7 @@ struct SubscriptionRoutes: Sendable {
     /// billing portal's cancellation flow.
     func cancel(_ call: PluginCall) throws -> PluginAnswer {
         let returnURL = try url(call.body["returnUrl"]?.stringValue ?? "/")
-        let (_, row) = try liveRow(call)
+        let row = try liveRow(call)
         guard let subscriptionID = row["stripeSubscriptionId"]?.stringValue, let customer = row["stripeCustomerId"]?.stringValue else {
             throw PluginError(code: "SUBSCRIPTION_NOT_FOUND", message: "Subscription not found")
         }
@@ -117,7 +118,7 @@ struct SubscriptionRoutes: Sendable {
 
     /// `POST /subscription/restore`: undoes a pending cancellation, in Stripe and in the row.
     func restore(_ call: PluginCall) throws -> PluginAnswer {
-        let (_, row) = try liveRow(call)
+        let row = try liveRow(call)
         guard row["cancelAtPeriodEnd"]?.boolValue == true || row["cancelAt"]?.nonNull != nil else {
             throw PluginError(code: "SUBSCRIPTION_NOT_PENDING_CHANGE", message: "Subscription has no pending cancellation or scheduled plan change")
         }
@@ -184,14 +185,14 @@ struct SubscriptionRoutes: Sendable {
 
     /// The live row a cancel or restore acts on: the named Stripe subscription of the reference, or
     /// its active one.
-    private func liveRow(_ call: PluginCall) throws -> (BillingReference, JSONValue) {
+    private func liveRow(_ call: PluginCall) throws -> JSONValue {
         let reference = try references.resolve(call, referenceID: call.body["referenceId"]?.stringValue,
                                                 customerType: call.body["customerType"]?.stringValue, for: .change)
         let row = try call.body["subscriptionId"]?.stringValue.map { try rows.find(stripeSubscriptionID: $0) } ?? rows.live(of: reference.id)
         guard let row, row["referenceId"]?.stringValue == reference.id, Self.isLive(row) else {
             throw PluginError(code: "SUBSCRIPTION_NOT_FOUND", message: "Subscription not found")
         }
-        return (reference, row)
+        return row
     }
 
     /// A return URL: relative (resolved under baseURL) or on a trusted origin (else 403).
