@@ -27,6 +27,10 @@ let plugins = [
            dependencies: ["SCIMProtocol", .product(name: "OrderedCollections", package: "swift-collections")]),
     plugin("stripe", "StripePlugin", path: "Plugins/stripe/Plugin",
            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]),
+    plugin("magic-link", "MagicLinkPlugin", path: "Plugins/magic-link/Plugin", dependencies: ["EmailSyntax"]),
+    plugin("email-otp", "EmailOTPPlugin", path: "Plugins/email-otp/Plugin", dependencies: ["EmailSyntax"]),
+    plugin("one-time-token", "OneTimeTokenPlugin", path: "Plugins/one-time-token/Plugin"),
+    plugin("anonymous", "AnonymousPlugin", path: "Plugins/anonymous/Plugin"),
     plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
     plugin("host-probe", "HostProbePlugin", path: "Tests/Fixtures/HostProbePlugin"),
 ]
@@ -95,6 +99,8 @@ let package = Package(
         // Which IP addresses are public (the SSRF guard's classifier); no dependencies, so the
         // webhooks plugin links it too.
         .target(name: "NetworkAddress", path: "Host/Sources/NetworkAddress", swiftSettings: swift6),
+        // Email address syntax, shared by the core's routes and the plugins that take addresses.
+        .target(name: "EmailSyntax", path: "Host/Sources/EmailSyntax", swiftSettings: swift6),
         .target(name: "GatehouseEmail", dependencies: [
             "CCurlShim", "GatehouseOutbound", "GatehouseJSON",
             .product(name: "Mustache", package: "swift-mustache"),
@@ -111,7 +117,7 @@ let package = Package(
         ], path: "Host/Sources/GatehouseOAuth", swiftSettings: swift6),
         .target(name: "GatehouseServer", dependencies: [
             "GatehouseJSON", "GatehouseCrypto", "GatehouseStorage", "GatehouseEmail", "GatehouseOutbound", "GatehouseOAuth", "GatehousePluginABI",
-            "GatehouseHostABI", "SwiftToolchainVersion",
+            "GatehouseHostABI", "SwiftToolchainVersion", "EmailSyntax",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -198,7 +204,7 @@ let package = Package(
                     ],
                     path: "Tests/GatehouseOAuthTests", swiftSettings: swift6),
         .testTarget(name: "GatehouseServerTests", dependencies: [
-                        "GatehouseServer", "GatehousePluginABI", .product(name: "Crypto", package: "swift-crypto"),
+                        "GatehouseServer", "GatehousePluginABI", "EmailSyntax", .product(name: "Crypto", package: "swift-crypto"),
                     ],
                     path: "Tests/GatehouseServerTests", swiftSettings: swift6),
         // Plugins on PluginKitTesting. All test targets link into one test binary and every plugin

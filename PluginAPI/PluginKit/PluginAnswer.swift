@@ -87,6 +87,17 @@ public struct PluginAnswer: Sendable {
         return setting("signIn", .object(signIn))
     }
 
+    /// (ABI 1.5 host) Signs the request in to an existing, live session instead of a new one: the
+    /// host sets that session's cookies as a sign-in does and fills `newSession`; `tokenKey` and
+    /// `sessionKey` work as in `signIn(userID:)`. An unknown or expired token is answered 400
+    /// `INVALID_TOKEN` (one-time tokens hand a session over to another client).
+    public func signIn(sessionToken: String, tokenKey: String? = nil, sessionKey: String? = nil) -> PluginAnswer {
+        var signIn: OrderedDictionary<String, JSONValue> = ["sessionToken": .string(sessionToken)]
+        if let tokenKey { signIn["tokenKey"] = .string(tokenKey) }
+        if let sessionKey { signIn["sessionKey"] = .string(sessionKey) }
+        return setting("signIn", .object(signIn))
+    }
+
     /// After-hooks: delete the session this request created and its cookie (e.g. a 2FA challenge).
     public func clearSession() -> PluginAnswer { setting("clearSession", true) }
 

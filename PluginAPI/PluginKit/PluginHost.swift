@@ -65,6 +65,15 @@ public struct PluginHost: @unchecked Sendable {
         take { out in Self.lend(data) { d in api.pointee.hash(handle, algorithm.raw, d, out) } }
     }
 
+    /// Better Auth's `defaultKeyHasher`: the unpadded base64url of SHA-256(`text`), the form in
+    /// which its plugins store tokens and codes with `storeToken`/`storeOTP: "hashed"`.
+    public func hashedKey(_ text: String) throws -> String {
+        guard let digest = hash(.sha256, Array(text.utf8)) else {
+            throw PluginError(status: 500, code: "HOST_ERROR", message: "the host could not hash a key")
+        }
+        return Base64URL.encode(digest)
+    }
+
     /// HMAC of `data`; an empty key means the server secret.
     public func hmac(_ algorithm: HashAlgorithm, key: [UInt8], _ data: [UInt8]) -> [UInt8]? {
         take { out in Self.lend(key) { k in Self.lend(data) { d in api.pointee.hmac(handle, algorithm.raw, k, d, out) } } }

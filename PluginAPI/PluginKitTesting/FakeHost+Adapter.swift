@@ -20,6 +20,19 @@ extension FakeHost {
         case "users.update":
             let updated = try tables.update("user", [equals("id", try HostFailure.required(input, "id"))], try tables.record("user", input["data"]), now: now)
             return ["user": updated.first.map { output("user", $0, tables) } ?? .null]
+        case "users.proveEmail":
+            // The server's revokeUnprovenAccountAccess: an unverified user loses accounts and sessions.
+            let id = try HostFailure.required(input, "userId")
+            let unverified = [equals("id", id), FakeTables.Condition(field: "emailVerified", op: "=", values: [false])]
+            if let promoted = try tables.update("user", unverified, ["emailVerified": true], now: now).first {
+                _ = try tables.delete("account", [equals("userId", id)])
+                _ = try tables.delete("session", [equals("userId", id)])
+                return ["user": output("user", promoted, tables), "revoked": true]
+            }
+            guard let user = try tables.find("user", [equals("id", id)]).first else {
+                throw HostFailure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(id)")
+            }
+            return ["user": output("user", user, tables), "revoked": false]
         case "users.delete":
             // Cascades, as the server's database does, to sessions, accounts and plugin rows.
             let deleted = try tables.delete("user", [equals("id", try HostFailure.required(input, "id"))])

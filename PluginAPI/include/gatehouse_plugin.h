@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define GATEHOUSE_ABI_MAJOR 1
-#define GATEHOUSE_ABI_MINOR 4
+#define GATEHOUSE_ABI_MINOR 5
 
 /* The name of the one exported symbol; the major version is part of it. */
 #define GATEHOUSE_PLUGIN_ENTRY_SYMBOL "gatehouse_plugin_entry_v1"
@@ -192,8 +192,10 @@ typedef struct gh_plugin_descriptor {
      * The manifest: a JSON document (UTF-8, NUL-terminated) declaring what the plugin adds —
      * endpoints, hooks, middlewares, onRequest/onResponse, rate limits, schema, error codes,
      * required plugins, event subscriptions (1.1), jobs, services and used plugins (1.2),
-     * endpoints exempt from the origin check (1.3), and endpoints that read their raw body or
-     * serve every path below a prefix (1.4). Its format is specified in docs/plugin-abi.md.
+     * endpoints exempt from the origin check (1.3), endpoints that read their raw body or
+     * serve every path below a prefix (1.4), user fields that stop email to the user and
+     * endpoints under the form-CSRF rule (1.5).
+     * Its format is specified in docs/plugin-abi.md.
      */
     const char *manifest_json;
 

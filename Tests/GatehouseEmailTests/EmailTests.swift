@@ -13,7 +13,7 @@ import Testing
 
     @Test func everyDefaultKindRenders() throws {
         let templates = try EmailTemplates(directory: nil)
-        for kind in ["reset-password", "verify-email", "change-email-confirmation", "delete-account", "invitation"] {
+        for kind in ["reset-password", "verify-email", "change-email-confirmation", "delete-account", "invitation", "magic-link"] {
             let rendered = try templates.render(kind: kind, context: context)
             #expect(rendered.subject.contains("Acme"), "\(kind)")
             #expect(!rendered.subject.contains("\n"), "\(kind)")

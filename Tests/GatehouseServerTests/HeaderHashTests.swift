@@ -13,6 +13,7 @@ import Testing
         "1.2": "83b1b79d685a4d1955f69bb51fff4f29d41f29e846e2853970b091398d75c385",
         "1.3": "f2d2af359093a2cbd8a6b6df2c9b2b8a1c0387155870e16c4c46d2fc4c46946a",
         "1.4": "f310a17de65234841fbb4361c25d77e4601f7b7b97a4ec3cc626f5f5b46d6f90",
+        "1.5": "97cbb02f3710c8ee4e79ae77624019caa4cb25fe622c207c4e2e051b5f360ab6",
     ]
 
     @Test func headerMatchesItsVersion() throws {

@@ -24,9 +24,12 @@ struct HostEventsTests {
 
     private func subscribe(sync: Bool, speaksHostEvents: Bool = true) {
         let entry = PluginManifest.EventEntry(style: .init(.object([:])), pattern: "*", sync: sync)
-        plugins.subscribe(.init(pluginID: "recorder", entries: [entry], speaksHostEvents: speaksHostEvents) { [received] _, envelope in
+        plugins.subscribe(.init(pluginID: "recorder", entries: [entry], speaksHostEvents: speaksHostEvents, deliver: { [received] _, envelope in
             received.withLockedValue { $0.append(envelope) }
-        })
+        }, deliverHere: { [received] _, envelope in
+            received.withLockedValue { $0.append(envelope) }
+            return true
+        }))
     }
 
     private var userIDs: [String] {

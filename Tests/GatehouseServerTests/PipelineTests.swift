@@ -1,3 +1,4 @@
+import EmailSyntax
 import GatehouseJSON
 @testable import GatehouseServer
 import Testing

@@ -1,8 +1,8 @@
 @testable import GatehouseServer
 import Testing
 
-/// The ABI 1.2 manifest keys (jobs, services, uses and synchronous event subscriptions) and 1.3's
-/// `originCheck`. A bad entry refuses the plugin with a message naming the key.
+/// The ABI 1.2 manifest keys (jobs, services, uses and synchronous event subscriptions), 1.3's
+/// `originCheck` and 1.5's `suppressesEmail`. A bad entry refuses the plugin with a message naming the key.
 @Suite struct PluginManifestTests {
     private func manifest(_ json: String, id: String = "caller") throws(PluginLoadError) -> PluginManifest {
         try PluginManifest(json: json, pluginID: id)
@@ -41,6 +41,18 @@ import Testing
                 == "invalid manifest: endpoints[0].originCheck must be true or false")
         #expect(throws: Never.self) { try PluginManifest(json: #"{"endpoints": [{"method": "POST", "path": "/acs", "originCheck": "no"}]}"#,
                                                          pluginID: "old", abiMinor: 2) }
+    }
+
+    /// 1.5: `suppressesEmail` marks boolean user fields only, and only from plugins built for 1.5.
+    @Test func suppressesEmailMarksBooleanUserFieldsOfPluginsBuiltFor15() throws {
+        let json = #"{"schema": {"fields": {"user": [{"name": "isAnonymous", "type": "boolean", "suppressesEmail": true}]}}}"#
+        #expect(try manifest(json).schema.fields["user"]?.first?.suppressesEmail == true)
+        #expect(try PluginManifest(json: json, pluginID: "old", abiMinor: 4).schema.fields["user"]?.first?.suppressesEmail == false)
+        let expected = "invalid manifest: schema: suppressesEmail (flag) applies to boolean fields added to user only"
+        #expect(refusal(#"{"schema": {"fields": {"user": [{"name": "flag", "type": "string", "suppressesEmail": true}]}}}"#) == expected)
+        #expect(refusal(#"{"schema": {"fields": {"session": [{"name": "flag", "type": "boolean", "suppressesEmail": true}]}}}"#) == expected)
+        #expect(refusal(#"{"schema": {"tables": [{"name": "t", "fields": [{"name": "flag", "type": "boolean", "suppressesEmail": true}]}]}}"#)
+                == expected)
     }
 
     @Test func requiredPluginsJoinRequiresAndRequiredUses() throws {

@@ -8,6 +8,7 @@ enum DefaultTemplates {
         "delete-account": deleteAccount,
         "otp": otp,
         "invitation": invitation,
+        "magic-link": magicLink,
     ]
 
     static let resetPassword = DefaultTemplate(
@@ -87,6 +88,26 @@ enum DefaultTemplates {
         <p>Someone asked to delete your {{appName}} account. This cannot be undone. To confirm, use the button below.</p>
         \(DefaultTemplate.button("Delete my account"))
         <p>If that wasn't you, ignore this email and your account stays as it is.</p>
+        """)
+    )
+
+    static let magicLink = DefaultTemplate(
+        subject: "Sign in to {{{appName}}}",
+        text: """
+        Hi,
+
+        To sign in to {{{appName}}}, open this link:
+
+        {{{url}}}
+
+        It works once and expires soon. If you didn't ask to sign in, you can ignore this email.
+
+        """,
+        html: DefaultTemplate.page("""
+        <p>Hi,</p>
+        <p>To sign in to {{appName}}, use the button below.</p>
+        \(DefaultTemplate.button("Sign in"))
+        <p>It works once and expires soon. If you didn't ask to sign in, you can ignore this email.</p>
         """)
     )
 

@@ -24,10 +24,15 @@ enum HostOperations {
             do { input = request.isEmpty ? .object([:]) : try JSONValue.parse(request) } catch {
                 throw Failure(status: GH_INVALID, code: "INVALID_JSON", message: "request is not valid JSON: \(error)")
             }
-            // A service's provider runs on this worker thread itself (PluginServices).
-            let answer = operation == PluginServices.operation
-                ? try auth.services.call(input, from: host)
-                : try host.wait { try await run(operation, input, host: host, auth: auth) }.serializedBytes()
+            // A service's provider, and the subscribers of an awaited event, run on this worker
+            // thread itself (PluginServices).
+            let answer = if operation == PluginServices.operation {
+                try auth.services.call(input, from: host)
+            } else if operation == "events.emit", input["await"]?.boolValue == true {
+                try emitNow(input, host: host, auth: auth).serializedBytes()
+            } else {
+                try host.wait { try await run(operation, input, host: host, auth: auth) }.serializedBytes()
+            }
             ABIBuffers.fill(out, answer)
             return GH_OK
         } catch let refused as BlockingCallRefused {
@@ -58,6 +63,14 @@ enum HostOperations {
         }
     }
 
+    /// `events.emit {…, await: true}` (1.5 host): every subscriber has handled the event when it answers.
+    private static func emitNow(_ input: JSONValue, host: PluginHostContext, auth: AuthContext) throws -> JSONValue {
+        let name = try required(input, "name")
+        let subscribers = try auth.events.publishNow(name, payload: input["payload"] ?? .null, source: host.pluginID)
+        host.logger.info("plugin event", metadata: ["event": "\(name)", "subscribers": "\(subscribers)", "awaited": "true"])
+        return ["status": true, "subscribers": .int(subscribers)]
+    }
+
     private static func run(_ operation: String, _ input: JSONValue, host: PluginHostContext, auth: AuthContext) async throws -> JSONValue {
         let store = auth.store
         switch operation {
@@ -69,7 +82,11 @@ enum HostOperations {
             return ["user": auth.output("user", try await store.createUser(try record("user", input["data"], auth)))]
         case "users.update":
             let id = try required(input, "id")
-            let user = try await store.updateUser(id: id, try record("user", input["data"], auth))
+            let changes = try record("user", input["data"], auth)
+            // A plugin that verifies an address (an emailed code) announces it as the core does.
+            let verifies = changes.bool("emailVerified") == true ? try await store.user(id: id)?.bool("emailVerified") == false : false
+            let user = try await store.updateUser(id: id, changes)
+            if verifies, let user { store.events.emit(.emailVerified, user: user) }
             return ["user": user.map { auth.output("user", $0) } ?? .null]
         case "users.delete":
             // Sessions and accounts with it; the database cascades to rows that reference the user.
@@ -92,6 +109,29 @@ enum HostOperations {
             let refusal = APIError(HTTPResponse.Status(code: status), try required(input, "code"), try required(input, "message"))
             try await store.blockSignIn(userID: id, plugin: host.pluginID, refusal: refusal, until: until)
             return ["blocked": true]
+        case "users.proveEmail":
+            // Better Auth's revokeUnprovenAccountAccess: a magic link or code just proved the address.
+            let id = try required(input, "userId")
+            guard let proof = try await store.transaction(in: auth.database, { store in try await store.proveEmail(userID: id) }) else {
+                throw Failure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(id)")
+            }
+            return ["user": auth.output("user", proof.user), "revoked": .bool(proof.revoked)]
+        case "users.resetPassword":
+            // The core's reset after its token check: the plugin has checked its own proof.
+            let id = try required(input, "userId")
+            let password = try required(input, "password")
+            do { try auth.checkPasswordLength(password) } catch let refusal as APIError {
+                throw Failure(status: GH_INVALID, code: refusal.code, message: refusal.message)
+            }
+            guard let user = try await store.user(id: id) else { throw Failure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(id)") }
+            let hash = try await auth.passwords.hash(password)
+            let revoke = auth.config.emailAndPassword.revokeSessionsOnPasswordReset
+            try await store.transaction(in: auth.database) { store in
+                try await store.setPassword(userID: id, hash: hash)
+                if revoke { try await store.deleteSessions(userID: id) }
+            }
+            store.events.emit(.passwordReset, user: user)
+            return ["status": true, "sessionsRevoked": .bool(revoke)]
         case "users.unblockSignIn":
             return ["released": .bool(try await store.unblockSignIn(userID: try required(input, "userId"), plugin: host.pluginID))]
         case "sessions.create":
@@ -124,9 +164,11 @@ enum HostOperations {
         case "accounts.create":
             return ["account": auth.output("account", try await store.createAccount(try record("account", input["data"], auth)))]
         case "verifications.create":
-            let seconds = input["expiresIn"]?.intValue ?? 600
+            // Fractions allowed (one-time tokens live 0.05 minutes = 3 s when so configured).
+            let seconds = input["expiresIn"]?.doubleValue ?? 600
+            guard seconds > 0, seconds.isFinite else { throw Failure(status: GH_INVALID, code: "VALIDATION_ERROR", message: "\"expiresIn\" must be a positive number of seconds") }
             try await store.createVerification(identifier: try required(input, "identifier"), value: try required(input, "value"),
-                                               expiresAt: Date().addingTimeInterval(TimeInterval(seconds)))
+                                               expiresAt: Date().addingTimeInterval(seconds))
             return ["status": true]
         case "verifications.find":
             let row = try await store.verification(identifier: try required(input, "identifier"))
@@ -135,11 +177,11 @@ enum HostOperations {
             let value = try await store.consumeVerification(identifier: try required(input, "identifier"))
             return ["value": value.map(JSONValue.string) ?? .null]
         case "email.send":
-            guard let email = auth.email else { throw Failure(status: GH_UNSUPPORTED, code: "EMAIL_NOT_CONFIGURED", message: "no email transport is configured") }
+            guard auth.canSendEmail else { throw Failure(status: GH_UNSUPPORTED, code: "EMAIL_NOT_CONFIGURED", message: "no email transport is configured") }
             var context: [String: String] = ["appName": auth.config.appName]
             for (key, value) in input["context"]?.objectValue ?? [:] { context[key] = value.stringValue ?? value.serialized() }
-            email.send(kind: try required(input, "kind"), to: try required(input, "to"), url: input["url"]?.stringValue,
-                       token: input["token"]?.stringValue, context: context)
+            try await auth.deliverEmail(kind: try required(input, "kind"), to: try required(input, "to"), url: input["url"]?.stringValue,
+                                        token: input["token"]?.stringValue, context: context)
             return ["status": true]
         case "events.emit":
             let name = try required(input, "name")
@@ -164,8 +206,13 @@ enum HostOperations {
             let origin = TrustedOrigins.origin(of: try required(input, "url"))
             return ["trusted": .bool(origin.map { auth.trustedOrigins.isTrusted(origin: $0) } ?? false)]
         case "host.info":
+            let passwords = auth.config.emailAndPassword
             return ["baseURL": .string(auth.config.baseURL), "basePath": .string(auth.config.basePath), "appName": .string(auth.config.appName),
-                    "email": .bool(auth.email != nil)]
+                    "email": .bool(auth.email != nil),
+                    // 1.5: what a plugin that takes passwords or verifies addresses must honour.
+                    "emailAndPassword": ["minPasswordLength": .int(passwords.minPasswordLength), "maxPasswordLength": .int(passwords.maxPasswordLength),
+                                         "revokeSessionsOnPasswordReset": .bool(passwords.revokeSessionsOnPasswordReset)],
+                    "emailVerification": ["autoSignInAfterVerification": .bool(auth.config.emailVerification.autoSignInAfterVerification)]]
         case "keys.generate":
             let alg = input["alg"]?.stringValue ?? "EdDSA"
             do {

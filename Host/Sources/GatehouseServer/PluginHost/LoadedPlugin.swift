@@ -109,17 +109,21 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
     /// only those built for 1.2 on receive the host's own.
     var eventSubscriber: PluginEvents.Subscriber? {
         guard !manifest.events.isEmpty, speaks(minor: 1) else { return nil }
-        return PluginEvents.Subscriber(pluginID: id, entries: manifest.events, speaksHostEvents: speaks(minor: 2)) { index, envelope in
+        return PluginEvents.Subscriber(pluginID: id, entries: manifest.events, speaksHostEvents: speaks(minor: 2), deliver: { index, envelope in
             _ = try await self.invoke(GH_CALL_EVENT, index, self.manifest.events[index].style, envelope)
-        }
+        }, deliverHere: { index, envelope in
+            guard let (status, _) = self.handleCall(GH_CALL_EVENT, index, envelope.serializedBytes()) else { return false }
+            if status != GH_OK { self.host.logger.error("plugin event delivery failed", metadata: ["index": "\(index)", "status": "\(status.rawValue)"]) }
+            return status == GH_OK
+        })
     }
 
-    /// Answers may carry a text body with its own content type (ABI 1.3).
-    private var answersText: Bool { speaks(minor: 3) }
+    /// The ABI minor the plugin was built for: its answers mean what they meant then.
+    private var builtMinor: Int { Int(library.descriptor.pointee.abi_minor) }
 
     /// Whether the plugin was built for at least ABI 1.`minor` (older plugins never receive the
     /// callback kinds added later).
-    func speaks(minor: Int) -> Bool { Int(library.descriptor.pointee.abi_minor) >= minor }
+    func speaks(minor: Int) -> Bool { builtMinor >= minor }
 
     /// Runs manifest `jobs[index]` (GH_CALL_JOB, ABI 1.2) on a plugin worker.
     func runJob(_ index: Int, envelope: JSONValue) async throws -> JSONValue {
@@ -167,11 +171,11 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
 
     var endpoints: [Endpoint] {
         manifest.endpoints.enumerated().map { index, entry in
-            var endpoint = Endpoint(entry.method, entry.path, auth: entry.auth, acceptsForm: entry.acceptsForm, originCheck: entry.originCheck,
+            var endpoint = Endpoint(entry.method, entry.path, auth: entry.auth, acceptsForm: entry.acceptsForm, formCSRF: entry.formCSRF, originCheck: entry.originCheck,
                                     body: entry.body, query: entry.query,
                                     summary: entry.summary, tag: library.name) { [self] ctx in
                 let answer = try await invoke(GH_CALL_ENDPOINT, index, entry.style, PluginEnvelope.request(ctx, members: entry.style.envelope))
-                return try await PluginEnvelope.apply(answer, to: ctx, textBodies: answersText) ?? .json(.null)
+                return try await PluginEnvelope.apply(answer, to: ctx, builtFor: builtMinor) ?? .json(.null)
             }
             endpoint.rawBody = entry.rawBody
             endpoint.servesSubpaths = entry.servesSubpaths
@@ -184,7 +188,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
             BeforeHook(owner: id, matcher: entry.matcher) { [self] ctx in
                 guard applies(entry, ctx) else { return .proceed }
                 let answer = try await invoke(GH_CALL_BEFORE_HOOK, index, entry.style, PluginEnvelope.request(ctx, members: entry.style.envelope))
-                if let response = try await PluginEnvelope.apply(answer, to: ctx, textBodies: answersText), answer["action"]?.stringValue == "respond" {
+                if let response = try await PluginEnvelope.apply(answer, to: ctx, builtFor: builtMinor), answer["action"]?.stringValue == "respond" {
                     return .respond(response)
                 }
                 return .proceed
@@ -198,7 +202,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
                 guard applies(entry, ctx, response) else { return nil }
                 let answer = try await invoke(GH_CALL_AFTER_HOOK, index, entry.style,
                                               PluginEnvelope.request(ctx, response: response, members: entry.style.envelope))
-                let replacement = try await PluginEnvelope.apply(answer, to: ctx, textBodies: answersText)
+                let replacement = try await PluginEnvelope.apply(answer, to: ctx, builtFor: builtMinor)
                 return answer["action"]?.stringValue == "replace" ? replacement : mergedHeaders(answer, into: response)
             }
         }
@@ -209,7 +213,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
             RouterMiddleware(owner: id, matcher: entry.matcher) { [self] ctx in
                 guard applies(entry, ctx) else { return nil }
                 let answer = try await invoke(GH_CALL_MIDDLEWARE, index, entry.style, PluginEnvelope.request(ctx, members: entry.style.envelope))
-                let response = try await PluginEnvelope.apply(answer, to: ctx, textBodies: answersText)
+                let response = try await PluginEnvelope.apply(answer, to: ctx, builtFor: builtMinor)
                 return answer["action"]?.stringValue == "respond" ? response : nil
             }
         }
@@ -220,7 +224,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         return [RequestInterceptor(owner: id) { [self] ctx in
             let style = manifest.interceptorStyle
             let answer = try await invoke(GH_CALL_ON_REQUEST, 0, style, PluginEnvelope.request(ctx, members: style.envelope))
-            let response = try await PluginEnvelope.apply(answer, to: ctx, textBodies: answersText)
+            let response = try await PluginEnvelope.apply(answer, to: ctx, builtFor: builtMinor)
             return answer["action"]?.stringValue == "respond" ? response : nil
         }]
     }
@@ -230,7 +234,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         return [ResponseInterceptor(owner: id) { [self] ctx, response in
             let style = manifest.interceptorStyle
             let answer = try await invoke(GH_CALL_ON_RESPONSE, 0, style, PluginEnvelope.request(ctx, response: response, members: style.envelope))
-            let replacement = try await PluginEnvelope.apply(answer, to: ctx, textBodies: answersText)
+            let replacement = try await PluginEnvelope.apply(answer, to: ctx, builtFor: builtMinor)
             return answer["action"]?.stringValue == "replace" ? replacement : mergedHeaders(answer, into: response)
         }]
     }

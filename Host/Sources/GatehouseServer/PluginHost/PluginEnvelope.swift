@@ -49,9 +49,11 @@ enum PluginEnvelope {
 
     /// Applies cookies, sign-in and header patches from a plugin's answer to the request; returns
     /// the response it asks for, if any.
-    /// `textBodies` (plugins built for 1.3 on): a string `body` with a `contentType` is sent as
-    /// that text, not as JSON.
-    static func apply(_ answer: JSONValue, to ctx: EndpointContext, textBodies: Bool) async throws -> APIResponse? {
+    /// `minor` is the ABI minor the plugin was built for. From 1.3 on, a string `body` with a
+    /// `contentType` is sent as that text, not as JSON; from 1.5 on, `signIn` may hand over an
+    /// existing session (`sessionToken`).
+    static func apply(_ answer: JSONValue, to ctx: EndpointContext, builtFor minor: Int) async throws -> APIResponse? {
+        let textBodies = minor >= 3
         for cookie in answer["cookies"]?.arrayValue ?? [] {
             guard let base = cookie["name"]?.stringValue else { continue }
             let name = ctx.auth.cookies.name(base)
@@ -85,9 +87,7 @@ enum PluginEnvelope {
         }
         // The plugin cannot know the new session: the host fills in its token and its API form.
         var bodyAdditions: [(String, JSONValue)] = []
-        if let signIn = answer["signIn"], let userID = signIn["userId"]?.stringValue {
-            guard let user = try await ctx.auth.store.user(id: userID) else { throw CoreErrors.userNotFound }
-            let session = try await ctx.auth.sessions.signIn(ctx, user: user, rememberMe: signIn["rememberMe"]?.boolValue ?? true)
+        if let signIn = answer["signIn"], let session = try await signedIn(signIn, ctx, handsOver: minor >= 5) {
             if let key = signIn["tokenKey"]?.stringValue { bodyAdditions.append((key, .string(session.token))) }
             if let key = signIn["sessionKey"]?.stringValue { bodyAdditions.append((key, ctx.auth.output("session", session.session))) }
         }
@@ -102,6 +102,20 @@ enum PluginEnvelope {
         var patched = answer.objectValue ?? [:]
         patched["body"] = .object(body)
         return try response(.object(patched), textBodies: textBodies)
+    }
+
+    /// The session an answer's `signIn` creates for `userId`, or (1.5) the existing one it hands
+    /// over by `sessionToken` (one-time tokens), with its cookies set either way.
+    private static func signedIn(_ signIn: JSONValue, _ ctx: EndpointContext, handsOver: Bool) async throws -> AuthSession? {
+        if handsOver, let token = signIn["sessionToken"]?.stringValue {
+            guard let session = try await ctx.auth.store.session(token: token), (session.session.date("expiresAt") ?? .distantPast) > Date()
+            else { throw APIError(.badRequest, "INVALID_TOKEN", "Invalid token") }
+            ctx.auth.sessions.establish(ctx, session, rememberMe: true)
+            return session
+        }
+        guard let userID = signIn["userId"]?.stringValue else { return nil }
+        guard let user = try await ctx.auth.store.user(id: userID) else { throw CoreErrors.userNotFound }
+        return try await ctx.auth.sessions.signIn(ctx, user: user, rememberMe: signIn["rememberMe"]?.boolValue ?? true)
     }
 
     /// A plugin's status code; anything outside 100...599 is the plugin's fault, so 500.

@@ -1,4 +1,5 @@
 import GatehouseJSON
+import GatehousePluginABI
 import Logging
 import Metrics
 import NIOConcurrencyHelpers
@@ -17,6 +18,8 @@ final class PluginEvents: Sendable {
         /// Built for ABI 1.2 or later: receives host events and has its `sync` entries honoured.
         let speaksHostEvents: Bool
         let deliver: @Sendable (_ index: Int, _ envelope: JSONValue) async throws -> Void
+        /// The same delivery on the calling worker thread (an awaited emit, 1.5); false if it failed.
+        let deliverHere: @Sendable (_ index: Int, _ envelope: JSONValue) -> Bool
 
         func isSync(_ index: Int) -> Bool { speaksHostEvents && entries[index].sync }
     }
@@ -55,6 +58,26 @@ final class PluginEvents: Sendable {
         return targets.count
     }
 
+    /// `events.emit` with `await: true` (1.5 host): delivers `name` to every subscriber now, one
+    /// after another on the calling worker thread, as services are served (a hop to other
+    /// workers could exhaust the pool), so they have acted on it when the emitter goes on. The
+    /// anonymous plugin lets others move an anonymous user's data before it deletes the user.
+    func publishNow(_ name: String, payload: JSONValue, source: String) throws -> Int {
+        guard PluginThread.isWorker else { throw BlockingCallRefused() }
+        guard CallDepth.current < PluginServices.maxDepth else {
+            throw HostOperations.Failure(status: GH_DENIED, code: "SERVICE_DEPTH_EXCEEDED", message: "awaited events nest deeper than \(PluginServices.maxDepth)")
+        }
+        let targets = targets(of: name, from: source)
+        let envelope = Envelopes(
+            current: ["name": .string(name), "payload": EventScope.stamped(payload), "source": .string(source)],
+            older: ["name": .string(name), "payload": payload, "source": .string(source)])
+        for (subscriber, index) in targets {
+            let ok = CallDepth.nested { subscriber.deliverHere(index, subscriber.speaksHostEvents ? envelope.current : envelope.older) }
+            record(name, subscriber, ok: ok)
+        }
+        return targets.count
+    }
+
     /// Whether any plugin would receive `name` from `source` (so building its payload is worth it).
     func isSubscribed(_ name: String, from source: String) -> Bool {
         !targets(of: name, from: source).isEmpty
@@ -77,15 +100,18 @@ final class PluginEvents: Sendable {
 
     private func deliver(_ name: String, _ envelope: Envelopes, to targets: [Target]) async {
         for (subscriber, index) in targets {
-            var result = "ok"
             do {
                 try await subscriber.deliver(index, subscriber.speaksHostEvents ? envelope.current : envelope.older)
+                record(name, subscriber, ok: true)
             } catch {
-                result = "failed"
                 logger.error("plugin event delivery failed", metadata: ["event": "\(name)", "plugin": "\(subscriber.pluginID)", "error": "\(error)"])
+                record(name, subscriber, ok: false)
             }
-            Counter(label: "gatehouse_plugin_event_deliveries_total",
-                    dimensions: [("plugin", subscriber.pluginID), ("event", name), ("result", result)]).increment()
         }
+    }
+
+    private func record(_ name: String, _ subscriber: Subscriber, ok: Bool) {
+        Counter(label: "gatehouse_plugin_event_deliveries_total",
+                dimensions: [("plugin", subscriber.pluginID), ("event", name), ("result", ok ? "ok" : "failed")]).increment()
     }
 }

@@ -38,13 +38,16 @@ struct PluginLibrary: @unchecked Sendable {  // descriptor: constant static data
         } catch {
             throw .openFailed("cannot copy to \(copy): \((error as? PluginTrustError)?.description ?? error.localizedDescription)")
         }
-        guard let library = dlopen(copy, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
-            let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
+        // Once opened (or not), the copy can go: the mapping stays, and RTLD_NODELETE keeps the
+        // library loaded. So can the then empty folder (made again, private, for the next load),
+        // or one would be left in the temporary directory per process.
+        defer {
             try? FileManager.default.removeItem(atPath: copy)
-            throw .openFailed(reason)
+            rmdir(loadDirectory)
         }
-        // The copy can go: the mapping stays, and RTLD_NODELETE keeps the library loaded.
-        try? FileManager.default.removeItem(atPath: copy)
+        guard let library = dlopen(copy, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
+            throw .openFailed(dlerror().map { String(cString: $0) } ?? "unknown error")
+        }
         guard let symbol = dlsym(library, GATEHOUSE_PLUGIN_ENTRY_SYMBOL) else { throw .missingEntrySymbol }
         let entry = unsafeBitCast(symbol, to: gh_plugin_entry_fn.self)
         guard let descriptor = entry() else { throw .invalidDescriptor("the entry returned NULL") }

@@ -27,6 +27,9 @@ struct PluginManifest: Sendable {
         let acceptsForm: Bool
         /// Whether the trusted-origin checks apply (ABI 1.3 may turn them off: an IdP's cross-site POST).
         let originCheck: Bool
+        /// Better Auth's `formCsrfMiddleware` also applies to cookieless requests (ABI 1.5): routes
+        /// that mail a sign-in link or code, which a cross-site form must not trigger.
+        let formCSRF: Bool
         /// The body reaches the plugin as bytes, unparsed, whatever its media type (ABI 1.4).
         let rawBody: Bool
         /// The path ends in `/**` and serves every path below it (ABI 1.4).
@@ -111,6 +114,8 @@ struct PluginManifest: Sendable {
             if let originCheck, originCheck.boolValue == nil { throw .invalidManifest("endpoints[\(i)].originCheck must be true or false") }
             let rawBody = abiMinor >= 4 ? entry["rawBody"]?.nonNull : nil
             if let rawBody, rawBody.boolValue == nil { throw .invalidManifest("endpoints[\(i)].rawBody must be true or false") }
+            let formCSRF = abiMinor >= 5 ? entry["formCSRF"]?.nonNull : nil
+            if let formCSRF, formCSRF.boolValue == nil { throw .invalidManifest("endpoints[\(i)].formCSRF must be true or false") }
             // `/**` as the last segment serves every path below the prefix (ABI 1.4). Before 1.4
             // a `*` was a literal character of the path, and it stays one for older plugins.
             let servesSubpaths = abiMinor >= 4 && path.hasSuffix("/**")
@@ -119,7 +124,7 @@ struct PluginManifest: Sendable {
             }
             endpoints.append(EndpointEntry(
                 style: CallStyle(entry), method: method, path: path, auth: auth, acceptsForm: entry["acceptsForm"]?.boolValue ?? false,
-                originCheck: originCheck?.boolValue ?? true, rawBody: rawBody?.boolValue ?? false,
+                originCheck: originCheck?.boolValue ?? true, formCSRF: formCSRF?.boolValue ?? false, rawBody: rawBody?.boolValue ?? false,
                 servesSubpaths: servesSubpaths,
                 body: try Self.schema(entry["body"], at: "endpoints[\(i)].body"),
                 query: try Self.schema(entry["query"], at: "endpoints[\(i)].query"),
@@ -137,7 +142,7 @@ struct PluginManifest: Sendable {
             else { throw .invalidManifest("rateLimit[\(i)] needs path, window > 0 and max > 0") }
             rateLimit.append(RateLimitRule(PathPattern(path), window: window, max: max))
         }
-        schema = try Self.schemaExtension(root["schema"])
+        schema = try Self.schemaExtension(root["schema"], abiMinor: abiMinor)
         for (code, message) in root["errorCodes"]?.objectValue ?? [:] {
             errorCodes.append(ErrorCode(code, message.stringValue ?? code))
         }
@@ -249,24 +254,34 @@ struct PluginManifest: Sendable {
         return BodySchema(properties)
     }
 
-    private static func schemaExtension(_ value: JSONValue?) throws(PluginLoadError) -> SchemaExtension {
+    private static func schemaExtension(_ value: JSONValue?, abiMinor: Int) throws(PluginLoadError) -> SchemaExtension {
         guard let value else { return SchemaExtension() }
         var ext = SchemaExtension()
         for (i, table) in (value["tables"]?.arrayValue ?? []).enumerated() {
             guard let name = table["name"]?.stringValue else { throw .invalidManifest("schema.tables[\(i)] needs a name") }
-            let fields = try (table["fields"]?.arrayValue ?? []).map { entry throws(PluginLoadError) in try field(entry, at: "schema.tables[\(i)]") }
+            let fields = try (table["fields"]?.arrayValue ?? []).map { entry throws(PluginLoadError) in
+                try field(entry, at: "schema.tables[\(i)]", abiMinor: abiMinor)
+            }
             let unique = (table["uniqueTogether"]?.arrayValue ?? []).map { $0.arrayValue?.compactMap(\.stringValue) ?? [] }
             ext.tables.append(TableSchema(name: name, fields: fields, uniqueTogether: unique))
         }
         for (table, entries) in value["fields"]?.objectValue ?? [:] {
-            ext.fields[table] = try (entries.arrayValue ?? []).map { entry throws(PluginLoadError) in try field(entry, at: "schema.fields.\(table)") }
+            ext.fields[table] = try (entries.arrayValue ?? []).map { entry throws(PluginLoadError) in
+                try field(entry, at: "schema.fields.\(table)", abiMinor: abiMinor)
+            }
+        }
+        let misplaced = ext.tables.flatMap(\.fields.values) + ext.fields.filter { $0.key != "user" }.values.joined()
+            + (ext.fields["user"] ?? []).filter { $0.type != .boolean }
+        if let field = misplaced.first(where: \.suppressesEmail) {
+            throw .invalidManifest("schema: suppressesEmail (\(field.name)) applies to boolean fields added to user only")
         }
         return ext
     }
 
     /// A field with Better Auth's attribute names (`type`, `required`, `unique`, `index`, `input`,
-    /// `returned`, `defaultValue`, `references {model, field, onDelete}`, `bigint`).
-    private static func field(_ entry: JSONValue, at location: String) throws(PluginLoadError) -> Field {
+    /// `returned`, `defaultValue`, `references {model, field, onDelete}`, `bigint`), plus Gatehouse's
+    /// `suppressesEmail` (ABI 1.5).
+    private static func field(_ entry: JSONValue, at location: String, abiMinor: Int) throws(PluginLoadError) -> Field {
         guard let name = entry["name"]?.stringValue, let type = FieldType(rawValue: entry["type"]?.stringValue ?? "") else {
             throw .invalidManifest("\(location): a field needs a name and a type (string, number, boolean, date, json, string[], number[])")
         }
@@ -286,7 +301,8 @@ struct PluginManifest: Sendable {
         return Field(name, type, required: entry["required"]?.boolValue ?? true, unique: entry["unique"]?.boolValue ?? false,
                      indexed: entry["index"]?.boolValue ?? false, input: entry["input"]?.boolValue ?? true,
                      returned: entry["returned"]?.boolValue ?? true, defaultValue: defaultValue,
-                     updatesToNow: entry["onUpdate"]?.stringValue == "now", references: reference, bigint: entry["bigint"]?.boolValue ?? false)
+                     updatesToNow: entry["onUpdate"]?.stringValue == "now", references: reference, bigint: entry["bigint"]?.boolValue ?? false,
+                     suppressesEmail: abiMinor >= 5 && entry["suppressesEmail"]?.boolValue == true)
     }
 }
 

@@ -98,7 +98,8 @@ final class PluginServices: Sendable {
 }
 
 /// How many service calls the current worker thread is inside of.
-private enum CallDepth {
+/// How deeply plugin-to-plugin calls made on this worker thread nest (services, awaited events).
+enum CallDepth {
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)

@@ -15,14 +15,15 @@ enum PasswordRoutes {
         summary: "Email a password-reset link (same answer whether or not the email exists)", tag: "Password"
     ) { ctx in
         let auth = ctx.auth
-        guard let email = auth.email else { throw CoreErrors.error("RESET_PASSWORD_DISABLED", .badRequest) }
+        guard auth.canSendEmail else { throw CoreErrors.error("RESET_PASSWORD_DISABLED", .badRequest) }
         let address = (ctx.bodyString("email") ?? "").lowercased()
         let token = RandomIdentifier.generate(length: 24)
         if let user = try await auth.store.user(email: address) {
             let expires = Date().addingTimeInterval(TimeInterval(auth.config.emailAndPassword.resetPasswordTokenExpiresIn))
             try await auth.store.createVerification(identifier: "reset-password:\(token)", value: user.id, expiresAt: expires)
             let url = auth.endpointURL("/reset-password/\(token)") + "?callbackURL=" + URIComponent.encode(ctx.bodyString("redirectTo") ?? "")
-            email.send(kind: "reset-password", to: address, url: url, token: token, context: auth.templateContext(user))
+            try await auth.deliverEmail(kind: "reset-password", to: address, url: url, token: token, context: auth.templateContext(user),
+                                        recipient: user)
         } else {
             // The same database round trip an existing user costs, so timing reveals nothing.
             _ = try await auth.store.verification(identifier: "reset-password:\(token)")

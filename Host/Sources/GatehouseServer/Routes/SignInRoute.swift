@@ -1,3 +1,4 @@
+import EmailSyntax
 import GatehouseJSON
 import GatehouseStorage
 import HTTPTypes

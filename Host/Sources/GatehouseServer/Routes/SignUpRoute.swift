@@ -1,3 +1,4 @@
+import EmailSyntax
 import Foundation
 import GatehouseCrypto
 import GatehouseJSON

@@ -42,14 +42,14 @@ enum UserRoutes {
         } else if !auth.sessions.isFresh(session) {
             throw CoreErrors.error("SESSION_EXPIRED", .badRequest)
         }
-        if auth.config.user.sendDeleteAccountVerification, let email = auth.email {
+        if auth.config.user.sendDeleteAccountVerification, auth.canSendEmail {
             let token = RandomIdentifier.string(length: 32, alphabet: RandomIdentifier.lowerAlphanumeric)
             let expires = Date().addingTimeInterval(TimeInterval(auth.config.user.deleteTokenExpiresIn))
             try await auth.store.createVerification(identifier: "delete-account-\(token)", value: session.userID, expiresAt: expires)
             let url = auth.endpointURL("/delete-user/callback") + "?token=\(token)&callbackURL="
                 + URIComponent.encode(ctx.bodyString("callbackURL") ?? "/")
-            email.send(kind: "delete-account", to: session.user.string("email") ?? "", url: url, token: token,
-                       context: auth.templateContext(session.user))
+            try await auth.deliverEmail(kind: "delete-account", to: session.user.string("email") ?? "", url: url, token: token,
+                                        context: auth.templateContext(session.user), recipient: session.user)
             return .json(["success": true, "message": "Verification email sent"])
         }
         try await auth.store.transaction(in: auth.database) { store in try await store.deleteUser(id: session.userID) }

@@ -48,11 +48,14 @@ public struct Field: Sendable, Equatable {
     /// An SQL expression over the row's other columns that fills existing rows when the
     /// column is added to a table that already has rows (nil: they stay NULL).
     public var backfill: String?
+    /// (ABI 1.5) A boolean user field that, while true, stops every email to the user's address:
+    /// anonymous users' placeholder addresses belong to nobody.
+    public var suppressesEmail: Bool
 
     public init(
         _ name: String, _ type: FieldType, required: Bool = true, unique: Bool = false, indexed: Bool = false,
         input: Bool = true, returned: Bool = true, defaultValue: FieldDefault? = nil, updatesToNow: Bool = false,
-        references: FieldReference? = nil, bigint: Bool = false, backfill: String? = nil
+        references: FieldReference? = nil, bigint: Bool = false, backfill: String? = nil, suppressesEmail: Bool = false
     ) {
         self.name = name
         self.type = type
@@ -66,5 +69,6 @@ public struct Field: Sendable, Equatable {
         self.references = references
         self.bigint = bigint
         self.backfill = backfill
+        self.suppressesEmail = suppressesEmail
     }
 }
