@@ -30,7 +30,7 @@ let plugins = [
     plugin("magic-link", "MagicLinkPlugin", path: "Plugins/magic-link/Plugin", dependencies: ["EmailSyntax"]),
     plugin("email-otp", "EmailOTPPlugin", path: "Plugins/email-otp/Plugin", dependencies: ["EmailSyntax"]),
     plugin("one-time-token", "OneTimeTokenPlugin", path: "Plugins/one-time-token/Plugin"),
-    plugin("anonymous", "AnonymousPlugin", path: "Plugins/anonymous/Plugin"),
+    plugin("anonymous", "AnonymousPlugin", path: "Plugins/anonymous/Plugin", dependencies: ["EmailSyntax"]),
     plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
     plugin("host-probe", "HostProbePlugin", path: "Tests/Fixtures/HostProbePlugin"),
 ]

@@ -33,6 +33,26 @@ extension FakeHost {
                 throw HostFailure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(id)")
             }
             return ["user": output("user", user, tables), "revoked": false]
+        case "users.resetPassword":
+            // The server's reset: length rules, the credential account (made when missing), sessions per settings.
+            let id = try HostFailure.required(input, "userId")
+            let password = try HostFailure.required(input, "password")
+            let (minimum, maximum, revoke) = locked {
+                ($0.environment.minPasswordLength, $0.environment.maxPasswordLength, $0.environment.revokeSessionsOnPasswordReset)
+            }
+            if password.count < minimum { throw HostFailure(status: GH_INVALID, code: "PASSWORD_TOO_SHORT", message: "Password too short") }
+            if password.count > maximum { throw HostFailure(status: GH_INVALID, code: "PASSWORD_TOO_LONG", message: "Password too long") }
+            guard try !tables.find("user", [equals("id", id)]).isEmpty else {
+                throw HostFailure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(id)")
+            }
+            let hash = JSONValue.string(crypto.hashPassword(password))
+            let credential = [equals("userId", id), equals("providerId", "credential")]
+            if try tables.update("account", credential, ["password": hash], now: now).isEmpty {
+                _ = try tables.create("account", ["accountId": .string(id), "providerId": "credential", "issuer": "local:credential",
+                                                  "userId": .string(id), "password": hash], now: now)
+            }
+            if revoke { _ = try tables.delete("session", [equals("userId", id)]) }
+            return ["status": true, "sessionsRevoked": .bool(revoke)]
         case "users.delete":
             // Cascades, as the server's database does, to sessions, accounts and plugin rows.
             let deleted = try tables.delete("user", [equals("id", try HostFailure.required(input, "id"))])

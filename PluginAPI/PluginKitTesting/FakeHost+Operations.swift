@@ -32,7 +32,7 @@ extension FakeHost {
         case "users.unblockSignIn":
             let userID = try HostFailure.required(input, "userId")
             return ["released": .bool(locked { $0.signInBlocks.removeValue(forKey: userID) } != nil)]
-        case "users.find", "users.create", "users.update", "users.delete", "users.proveEmail", "sessions.create", "sessions.find", "sessions.delete",
+        case "users.find", "users.create", "users.update", "users.delete", "users.proveEmail", "users.resetPassword", "sessions.create", "sessions.find", "sessions.delete",
              "accounts.find", "accounts.create", "verifications.create", "verifications.find", "verifications.consume":
             return try database.perform { try adapter(operation, input, on: &$0, now: now) }
         case "email.send":
@@ -50,8 +50,15 @@ extension FakeHost {
         case "http.dispatch":
             return try dispatch(input)
         case "host.info":
-            return locked { ["baseURL": .string($0.environment.baseURL), "basePath": .string($0.environment.basePath),
-                              "appName": .string($0.environment.appName), "email": .bool($0.environment.emailConfigured)] }
+            return locked {
+                let environment = $0.environment
+                return ["baseURL": .string(environment.baseURL), "basePath": .string(environment.basePath),
+                        "appName": .string(environment.appName), "email": .bool(environment.emailConfigured),
+                        "emailAndPassword": ["minPasswordLength": .int(environment.minPasswordLength),
+                                             "maxPasswordLength": .int(environment.maxPasswordLength),
+                                             "revokeSessionsOnPasswordReset": .bool(environment.revokeSessionsOnPasswordReset)],
+                        "emailVerification": ["autoSignInAfterVerification": .bool(environment.autoSignInAfterVerification)]]
+            }
         case "jobs.schedule":
             return try schedule(input, now: now)
         case "services.call":

@@ -143,6 +143,11 @@ public final class FakeHost: @unchecked Sendable {
         public var secureCookies = false
         /// Whether `email.send` delivers (`host.info`'s `email`); false answers `EMAIL_NOT_CONFIGURED`.
         public var emailConfigured = true
+        /// `host.info`'s core rules (1.5): password lengths, sessions ended by a reset, auto sign-in.
+        public var minPasswordLength = 8
+        public var maxPasswordLength = 128
+        public var revokeSessionsOnPasswordReset = false
+        public var autoSignInAfterVerification = false
         /// Answers every `http.fetch`; without it `http.fetch` fails with `FETCH_FAILED`.
         public var fetch: (@Sendable (FetchRequest) throws -> FetchResponse)?
     }

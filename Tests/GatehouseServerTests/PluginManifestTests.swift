@@ -55,6 +55,20 @@ import Testing
                 == expected)
     }
 
+    /// 1.5's endpoint key `formCSRF` and after-hook key `runsLast`: read from plugins built for 1.5 only.
+    @Test func formCSRFAndRunsLastAreReadFromPluginsBuiltFor15() throws {
+        let json = #"{"endpoints": [{"method": "POST", "path": "/send", "formCSRF": true}], "hooks": {"after": [{"matcher": "/**", "runsLast": true}]}}"#
+        let current = try manifest(json)
+        #expect(current.endpoints.map(\.formCSRF) == [true] && current.afterHooks.map(\.runsLast) == [true])
+        let older = try PluginManifest(json: json, pluginID: "old", abiMinor: 4)
+        #expect(older.endpoints.map(\.formCSRF) == [false] && older.afterHooks.map(\.runsLast) == [false])
+        #expect(refusal(#"{"endpoints": [{"method": "POST", "path": "/send", "formCSRF": "yes"}]}"#)
+                == "invalid manifest: endpoints[0].formCSRF must be true or false")
+        #expect(refusal(#"{"hooks": {"after": [{"matcher": "/**", "runsLast": 1}]}}"#) == "invalid manifest: hooks.after[0].runsLast must be true or false")
+        #expect(refusal(#"{"schema": {"fields": {"user": [{"name": "f", "type": "boolean", "suppressesEmail": "yes"}]}}}"#)
+                == "invalid manifest: schema.fields.user: suppressesEmail must be true or false")
+    }
+
     @Test func requiredPluginsJoinRequiresAndRequiredUses() throws {
         let m = try manifest(#"{"requires": ["jwt"], "uses": [{"plugin": "organization"}]}"#)
         #expect(m.requiredPlugins == ["jwt", "organization"])

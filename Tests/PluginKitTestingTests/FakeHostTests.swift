@@ -61,6 +61,22 @@ struct FakeHostTests {
         #expect(host.rows("note").map { $0["text"] } == ["kept"])
     }
 
+    /// 1.5: proving an address strips an unverified user; a reset follows the host's rules.
+    @Test func provenAddressesAndResetsFollowTheHostsRules() throws {
+        let user = try host.createUser(email: "ada@example.com")
+        let userID = try #require(user["id"])
+        _ = try host.signIn(user)
+        #expect(try call("users.resetPassword", ["userId": userID, "password": "short"]).code == "PASSWORD_TOO_SHORT")
+        #expect(try call("users.resetPassword", ["userId": userID, "password": "long enough"]).body["sessionsRevoked"] == false)
+        #expect(host.rows("account").map { $0["providerId"] } == ["credential"])
+        let proof = try call("users.proveEmail", ["userId": userID])
+        #expect(proof.body["revoked"] == true && proof.body["user"]?["emailVerified"] == true)
+        #expect(host.rows("account").isEmpty && host.rows("session").isEmpty)
+        #expect(try call("users.proveEmail", ["userId": userID]).body["revoked"] == false)
+        #expect(try call("users.proveEmail", ["userId": "nobody"]).code == "USER_NOT_FOUND")
+        #expect(try call("host.info", [:]).body["emailAndPassword"]?["minPasswordLength"] == 8)
+    }
+
     @Test func sessionsReachTheEnvelopeAndTheCookie() throws {
         let user = try host.createUser(email: "ada@example.com")
         let session = try host.signIn(user)

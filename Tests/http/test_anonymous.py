@@ -299,6 +299,10 @@ def test_nothing_is_ever_mailed_to_a_placeholder_address(srv, smtp_sink):
     # None of it touched the anonymous user.
     assert anon.session()["user"]["id"] == anon_id and is_anonymous_in_db(srv, anon_id)
     assert bool(int(srv.query('SELECT "emailVerified" FROM "user" WHERE id = ?', anon_id)[0]["emailVerified"])) is False
+    # And no code or link was left behind for the placeholder, so none can be guessed and used.
+    left = srv.query('SELECT "identifier" FROM "verification" WHERE "identifier" LIKE ? OR "value" LIKE ?',
+                     f"%{placeholder}", f"%{placeholder}%")
+    assert left == [], left
 
 
 def test_the_email_domain_placeholder_gets_no_mail_either(server_factory, plugins_dir, smtp_sink):

@@ -9,11 +9,12 @@ import pytest
 from test_bearer import built_library
 
 
-@pytest.fixture
-def probe(server, tmp_path):
+def probe_server(server, tmp_path, beside=()):
+    """A server with the probe plugin (and the built plugins `beside` it); answers `call(op, request)`."""
     plugins = tmp_path / "plugins.d"
     plugins.mkdir()
-    shutil.copy(built_library("host-probe"), plugins / "host-probe.so")
+    for name in ("host-probe", *beside):
+        shutil.copy(built_library(name), plugins / f"{name}.so")
     srv = server({"pluginsDir": str(plugins)})
     client = srv.client()
 
@@ -23,6 +24,11 @@ def probe(server, tmp_path):
         return r.json()
     call.server = srv
     return call
+
+
+@pytest.fixture
+def probe(server, tmp_path):
+    return probe_server(server, tmp_path)
 
 
 class Echo(BaseHTTPRequestHandler):

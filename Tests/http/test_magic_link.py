@@ -185,6 +185,13 @@ def test_the_default_callback_is_the_root(srv, smtp_sink):
     assert_redirect(srv.client().get(link), srv, "/", {"error": "INVALID_TOKEN"})
 
 
+def test_empty_targets_count_as_none(srv, smtp_sink):
+    """As in Better Auth, where "" is falsy: an empty target is no target, so the default applies."""
+    owner = srv.client().new_user()
+    link = request_link(srv.client(), smtp_sink, owner.email, callbackURL="", errorCallbackURL="", newUserCallbackURL="")
+    assert set(query_of(link)) == {"token", "callbackURL"} and query_of(link)["callbackURL"] == "/", link
+
+
 def test_an_unknown_address_signs_up_with_its_name_and_lands_on_the_new_user_callback(srv, smtp_sink):
     email = unique_email("newcomer")
     browser = srv.client()

@@ -18,7 +18,8 @@ struct AnonymousPlugin: GatehousePlugin {
         ],
         // Any route that creates a session for someone else links the anonymous user: sign-up,
         // sign-in of every kind, social callbacks, magic links, one-time tokens, plugins' sign-ins.
-        "hooks": ["after": [["matcher": "/**", "whenNewSession": true, "envelope": ["headers", "newSession"]]]],
+        // Last, so that a sign-in a second factor turned into a challenge links nobody.
+        "hooks": ["after": [["matcher": "/**", "whenNewSession": true, "runsLast": true, "envelope": ["headers", "newSession"]]]],
         "schema": ["fields": ["user": [
             ["name": "isAnonymous", "type": "boolean", "required": false, "input": false, "defaultValue": false, "suppressesEmail": true],
         ]]],
@@ -78,9 +79,13 @@ struct AnonymousPlugin: GatehousePlugin {
               previous["user"]?["isAnonymous"]?.boolValue == true,
               let anonymousID = previous["user"]?["id"]?.stringValue, anonymousID != newUserID
         else { return .keep }
-        _ = try host.call("events.emit", ["name": "anonymous.linked", "await": true,
-                                          "payload": ["anonymousUserId": .string(anonymousID), "userId": .string(newUserID)]])
-        if !settings.disableDeleteAnonymousUser {
+        let delivery = try host.call("events.emit", ["name": "anonymous.linked", "await": true,
+                                                     "payload": ["anonymousUserId": .string(anonymousID), "userId": .string(newUserID)]])
+        // A subscriber that failed may not have moved the anonymous user's data: keep the user
+        // rather than lose it (Better Auth aborts the link when onLinkAccount throws).
+        if (delivery["failed"]?.intValue ?? 0) > 0 {
+            host.log(.warning, "anonymous: a subscriber failed on anonymous.linked; the anonymous user is kept")
+        } else if !settings.disableDeleteAnonymousUser {
             _ = try host.call("users.delete", ["id": .string(anonymousID)])
         }
         return .keep

@@ -1,3 +1,4 @@
+import EmailSyntax
 import GatehouseJSON
 import PluginKit
 
@@ -15,8 +16,8 @@ struct AnonymousSettings: Sendable {
                                                      "generateName": "is a JavaScript callback; anonymous users are named Anonymous",
                                                      "generateRandomEmail": "is a JavaScript callback; set emailDomainName"])
         emailDomainName = try settings.string("emailDomainName")
-        if let domain = emailDomainName, domain.contains(where: { !($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) {
-            throw settings.invalid("emailDomainName", "must be a domain name")
+        if let domain = emailDomainName, !EmailAddress.isValid("temp-x@\(domain)") {
+            throw settings.invalid("emailDomainName", "must be a domain name that makes valid addresses (temp-<id>@<domain>)")
         }
         disableDeleteAnonymousUser = try settings.bool("disableDeleteAnonymousUser") ?? disableDeleteAnonymousUser
     }

@@ -50,9 +50,11 @@ struct EmailOTPContext: Sendable {
     }
 
     /// Mails `code` with the host's `otp` template.
-    func mail(_ code: String, to email: String, type: String) throws {
-        _ = try call("email.send", ["kind": "otp", "to": .string(email), "token": .string(code),
-                                    "context": ["otp": .string(code), "type": .string(type)]])
+    /// Answers false when the host held the mail back (a recipient no mail may reach, such as an
+    /// anonymous user's placeholder address).
+    func mail(_ code: String, to email: String, type: String) throws -> Bool {
+        try call("email.send", ["kind": "otp", "to": .string(email), "token": .string(code),
+                                "context": ["otp": .string(code), "type": .string(type)]])["suppressed"]?.boolValue != true
     }
 
     /// The `email` member of a body, lower-cased, or 400 `INVALID_EMAIL`.

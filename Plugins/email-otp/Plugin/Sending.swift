@@ -61,7 +61,8 @@ struct Sending: Sendable {
             return
         }
         let sent = try store.save(code, prepared: stored, identifier: identifier)
-        try context.mail(sent, to: email, type: type)
+        // A code no one receives must not stay guessable (an anonymous user's placeholder).
+        if try !context.mail(sent, to: email, type: type) { try store.discard(identifier) }
     }
 
     private func requireEmailTransport() throws {

@@ -60,6 +60,10 @@ struct Verification: Sendable {
         try store.verify(EmailOTPContext.string("otp", in: call.body), identifier: OTPStore.identifier(type: "forget-password", email: email),
                          .consume)
         guard let user = try context.user(email: email), let id = user["id"]?.stringValue else { throw EmailOTPError.userNotFound.failure }
+        // The code proved the address: whatever an unverified account gathered before (someone
+        // else's password, links, sessions) goes first, as for a sign-in (the pre-hijack
+        // defence; Better Auth itself only marks the address verified here).
+        if user["emailVerified"]?.boolValue != true { _ = try proveEmail(userID: id) }
         do {
             _ = try context.host.call("users.resetPassword", ["userId": .string(id), "password": .string(password)])
         } catch let failure as PluginError {
@@ -69,7 +73,6 @@ struct Verification: Sendable {
             }
             throw refusal.failure
         }
-        try markVerified(user, id: id)
         return .json(["success": true])
     }
 

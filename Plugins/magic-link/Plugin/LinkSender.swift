@@ -31,8 +31,10 @@ struct LinkSender: Sendable {
         if let name { context = Self.adding("name", .string(name), to: context) }
         if let metadata = body["metadata"]?.nonNull { context = Self.adding("metadata", metadata, to: context) }
         do {
-            _ = try host.call("email.send", ["kind": "magic-link", "to": .string(email), "url": .string(url), "token": .string(token),
-                                             "context": context])
+            let sent = try host.call("email.send", ["kind": "magic-link", "to": .string(email), "url": .string(url), "token": .string(token),
+                                                    "context": context])
+            // A link no one receives must not stay usable (an anonymous user's placeholder).
+            if sent["suppressed"]?.boolValue == true { _ = try tokens.redeem(token) }
         } catch let error as PluginError where error.code == "EMAIL_NOT_CONFIGURED" {
             throw MagicLinkError.emailNotConfigured.failure
         }

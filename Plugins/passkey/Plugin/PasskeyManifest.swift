@@ -41,6 +41,9 @@ enum PasskeyManifest {
             ],
         ]]],
         "errorCodes": PasskeyError.manifestEntries,
+        // An address proven by its owner (a magic link, an emailed code) ends the passkeys an
+        // unverified account gathered before: the host delivers it awaited, before the sign-in.
+        "events": [["name": "user.unprovenAccessRevoked"]],
     ]
 
     private static func property(_ name: String, _ type: String, required: Bool = false) -> JSONValue {

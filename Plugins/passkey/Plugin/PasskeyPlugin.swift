@@ -10,10 +10,12 @@ struct PasskeyPlugin: GatehousePlugin {
     static let name = "Passkeys (WebAuthn)"
     static let manifest = PasskeyManifest.json
 
+    let host: PluginHost
     let ceremonies: Ceremonies
     let management: Management
 
     init(host: PluginHost, settings: JSONValue) throws {
+        self.host = host
         let info = try host.call("host.info", [:])
         let settings = try PasskeySettings(settings, baseURL: info["baseURL"]?.stringValue ?? "", appName: info["appName"]?.stringValue ?? "Gatehouse")
         ceremonies = Ceremonies(host: host, settings: settings)
@@ -21,6 +23,11 @@ struct PasskeyPlugin: GatehousePlugin {
     }
 
     func handle(_ call: PluginCall) throws -> PluginAnswer {
+        if case .event = call.kind, let userID = call.envelope["payload"]?["user"]?["id"]?.stringValue {
+            // user.unprovenAccessRevoked: the passkeys belong to whoever held the unproven account.
+            _ = try host.call("db.delete", ["table": "passkey", "where": [["field": "userId", "value": .string(userID)]]])
+            return PluginAnswer()
+        }
         guard case .endpoint(let index) = call.kind, let endpoint = PasskeyManifest.Endpoint(rawValue: index) else {
             return .error(status: 404, code: "NOT_FOUND", message: "Not found")
         }

@@ -70,6 +70,17 @@ struct Enrolment: Sendable {
                                             on: PluginAnswer.json(["status": true]).expireCookie(CookieNames.trustDeviceBase))
     }
 
+    /// `user.unprovenAccessRevoked` (a host event, delivered awaited): the address of an unverified
+    /// user was just proven by its owner, so a second factor set up before belongs to whoever held
+    /// the account then, and must not challenge the owner.
+    func revokeUnproven(_ call: PluginCall) throws -> PluginAnswer {
+        guard let user = call.envelope["payload"]?["user"], let userID = user["id"]?.stringValue else { return PluginAnswer() }
+        try setEnabled(false, userID: userID, user: user)
+        try store.delete(userID: userID)
+        try trustedDevices.revokeAll(userID: userID)
+        return PluginAnswer()
+    }
+
     func totpURI(_ call: PluginCall) throws -> PluginAnswer {
         let (_, user, userID) = try signedIn(call)
         try confirmPassword(call, userID: userID)

@@ -59,6 +59,9 @@ enum TwoFactorManifest {
             ]],
         ],
         "errorCodes": TwoFactorError.manifestEntries,
+        // An address proven by its owner (a magic link, an emailed code) ends the second factor an
+        // unverified account set up before: the host delivers it awaited, before the sign-in.
+        "events": [["name": "user.unprovenAccessRevoked"]],
     ]
 
     private static func endpoint(_ path: String, auth: String = "none", summary: String, body: [JSONValue]) -> JSONValue {

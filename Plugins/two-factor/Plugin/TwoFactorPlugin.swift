@@ -42,6 +42,8 @@ struct TwoFactorPlugin: GatehousePlugin {
             }
         case .afterHook:
             return try interception.intercept(call)
+        case .event:
+            return try enrolment.revokeUnproven(call)
         default:
             break
         }

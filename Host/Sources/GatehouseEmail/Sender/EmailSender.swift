@@ -42,6 +42,12 @@ public struct EmailSender: Sendable {
         }
     }
 
+    /// The address a recipient (`ada@example.com`, `Ada <ada@example.com>`) is delivered to, as
+    /// the transport parses it; nil when it parses as none.
+    public static func address(of recipient: String) -> String? {
+        (try? Mailbox(parsing: recipient))?.address
+    }
+
     /// The recipient's domain, so logs never hold a whole address.
     private static func domain(of address: String) -> String {
         (try? Mailbox(parsing: address))?.domain ?? "-"

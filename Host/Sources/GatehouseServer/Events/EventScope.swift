@@ -68,11 +68,11 @@ final class EventScope: Sendable {
 }
 
 extension EventScope {
-    /// An object `payload` with the current request's `ipAddress` and `userAgent` (null outside a
-    /// request) added where it has none; other payloads unchanged.
-    static func stamped(_ payload: JSONValue) -> JSONValue {
+    /// An object `payload` with the request's `ipAddress` and `userAgent` (null outside a request)
+    /// added where it has none; other payloads unchanged. `scope` is the current task's by default
+    /// (a plugin worker thread passes `onThisThread`).
+    static func stamped(_ payload: JSONValue, scope: EventScope? = current) -> JSONValue {
         guard var members = payload.objectValue else { return payload }
-        let scope = current
         if members["ipAddress"] == nil { members["ipAddress"] = scope?.ipAddress.map(JSONValue.string) ?? .null }
         if members["userAgent"] == nil { members["userAgent"] = scope?.userAgent.map(JSONValue.string) ?? .null }
         return .object(members)

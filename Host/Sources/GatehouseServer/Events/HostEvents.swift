@@ -14,6 +14,8 @@ struct HostEvents: Sendable {
         case signInSucceeded = "signIn.succeeded", signInFailed = "signIn.failed"
         case passwordChanged = "password.changed", passwordReset = "password.reset", emailVerified = "email.verified"
         case accountLinked = "account.linked", accountUnlinked = "account.unlinked"
+        /// (1.5) Delivered awaited, inside `users.proveEmail` (EmailProof.swift).
+        case unprovenAccessRevoked = "user.unprovenAccessRevoked"
     }
 
     /// The `source` of host events; no plugin can have this id (the core's).

@@ -42,6 +42,9 @@ public final class EndpointContext {
     public var responseHeaders = HTTPFields()
     /// The session this request created (sign-in, sign-up), for after-hooks.
     public var newSession: AuthSession?
+    /// `newSession` was not created here but handed over (a redeemed one-time token, ABI 1.5):
+    /// clearing it must only take its cookies back, never end the session its owner still uses.
+    public var newSessionHandedOver = false
 
     var resolvedSession: AuthSession??
     /// Whether the resolved session came from the `session_data` cookie rather than the database.

@@ -23,11 +23,15 @@ public struct BeforeHook: Sendable {
 public struct AfterHook: Sendable {
     public let owner: String
     public let matcher: PathPattern
+    /// Runs after every other after-hook, on the request's outcome (ABI 1.5 `runsLast`).
+    public let runsLast: Bool
     public let run: @Sendable (EndpointContext, APIResponse) async throws -> APIResponse?
 
-    public init(owner: String, matcher: PathPattern, run: @escaping @Sendable (EndpointContext, APIResponse) async throws -> APIResponse?) {
+    public init(owner: String, matcher: PathPattern, runsLast: Bool = false,
+                run: @escaping @Sendable (EndpointContext, APIResponse) async throws -> APIResponse?) {
         self.owner = owner
         self.matcher = matcher
+        self.runsLast = runsLast
         self.run = run
     }
 }

@@ -46,7 +46,9 @@ public struct PluginGeneration: Sendable {
         self.plugins = plugins
         self.routes = routes
         beforeHooks = plugins.flatMap(\.beforeHooks)
-        afterHooks = plugins.flatMap(\.afterHooks)
+        // Load order, except that hooks declared `runsLast` follow all the others.
+        let after = plugins.flatMap(\.afterHooks)
+        afterHooks = after.filter { !$0.runsLast } + after.filter(\.runsLast)
         middlewares = plugins.flatMap(\.middlewares)
         onRequest = plugins.flatMap(\.onRequest)
         onResponse = plugins.flatMap(\.onResponse)

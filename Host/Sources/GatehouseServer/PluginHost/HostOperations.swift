@@ -28,8 +28,10 @@ enum HostOperations {
             // thread itself (PluginServices).
             let answer = if operation == PluginServices.operation {
                 try auth.services.call(input, from: host)
-            } else if operation == "events.emit", input["await"]?.boolValue == true {
+            } else if operation == "events.emit", input["await"]?.boolValue == true, host.abiMinor >= 5 {
                 try emitNow(input, host: host, auth: auth).serializedBytes()
+            } else if operation == "users.proveEmail" {
+                try proveEmail(input, host: host, auth: auth).serializedBytes()
             } else {
                 try host.wait { try await run(operation, input, host: host, auth: auth) }.serializedBytes()
             }
@@ -63,12 +65,33 @@ enum HostOperations {
         }
     }
 
+    /// `users.proveEmail` (1.5 host), Better Auth's revokeUnprovenAccountAccess: a magic link or
+    /// code just proved the address. When it revoked, the plugins that hold credentials of the user
+    /// (passkeys, second factors) drop them through the awaited host event
+    /// `user.unprovenAccessRevoked`, on this worker thread, before the caller signs anyone in.
+    private static func proveEmail(_ input: JSONValue, host: PluginHostContext, auth: AuthContext) throws -> JSONValue {
+        let id = try required(input, "userId")
+        let proof = try host.wait { try await auth.store.transaction(in: auth.database) { store in try await store.proveEmail(userID: id) } }
+        guard let proof else { throw Failure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(id)") }
+        let user = auth.output("user", proof.user)
+        if proof.revoked {
+            let (_, failed) = try auth.events.publishNow(HostEvents.Name.unprovenAccessRevoked.rawValue, payload: ["user": user],
+                                                          source: HostEvents.source)
+            if failed > 0 { host.logger.error("a plugin did not revoke its credentials of an unproven user", metadata: ["failed": "\(failed)"]) }
+        }
+        return ["user": user, "revoked": .bool(proof.revoked)]
+    }
+
     /// `events.emit {…, await: true}` (1.5 host): every subscriber has handled the event when it answers.
     private static func emitNow(_ input: JSONValue, host: PluginHostContext, auth: AuthContext) throws -> JSONValue {
         let name = try required(input, "name")
-        let subscribers = try auth.events.publishNow(name, payload: input["payload"] ?? .null, source: host.pluginID)
-        host.logger.info("plugin event", metadata: ["event": "\(name)", "subscribers": "\(subscribers)", "awaited": "true"])
-        return ["status": true, "subscribers": .int(subscribers)]
+        // Subscriptions are registered once every plugin of the generation has started, as services are.
+        guard auth.services.plugin(host.pluginID) != nil else {
+            throw Failure(status: GH_ERROR, code: "NOT_READY", message: "awaited events can be emitted once every plugin of the generation has started, not from init")
+        }
+        let (subscribers, failed) = try auth.events.publishNow(name, payload: input["payload"] ?? .null, source: host.pluginID)
+        host.logger.info("plugin event", metadata: ["event": "\(name)", "subscribers": "\(subscribers)", "failed": "\(failed)", "awaited": "true"])
+        return ["status": true, "subscribers": .int(subscribers), "failed": .int(failed)]
     }
 
     private static func run(_ operation: String, _ input: JSONValue, host: PluginHostContext, auth: AuthContext) async throws -> JSONValue {
@@ -83,8 +106,12 @@ enum HostOperations {
         case "users.update":
             let id = try required(input, "id")
             let changes = try record("user", input["data"], auth)
-            // A plugin that verifies an address (an emailed code) announces it as the core does.
-            let verifies = changes.bool("emailVerified") == true ? try await store.user(id: id)?.bool("emailVerified") == false : false
+            // A plugin that verifies an address (an emailed code) announces it as the core does,
+            // once: the conditional update lets one of several concurrent callers win.
+            let verifies = changes.bool("emailVerified") == true
+                ? try await !store.adapter.update("user", where: [Condition("id", .eq, .string(id)), Condition("emailVerified", .eq, .bool(false))],
+                                                  set: ["emailVerified": .bool(true)]).isEmpty
+                : false
             let user = try await store.updateUser(id: id, changes)
             if verifies, let user { store.events.emit(.emailVerified, user: user) }
             return ["user": user.map { auth.output("user", $0) } ?? .null]
@@ -109,13 +136,6 @@ enum HostOperations {
             let refusal = APIError(HTTPResponse.Status(code: status), try required(input, "code"), try required(input, "message"))
             try await store.blockSignIn(userID: id, plugin: host.pluginID, refusal: refusal, until: until)
             return ["blocked": true]
-        case "users.proveEmail":
-            // Better Auth's revokeUnprovenAccountAccess: a magic link or code just proved the address.
-            let id = try required(input, "userId")
-            guard let proof = try await store.transaction(in: auth.database, { store in try await store.proveEmail(userID: id) }) else {
-                throw Failure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(id)")
-            }
-            return ["user": auth.output("user", proof.user), "revoked": .bool(proof.revoked)]
         case "users.resetPassword":
             // The core's reset after its token check: the plugin has checked its own proof.
             let id = try required(input, "userId")
@@ -123,15 +143,11 @@ enum HostOperations {
             do { try auth.checkPasswordLength(password) } catch let refusal as APIError {
                 throw Failure(status: GH_INVALID, code: refusal.code, message: refusal.message)
             }
-            guard let user = try await store.user(id: id) else { throw Failure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(id)") }
-            let hash = try await auth.passwords.hash(password)
-            let revoke = auth.config.emailAndPassword.revokeSessionsOnPasswordReset
-            try await store.transaction(in: auth.database) { store in
-                try await store.setPassword(userID: id, hash: hash)
-                if revoke { try await store.deleteSessions(userID: id) }
+            // A user no mail reaches (an anonymous one) has no address to prove: it never gets a password.
+            guard let user = try await store.user(id: id), !auth.refusesEmail(user) else {
+                throw Failure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(id) that can have a password")
             }
-            store.events.emit(.passwordReset, user: user)
-            return ["status": true, "sessionsRevoked": .bool(revoke)]
+            return ["status": true, "sessionsRevoked": .bool(try await auth.resetPassword(of: user, to: password))]
         case "users.unblockSignIn":
             return ["released": .bool(try await store.unblockSignIn(userID: try required(input, "userId"), plugin: host.pluginID))]
         case "sessions.create":
@@ -164,9 +180,16 @@ enum HostOperations {
         case "accounts.create":
             return ["account": auth.output("account", try await store.createAccount(try record("account", input["data"], auth)))]
         case "verifications.create":
-            // Fractions allowed (one-time tokens live 0.05 minutes = 3 s when so configured).
-            let seconds = input["expiresIn"]?.doubleValue ?? 600
-            guard seconds > 0, seconds.isFinite else { throw Failure(status: GH_INVALID, code: "VALIDATION_ERROR", message: "\"expiresIn\" must be a positive number of seconds") }
+            // Since 1.5 fractions are allowed (one-time tokens live 0.05 minutes = 3 s when so
+            // configured) and a lifetime that is not a positive number is refused; older plugins
+            // keep whole seconds, anything else meaning the default, as before.
+            var seconds = Double(input["expiresIn"]?.intValue ?? 600)
+            if host.abiMinor >= 5, let given = input["expiresIn"] {
+                guard let number = given.doubleValue, number > 0, number.isFinite else {
+                    throw Failure(status: GH_INVALID, code: "VALIDATION_ERROR", message: "\"expiresIn\" must be a positive number of seconds")
+                }
+                seconds = number
+            }
             try await store.createVerification(identifier: try required(input, "identifier"), value: try required(input, "value"),
                                                expiresAt: Date().addingTimeInterval(seconds))
             return ["status": true]
@@ -180,9 +203,11 @@ enum HostOperations {
             guard auth.canSendEmail else { throw Failure(status: GH_UNSUPPORTED, code: "EMAIL_NOT_CONFIGURED", message: "no email transport is configured") }
             var context: [String: String] = ["appName": auth.config.appName]
             for (key, value) in input["context"]?.objectValue ?? [:] { context[key] = value.stringValue ?? value.serialized() }
-            try await auth.deliverEmail(kind: try required(input, "kind"), to: try required(input, "to"), url: input["url"]?.stringValue,
-                                        token: input["token"]?.stringValue, context: context)
-            return ["status": true]
+            let sent = try await auth.deliverEmail(kind: try required(input, "kind"), to: try required(input, "to"), url: input["url"]?.stringValue,
+                                                   token: input["token"]?.stringValue, context: context)
+            // 1.5: whether the host held it back (a suppressed recipient), so a plugin can drop
+            // the code or link it stored for that mail.
+            return host.abiMinor >= 5 ? ["status": true, "suppressed": .bool(!sent)] : ["status": true]
         case "events.emit":
             let name = try required(input, "name")
             let subscribers = auth.events.publish(name, payload: input["payload"] ?? .null, source: host.pluginID)
@@ -208,7 +233,7 @@ enum HostOperations {
         case "host.info":
             let passwords = auth.config.emailAndPassword
             return ["baseURL": .string(auth.config.baseURL), "basePath": .string(auth.config.basePath), "appName": .string(auth.config.appName),
-                    "email": .bool(auth.email != nil),
+                    "email": .bool(auth.canSendEmail),
                     // 1.5: what a plugin that takes passwords or verifies addresses must honour.
                     "emailAndPassword": ["minPasswordLength": .int(passwords.minPasswordLength), "maxPasswordLength": .int(passwords.maxPasswordLength),
                                          "revokeSessionsOnPasswordReset": .bool(passwords.revokeSessionsOnPasswordReset)],

@@ -198,7 +198,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
 
     var afterHooks: [AfterHook] {
         manifest.afterHooks.enumerated().map { index, entry in
-            AfterHook(owner: id, matcher: entry.matcher) { [self] ctx, response in
+            AfterHook(owner: id, matcher: entry.matcher, runsLast: entry.runsLast) { [self] ctx, response in
                 guard applies(entry, ctx, response) else { return nil }
                 let answer = try await invoke(GH_CALL_AFTER_HOOK, index, entry.style,
                                               PluginEnvelope.request(ctx, response: response, members: entry.style.envelope))

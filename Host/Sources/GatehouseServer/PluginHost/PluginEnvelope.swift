@@ -65,8 +65,9 @@ enum PluginEnvelope {
             }
         }
         if answer["clearSession"]?.boolValue == true, let session = ctx.newSession {
-            try await ctx.auth.store.deleteSession(token: session.token)
+            if !ctx.newSessionHandedOver { try await ctx.auth.store.deleteSession(token: session.token) }
             ctx.newSession = nil
+            ctx.newSessionHandedOver = false
             // The session token and the cached copy of the session (session_data and its chunks)
             // must not reach the client: they are replaced by expiring ones, as Better Auth's
             // deleteSessionCookie does; dont_remember stays, so a later sign-in can honour it.
@@ -111,6 +112,7 @@ enum PluginEnvelope {
             guard let session = try await ctx.auth.store.session(token: token), (session.session.date("expiresAt") ?? .distantPast) > Date()
             else { throw APIError(.badRequest, "INVALID_TOKEN", "Invalid token") }
             ctx.auth.sessions.establish(ctx, session, rememberMe: true)
+            ctx.newSessionHandedOver = true
             return session
         }
         guard let userID = signIn["userId"]?.stringValue else { return nil }

@@ -11,6 +11,8 @@ import NIOConcurrencyHelpers
 /// in load order, and happens at most once; a subscriber's failure is logged and counted
 /// (`gatehouse_plugin_event_deliveries_total`) and affects no one else. Entries marked
 /// `"sync": true` are delivered before the request that caused the event answers (`EventScope`).
+/// An awaited emit (1.5, `publishNow`) is the exception: it is delivered at once, on the emitter's
+/// thread, before `emit` answers.
 final class PluginEvents: Sendable {
     struct Subscriber: Sendable {
         let pluginID: String
@@ -40,11 +42,7 @@ final class PluginEvents: Sendable {
     func publish(_ name: String, payload: JSONValue, source: String) -> Int {
         let targets = targets(of: name, from: source)
         guard !targets.isEmpty else { return 0 }
-        // Since 1.2 an object payload carries the request's client; older subscribers get the
-        // payload as emitted, as before.
-        let envelope = Envelopes(
-            current: ["name": .string(name), "payload": EventScope.stamped(payload), "source": .string(source)],
-            older: ["name": .string(name), "payload": payload, "source": .string(source)])
+        let envelope = Envelopes(name, payload, source, scope: EventScope.current)
         let later = targets.filter { !$0.subscriber.isSync($0.index) }
         let beforeAnswer = targets.filter { $0.subscriber.isSync($0.index) }
         if !later.isEmpty {
@@ -62,20 +60,20 @@ final class PluginEvents: Sendable {
     /// after another on the calling worker thread, as services are served (a hop to other
     /// workers could exhaust the pool), so they have acted on it when the emitter goes on. The
     /// anonymous plugin lets others move an anonymous user's data before it deletes the user.
-    func publishNow(_ name: String, payload: JSONValue, source: String) throws -> Int {
+    func publishNow(_ name: String, payload: JSONValue, source: String) throws -> (subscribers: Int, failed: Int) {
         guard PluginThread.isWorker else { throw BlockingCallRefused() }
         guard CallDepth.current < PluginServices.maxDepth else {
             throw HostOperations.Failure(status: GH_DENIED, code: "SERVICE_DEPTH_EXCEEDED", message: "awaited events nest deeper than \(PluginServices.maxDepth)")
         }
         let targets = targets(of: name, from: source)
-        let envelope = Envelopes(
-            current: ["name": .string(name), "payload": EventScope.stamped(payload), "source": .string(source)],
-            older: ["name": .string(name), "payload": payload, "source": .string(source)])
+        let envelope = Envelopes(name, payload, source, scope: EventScope.onThisThread)
+        var failed = 0
         for (subscriber, index) in targets {
             let ok = CallDepth.nested { subscriber.deliverHere(index, subscriber.speaksHostEvents ? envelope.current : envelope.older) }
             record(name, subscriber, ok: ok)
+            if !ok { failed += 1 }
         }
-        return targets.count
+        return (targets.count, failed)
     }
 
     /// Whether any plugin would receive `name` from `source` (so building its payload is worth it).
@@ -93,9 +91,16 @@ final class PluginEvents: Sendable {
         }
     }
 
+    /// Since 1.2 an object payload carries the request's client; older subscribers get the
+    /// payload as emitted, as before.
     private struct Envelopes: Sendable {
         let current: JSONValue
         let older: JSONValue
+
+        init(_ name: String, _ payload: JSONValue, _ source: String, scope: EventScope?) {
+            current = ["name": .string(name), "payload": EventScope.stamped(payload, scope: scope), "source": .string(source)]
+            older = ["name": .string(name), "payload": payload, "source": .string(source)]
+        }
     }
 
     private func deliver(_ name: String, _ envelope: Envelopes, to targets: [Target]) async {

@@ -11,13 +11,16 @@ final class PluginHostContext: Sendable {
     let logger: Logger
     /// The manifest's jobs that `jobs.schedule` may name (ABI 1.2; none for older plugins).
     let jobs: [PluginManifest.JobEntry]
+    /// The ABI minor the plugin was built for: operations keep the meaning they had for it.
+    let abiMinor: Int
     /// The auth context of the generation this instance serves; set before `init` runs.
     private let authBox = NIOLockedValueBox<AuthContext?>(nil)
 
-    init(pluginID: String, settings: JSONValue, logger: Logger, jobs: [PluginManifest.JobEntry] = []) {
+    init(pluginID: String, settings: JSONValue, logger: Logger, jobs: [PluginManifest.JobEntry] = [], abiMinor: Int = PluginABI.minor) {
         self.pluginID = pluginID
         self.settings = settings
         self.jobs = jobs
+        self.abiMinor = abiMinor
         var logger = logger
         logger[metadataKey: "plugin"] = .string(pluginID)
         self.logger = logger

@@ -76,7 +76,7 @@ struct PluginLoader {
                 var trialRoutes = routes
                 let plugin = LoadedPlugin(library: library, manifest: manifest,
                                           host: PluginHostContext(pluginID: library.id, settings: settings, logger: logger,
-                                                                   jobs: manifest.jobs),
+                                                                   jobs: manifest.jobs, abiMinor: Int(library.descriptor.pointee.abi_minor)),
                                           workers: workers)
                 do {
                     for table in try trialSchema.merge(manifest.schema, from: library.id, skippingAbsentTables: plugin.fieldsWaitForTheirTables) {

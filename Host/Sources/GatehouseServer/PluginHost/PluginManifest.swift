@@ -49,6 +49,8 @@ struct PluginManifest: Sendable {
         let whenNewSession: Bool
         /// (After-hooks) run only when the answer sets this cookie (base name, e.g. `session_token`) to a value.
         let responseSetsCookie: String?
+        /// (After-hooks, ABI 1.5) run after every other plugin's after-hooks, on the final outcome.
+        var runsLast = false
     }
 
     var endpoints: [EndpointEntry] = []
@@ -132,6 +134,13 @@ struct PluginManifest: Sendable {
         }
         beforeHooks = try Self.hooks(root["hooks"]?["before"], at: "hooks.before")
         afterHooks = try Self.hooks(root["hooks"]?["after"], at: "hooks.after")
+        if abiMinor >= 5 {
+            for (i, hook) in (root["hooks"]?["after"]?.arrayValue ?? []).enumerated() where i < afterHooks.count {
+                guard let last = hook["runsLast"]?.nonNull else { continue }
+                guard let flag = last.boolValue else { throw .invalidManifest("hooks.after[\(i)].runsLast must be true or false") }
+                afterHooks[i].runsLast = flag
+            }
+        }
         middlewares = try Self.hooks(root["middlewares"], at: "middlewares")
         onRequest = root["onRequest"]?.boolValue ?? false
         onResponse = root["onResponse"]?.boolValue ?? false
@@ -281,6 +290,13 @@ struct PluginManifest: Sendable {
     /// A field with Better Auth's attribute names (`type`, `required`, `unique`, `index`, `input`,
     /// `returned`, `defaultValue`, `references {model, field, onDelete}`, `bigint`), plus Gatehouse's
     /// `suppressesEmail` (ABI 1.5).
+    /// `suppressesEmail` (ABI 1.5): a boolean or absent; older plugins never had the key.
+    private static func suppressesEmail(_ entry: JSONValue, at location: String, abiMinor: Int) throws(PluginLoadError) -> Bool {
+        guard abiMinor >= 5, let value = entry["suppressesEmail"]?.nonNull else { return false }
+        guard let flag = value.boolValue else { throw .invalidManifest("\(location): suppressesEmail must be true or false") }
+        return flag
+    }
+
     private static func field(_ entry: JSONValue, at location: String, abiMinor: Int) throws(PluginLoadError) -> Field {
         guard let name = entry["name"]?.stringValue, let type = FieldType(rawValue: entry["type"]?.stringValue ?? "") else {
             throw .invalidManifest("\(location): a field needs a name and a type (string, number, boolean, date, json, string[], number[])")
@@ -302,7 +318,7 @@ struct PluginManifest: Sendable {
                      indexed: entry["index"]?.boolValue ?? false, input: entry["input"]?.boolValue ?? true,
                      returned: entry["returned"]?.boolValue ?? true, defaultValue: defaultValue,
                      updatesToNow: entry["onUpdate"]?.stringValue == "now", references: reference, bigint: entry["bigint"]?.boolValue ?? false,
-                     suppressesEmail: abiMinor >= 5 && entry["suppressesEmail"]?.boolValue == true)
+                     suppressesEmail: try suppressesEmail(entry, at: location, abiMinor: abiMinor))
     }
 }
 

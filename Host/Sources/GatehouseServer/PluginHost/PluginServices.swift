@@ -97,7 +97,6 @@ final class PluginServices: Sendable {
     }
 }
 
-/// How many service calls the current worker thread is inside of.
 /// How deeply plugin-to-plugin calls made on this worker thread nest (services, awaited events).
 enum CallDepth {
     private static let key: pthread_key_t = {

@@ -18,12 +18,12 @@ enum PasswordRoutes {
         guard auth.canSendEmail else { throw CoreErrors.error("RESET_PASSWORD_DISABLED", .badRequest) }
         let address = (ctx.bodyString("email") ?? "").lowercased()
         let token = RandomIdentifier.generate(length: 24)
-        if let user = try await auth.store.user(email: address) {
+        // A user no mail reaches (an anonymous placeholder) is answered as an unknown address.
+        if let user = try await auth.store.user(email: address), !auth.refusesEmail(user) {
             let expires = Date().addingTimeInterval(TimeInterval(auth.config.emailAndPassword.resetPasswordTokenExpiresIn))
             try await auth.store.createVerification(identifier: "reset-password:\(token)", value: user.id, expiresAt: expires)
             let url = auth.endpointURL("/reset-password/\(token)") + "?callbackURL=" + URIComponent.encode(ctx.bodyString("redirectTo") ?? "")
-            try await auth.deliverEmail(kind: "reset-password", to: address, url: url, token: token, context: auth.templateContext(user),
-                                        recipient: user)
+            try await auth.deliverEmail(kind: "reset-password", to: address, url: url, token: token, context: auth.templateContext(user))
         } else {
             // The same database round trip an existing user costs, so timing reveals nothing.
             _ = try await auth.store.verification(identifier: "reset-password:\(token)")
@@ -56,13 +56,7 @@ enum PasswordRoutes {
             throw CoreErrors.invalidToken
         }
         guard let user = try await auth.store.user(id: userID) else { throw CoreErrors.userNotFound }
-        let hash = try await auth.passwords.hash(password)
-        let revoke = auth.config.emailAndPassword.revokeSessionsOnPasswordReset
-        try await auth.store.transaction(in: auth.database) { store in
-            try await store.setPassword(userID: userID, hash: hash)
-            if revoke { try await store.deleteSessions(userID: userID) }
-        }
-        auth.store.events.emit(.passwordReset, user: user)
+        try await auth.resetPassword(of: user, to: password)
         return .json(["status": true])
     }
 
@@ -106,5 +100,23 @@ enum PasswordRoutes {
             token = .string(fresh.token)
         }
         return .json(["token": token, "user": auth.output("user", session.user)])
+    }
+}
+
+extension AuthContext {
+    /// Sets a proven user's new password (length already checked): the credential account, made
+    /// when the user has none, every session ended under `revokeSessionsOnPasswordReset`, and
+    /// `password.reset`. The core's reset link and plugins' proofs (`users.resetPassword`) end here.
+    /// Answers whether the sessions were ended.
+    @discardableResult
+    func resetPassword(of user: Record, to password: String) async throws -> Bool {
+        let hash = try await passwords.hash(password)
+        let revoke = config.emailAndPassword.revokeSessionsOnPasswordReset
+        try await store.transaction(in: database) { store in
+            try await store.setPassword(userID: user.id, hash: hash)
+            if revoke { try await store.deleteSessions(userID: user.id) }
+        }
+        store.events.emit(.passwordReset, user: user)
+        return revoke
     }
 }

@@ -49,7 +49,7 @@ enum UserRoutes {
             let url = auth.endpointURL("/delete-user/callback") + "?token=\(token)&callbackURL="
                 + URIComponent.encode(ctx.bodyString("callbackURL") ?? "/")
             try await auth.deliverEmail(kind: "delete-account", to: session.user.string("email") ?? "", url: url, token: token,
-                                        context: auth.templateContext(session.user), recipient: session.user)
+                                        context: auth.templateContext(session.user))
             return .json(["success": true, "message": "Verification email sent"])
         }
         try await auth.store.transaction(in: auth.database) { store in try await store.deleteUser(id: session.userID) }

@@ -47,6 +47,13 @@ enum OriginCheck {
 
     private static func checkCallbackURLs(_ ctx: EndpointContext) throws {
         for (key, code) in callbackKeys {
+            // An empty value is no target, as in Better Auth (where "" is falsy): it is dropped, so
+            // the route (core or plugin) applies its default.
+            if ctx.body[key]?.stringValue == "", var members = ctx.body.objectValue {
+                members[key] = nil
+                ctx.body = .object(members)
+            }
+            if ctx.query[key] == "" { ctx.query[key] = nil }
             for value in [ctx.body[key], ctx.query[key].map(JSONValue.string)].compactMap({ $0 }) {
                 guard let url = value.stringValue else {
                     throw APIError(.badRequest, "VALIDATION_ERROR", "[body.\(key)] Invalid input: expected string, received \(value.typeName)")

@@ -37,6 +37,7 @@ public struct SessionService: Sendable {
     func establish(_ ctx: EndpointContext, _ session: AuthSession, rememberMe: Bool) {
         setCookies(ctx, session, rememberMe: rememberMe)
         ctx.newSession = session
+        ctx.newSessionHandedOver = false
         ctx.resolvedSession = .some(session)
     }
 
