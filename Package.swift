@@ -31,6 +31,9 @@ let plugins = [
     plugin("email-otp", "EmailOTPPlugin", path: "Plugins/email-otp/Plugin", dependencies: ["EmailSyntax"]),
     plugin("one-time-token", "OneTimeTokenPlugin", path: "Plugins/one-time-token/Plugin"),
     plugin("anonymous", "AnonymousPlugin", path: "Plugins/anonymous/Plugin", dependencies: ["EmailSyntax"]),
+    plugin("admin", "AdminPlugin", path: "Plugins/admin/Plugin", dependencies: ["EmailSyntax"]),
+    plugin("username", "UsernamePlugin", path: "Plugins/username/Plugin"),
+    plugin("multi-session", "MultiSessionPlugin", path: "Plugins/multi-session/Plugin"),
     plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
     plugin("host-probe", "HostProbePlugin", path: "Tests/Fixtures/HostProbePlugin"),
 ]

@@ -35,4 +35,10 @@ public struct PluginError: Error, Sendable {
         self.code = code
         self.message = message
     }
+
+    /// How a plugin answers a failed host operation: 503 while the database is away, otherwise
+    /// `fallback` (by default a plain 500), never with the host's wording.
+    public func answered(fallback: PluginError = PluginError(status: 500, code: "INTERNAL_SERVER_ERROR", message: "Internal server error")) -> PluginError {
+        code == "DATABASE_UNAVAILABLE" ? PluginError(status: 503, code: code, message: message) : fallback
+    }
 }

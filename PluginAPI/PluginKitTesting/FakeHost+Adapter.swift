@@ -60,7 +60,9 @@ extension FakeHost {
         case "sessions.create":
             let userID = try HostFailure.required(input, "userId")
             let seconds = input["expiresIn"]?.doubleValue ?? Double(locked { $0.sessionExpiresIn })
-            return ["session": output("session", try createSession(userID, expiresIn: seconds, ip: input["ipAddress"], agent: input["userAgent"], &tables, now), tables)]
+            let extra = try tables.record("session", input["data"])
+            return ["session": output("session", try createSession(userID, expiresIn: seconds, ip: input["ipAddress"], agent: input["userAgent"],
+                                                                   extra: extra, &tables, now), tables)]
         case "sessions.find":
             return ["session": try sessionObject(try HostFailure.required(input, "token"), tables) ?? .null]
         case "sessions.delete":
@@ -100,16 +102,18 @@ extension FakeHost {
         return ["session": output("session", session, tables), "user": output("user", user, tables)]
     }
 
-    func createSession(_ userID: String, expiresIn seconds: Double, ip: JSONValue? = nil, agent: JSONValue? = nil,
+    func createSession(_ userID: String, expiresIn seconds: Double, ip: JSONValue? = nil, agent: JSONValue? = nil, extra: Row = [:],
                        _ tables: inout FakeTables, _ now: Date) throws -> Row {
         guard try !tables.find("user", [FakeTables.Condition(field: "id", op: "=", values: [.string(userID)])]).isEmpty else {
             throw HostFailure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(userID)")
         }
         if let refusal = locked({ $0.signInBlocks[userID] }) { throw refusal }
-        return try tables.create("session", [
+        var row: Row = [
             "userId": .string(userID), "token": .string(FakeCrypto.identifier()), "expiresAt": .string(ISODate.format(now.addingTimeInterval(seconds))),
             "ipAddress": ip ?? .null, "userAgent": agent ?? .null,
-        ], now: now)
+        ]
+        for (name, value) in extra where row[name] == nil { row[name] = value }
+        return try tables.create("session", row, now: now)
     }
 
     /// The newest unexpired verification row of `identifier`.

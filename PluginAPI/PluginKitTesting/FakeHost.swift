@@ -104,7 +104,7 @@ public final class FakeHost: @unchecked Sendable {
         self.manifest = manifest
         self.abiMinor = abiMinor
         self.settings = settings.serializedBytes()
-        database = FakeDatabase(schema: FakeSchema.tables(manifest: manifest))
+        database = FakeDatabase(schema: FakeSchema.tables(manifest: manifest, settings: settings))
         access = FakeDatabaseAccess(pluginID: id, ownTables: FakeSchema.ownTables(manifest: manifest))
         try prepare(self)
         driver = try start(FakeHostAPI.table, OpaquePointer(Unmanaged.passUnretained(self).toOpaque()))

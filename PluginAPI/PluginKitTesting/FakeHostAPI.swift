@@ -77,6 +77,7 @@ enum FakeHostAPI {
                 ABIBuffers.fill(out, try host.perform(ABIBuffers.string(operation), input).serializedBytes())
                 return GH_OK
             } catch let failure as HostFailure {
+                let failure = failure.forABIMinor(host.abiMinor)
                 ABIBuffers.fill(outError, failure.json.serializedBytes())
                 return failure.status
             } catch {

@@ -34,8 +34,10 @@ struct FakeTable: Sendable {
 enum FakeSchema {
     static let coreTables = ["user", "session", "account", "verification"]
 
-    /// The core tables with Better Auth 1.7's columns, then the manifest's tables and fields.
-    static func tables(manifest: JSONValue) -> [String: FakeTable] {
+    /// The core tables with Better Auth 1.7's columns, then the manifest's tables and fields
+    /// (a field's `defaultSetting` read from `settings`, as the host does for 1.6 plugins).
+    static func tables(manifest: JSONValue, settings: JSONValue = [:]) -> [String: FakeTable] {
+        let field = { (json: JSONValue) in Self.field(json, settings: settings) }
         var tables = Dictionary(uniqueKeysWithValues: core.map { ($0.name, $0) })
         for json in manifest["schema"]?["tables"]?.arrayValue ?? [] {
             guard let name = json["name"]?.stringValue else { continue }
@@ -53,7 +55,7 @@ enum FakeSchema {
         Set((manifest["schema"]?["tables"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
     }
 
-    private static func field(_ json: JSONValue) -> FakeTable.Field? {
+    private static func field(_ json: JSONValue, settings: JSONValue) -> FakeTable.Field? {
         guard let name = json["name"]?.stringValue, let type = json["type"]?.stringValue else { return nil }
         let reference = json["references"].flatMap { ref in
             ref["model"]?.stringValue.map {
@@ -61,7 +63,8 @@ enum FakeSchema {
             }
         }
         return FakeTable.Field(name: name, type: type, required: json["required"]?.boolValue ?? true, unique: json["unique"]?.boolValue ?? false,
-                               returned: json["returned"]?.boolValue ?? true, defaultValue: json["defaultValue"],
+                               returned: json["returned"]?.boolValue ?? true,
+                               defaultValue: json["defaultSetting"]?.stringValue.flatMap { settings[$0]?.nonNull } ?? json["defaultValue"],
                                onUpdateNow: json["onUpdate"]?.stringValue == "now", references: reference)
     }
 

@@ -17,7 +17,8 @@ struct FakeTables: Sendable {
         let values: [JSONValue]
     }
 
-    static let operators: Set<String> = ["=", "<>", "<", "<=", ">", ">=", "IN"]
+    static let operators: Set<String> = ["=", "<>", "<", "<=", ">", ">=", "IN", "NOT IN", "contains", "starts_with", "ends_with"]
+    static let textMatches: Set<String> = ["contains", "starts_with", "ends_with"]
 
     let schema: [String: FakeTable]
     private(set) var rows: [String: [Row]] = [:]
@@ -48,9 +49,17 @@ struct FakeTables: Sendable {
                 throw HostFailure.invalid("UNKNOWN_FIELD", "where: unknown field on \(tableName)")
             }
             let op = entry["operator"]?.stringValue ?? "="
-            guard Self.operators.contains(op) else { throw HostFailure.invalid("UNKNOWN_OPERATOR", "where: operators are =, <>, <, <=, >, >=, IN") }
+            guard Self.operators.contains(op) else {
+                throw HostFailure.invalid("UNKNOWN_OPERATOR", "where: operators are =, <>, <, <=, >, >=, IN, NOT IN, contains, starts_with, ends_with")
+            }
+            if Self.textMatches.contains(op) {
+                guard field.type == "string", let text = entry["value"]?.stringValue else {
+                    throw HostFailure.invalid("VALIDATION_ERROR", "where: \(op) needs a string field and a string value (\(name))")
+                }
+                return Condition(field: name, op: op, values: [.string(text)])
+            }
             do {
-                if op == "IN" { return Condition(field: name, op: op, values: try (entry["value"]?.arrayValue ?? []).map { try Self.convert($0, for: field) }) }
+                if op == "IN" || op == "NOT IN" { return Condition(field: name, op: op, values: try (entry["value"]?.arrayValue ?? []).map { try Self.convert($0, for: field) }) }
                 field.required = false
                 return Condition(field: name, op: op, values: [try Self.convert(entry["value"] ?? .null, for: field)])
             } catch let failure as HostFailure {
@@ -163,7 +172,7 @@ struct FakeTables: Sendable {
             let values = group.map { row[$0] ?? .null }
             guard !values.contains(.null) else { continue }  // NULLs never collide
             let clashes = (rows[table.name] ?? []).contains { other in other["id"] != row["id"] && group.map { other[$0] ?? .null } == values }
-            if clashes { throw HostFailure.hostError("UNIQUE constraint failed: \(group.map { "\(table.name).\($0)" }.joined(separator: ", "))") }
+            if clashes { throw HostFailure.uniqueViolation("UNIQUE constraint failed: \(group.map { "\(table.name).\($0)" }.joined(separator: ", "))") }
         }
     }
 
@@ -184,10 +193,25 @@ struct FakeTables: Sendable {
         throw HostFailure.invalid("VALIDATION_ERROR", "[body.\(field.name)] Invalid input: expected \(field.type), received \(value.typeName)")
     }
 
+    /// `text` with A–Z lower-cased and nothing else: SQLite's LIKE folds ASCII case only.
+    private static func asciiFolded(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { ("A"..."Z").contains($0) ? Unicode.Scalar($0.value + 32)! : $0 }))
+    }
+
     static func matches(_ row: Row, _ condition: Condition, _ table: FakeTable) -> Bool {
         let cell = row[condition.field] ?? .null
         let type = table.field(condition.field)?.type ?? "string"
         if condition.op == "IN" { return cell != .null && condition.values.contains { order(cell, $0, type) == 0 } }
+        // An empty NOT IN matches every row, as the host's `1 = 1`.
+        if condition.op == "NOT IN" { return condition.values.isEmpty || (cell != .null && !condition.values.contains { order(cell, $0, type) == 0 }) }
+        if textMatches.contains(condition.op) {
+            guard let text = cell.stringValue.map(asciiFolded), let part = condition.values.first?.stringValue.map(asciiFolded) else { return false }
+            switch condition.op {
+            case "contains": return text.contains(part)
+            case "starts_with": return text.hasPrefix(part)
+            default: return text.hasSuffix(part)
+            }
+        }
         let value = condition.values.first ?? .null
         if value == .null { return condition.op == "<>" ? cell != .null : cell == .null }  // IS [NOT] NULL
         guard cell != .null else { return false }

@@ -15,6 +15,15 @@ struct HostFailure: Error {
     /// What a database refuses (missing required field, unique or foreign key) and other errors.
     static func hostError(_ message: String) -> HostFailure { HostFailure(status: GH_ERROR, code: "HOST_ERROR", message: message) }
 
+    /// A write that would duplicate a unique value: `GH_INVALID` `UNIQUE_VIOLATION` for plugins
+    /// built for 1.6 on (`forABIMinor` turns it into `HOST_ERROR` for older ones).
+    static func uniqueViolation(_ message: String) -> HostFailure { HostFailure(status: GH_INVALID, code: "UNIQUE_VIOLATION", message: message) }
+
+    /// The failure a plugin built for `abiMinor` is answered.
+    func forABIMinor(_ abiMinor: Int) -> HostFailure {
+        code == "UNIQUE_VIOLATION" && abiMinor < 6 ? .hostError(message) : self
+    }
+
     var json: JSONValue {
         .object(.init(uniqueKeysWithValues: [("code", .string(code)), ("message", .string(message))] + extra))
     }

@@ -1,8 +1,10 @@
 @testable import GatehouseServer
+import GatehouseJSON
+import GatehouseStorage
 import Testing
 
 /// The ABI 1.2 manifest keys (jobs, services, uses and synchronous event subscriptions), 1.3's
-/// `originCheck` and 1.5's `suppressesEmail`. A bad entry refuses the plugin with a message naming the key.
+/// `originCheck`, 1.5's `suppressesEmail` and 1.6's `defaultSetting`. A bad entry refuses the plugin with a message naming the key.
 @Suite struct PluginManifestTests {
     private func manifest(_ json: String, id: String = "caller") throws(PluginLoadError) -> PluginManifest {
         try PluginManifest(json: json, pluginID: id)
@@ -53,6 +55,25 @@ import Testing
         #expect(refusal(#"{"schema": {"fields": {"session": [{"name": "flag", "type": "boolean", "suppressesEmail": true}]}}}"#) == expected)
         #expect(refusal(#"{"schema": {"tables": [{"name": "t", "fields": [{"name": "flag", "type": "boolean", "suppressesEmail": true}]}]}}"#)
                 == expected)
+    }
+
+    /// 1.6: `defaultSetting` takes a field's default from the plugin's settings when the operator set it.
+    @Test func defaultSettingReadsTheDefaultFromSettings() throws {
+        let json = #"{"schema": {"fields": {"user": [{"name": "role", "type": "string", "required": false, "defaultValue": "user", "defaultSetting": "defaultRole"}]}}}"#
+        func role(_ settings: JSONValue, abiMinor: Int = 6) throws -> FieldDefault? {
+            try PluginManifest(json: json, pluginID: "admin", abiMinor: abiMinor, settings: settings).schema.fields["user"]?.first?.defaultValue
+        }
+        #expect(try role(["defaultRole": "member"]) == .value(.string("member")))
+        #expect(try role([:]) == .value(.string("user")))
+        #expect(try role(["defaultRole": "member"], abiMinor: 5) == .value(.string("user")))
+        do {
+            _ = try role(["defaultRole": 42])
+            Issue.record("a number for a string field is refused")
+        } catch {
+            #expect("\(error)" == "invalid setting: plugins.admin.defaultRole must be a string")
+        }
+        #expect(refusal(#"{"schema": {"fields": {"user": [{"name": "r", "type": "string", "defaultSetting": 3}]}}}"#)
+                == "invalid manifest: schema.fields.user: defaultSetting must be the name of a setting")
     }
 
     /// 1.5's endpoint key `formCSRF` and after-hook key `runsLast`: read from plugins built for 1.5 only.

@@ -141,6 +141,28 @@ let ids: @Sendable () -> String = { UUID().uuidString }
             let some = try await adapter.findMany("person", where: [.any("name", of: ["a", "c"])], orderBy: SortOrder("name"))
             #expect(some.map { $0.string("name") } == ["a", "c"])
             #expect(try await adapter.findMany("person", where: [.any("name", of: [])]).isEmpty)
+            let others = try await adapter.findMany("person", where: [.list("name", .notIn, ["a", "c"])])
+            #expect(others.map { $0.string("name") } == ["b"])
+            #expect(try await adapter.count("person", where: [.list("name", .notIn, [])]) == 3)
+        }
+    }
+
+    @Test func textMatchesIgnoreCaseAndTakeWildcardsLiterally() async throws {
+        try await withTemporaryDatabase { db in
+            try await Migrator(database: db).migrate(to: try schema())
+            let adapter = Adapter(schema: try schema(), executor: db, newID: ids)
+            for (name, email) in [("Ada Lovelace", "ada@x.io"), ("Grace_Hopper", "grace@y.io"), ("100% Alan", "alan@x.io")] {
+                try await adapter.create("person", ["name": .string(name), "email": .string(email)])
+            }
+            func names(_ op: Condition.Operator, _ value: String, field: String = "name") async throws -> [String?] {
+                try await adapter.findMany("person", where: [Condition(field, op, .string(value))], orderBy: SortOrder("email")).map { $0.string("name") }
+            }
+            #expect(try await names(.contains, "LOVE") == ["Ada Lovelace"])
+            #expect(try await names(.startsWith, "ada") == ["Ada Lovelace"])
+            #expect(try await names(.endsWith, "@x.io", field: "email") == ["Ada Lovelace", "100% Alan"])
+            #expect(try await names(.contains, "_").count == 1, "_ matches an underscore, not any character")
+            #expect(try await names(.contains, "%").count == 1, "% matches a percent sign, not anything")
+            #expect(try await names(.startsWith, "a%").isEmpty)
         }
     }
 }

@@ -38,6 +38,10 @@ struct FakeHostTests {
         #expect(Array(row.keys) == ["id", "userId", "text", "rank", "createdAt"])
         #expect(row["createdAt"]?.stringValue?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil)
         #expect(try call("db.count", ["table": "note", "where": [["field": "text", "operator": "IN", "value": ["a", "c", "z"]]]]).body["count"] == 2)
+        // 1.6 host: NOT IN and Better Auth's case-insensitive text matches.
+        #expect(try call("db.count", ["table": "note", "where": [["field": "text", "operator": "NOT IN", "value": ["a", "c"]]]]).body["count"] == 1)
+        #expect(try call("db.count", ["table": "user", "where": [["field": "email", "operator": "ends_with", "value": "@EXAMPLE.com"]]]).body["count"] == 1)
+        #expect(try call("db.count", ["table": "note", "where": [["field": "rank", "operator": "contains", "value": "1"]]]).code == "VALIDATION_ERROR")
         #expect(try call("db.update", ["table": "note", "data": ["rank": 9]]).code == "WHERE_REQUIRED")
         #expect(try call("db.findMany", ["table": "note", "where": [["field": "text", "operator": "LIKE", "value": "a"]]]).code == "UNKNOWN_OPERATOR")
         #expect(try call("db.create", ["table": "note", "data": ["userId": userID, "text": 5]]).code == "VALIDATION_ERROR")
@@ -54,7 +58,7 @@ struct FakeHostTests {
             ["op": "db.create", "table": "note", "data": ["userId": userID, "text": "kept?"]],
             ["op": "db.create", "table": "user", "data": ["name": "Twin", "email": "ada@example.com"]],
         ]])
-        #expect(failed.code == "HOST_ERROR")  // the unique email
+        #expect(failed.code == "UNIQUE_VIOLATION")  // the unique email (a 1.6 plugin)
         #expect(host.rows("note").isEmpty)
         let done = try call("db.transaction", ["operations": [["op": "db.create", "table": "note", "data": ["userId": userID, "text": "kept"]]]])
         #expect(done.body["results"]?.arrayValue?.count == 1)

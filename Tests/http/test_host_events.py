@@ -29,12 +29,13 @@ RECORDER_C = REPO / "Tests" / "http" / "fixtures" / "event_recorder.c"
 USER_AGENT = "host-events-test/1.0"
 
 
-def build_recorder(directory: Path, plugin_id: str = "event-recorder") -> Path:
+def build_recorder(directory: Path, plugin_id: str = "event-recorder", events: str = "*") -> Path:
+    """The recorder fixture as `<directory>/<plugin_id>.so`, subscribed to `events` (a name or a prefix ending in `*`)."""
     if shutil.which("cc") is None:
         pytest.skip("no C compiler")
     out = directory / f"{plugin_id}.so"
     subprocess.run(["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-I", str(REPO / "PluginAPI" / "include"),
-                    f'-DID="{plugin_id}"', "-o", str(out), str(RECORDER_C)], check=True)
+                    f'-DID="{plugin_id}"', f'-DEVENTS="{events}"', "-o", str(out), str(RECORDER_C)], check=True)
     return out
 
 

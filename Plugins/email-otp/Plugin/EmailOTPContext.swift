@@ -40,8 +40,7 @@ struct EmailOTPContext: Sendable {
 
     func hostFailure(_ operation: String, _ failure: PluginError) -> PluginError {
         host.log(.error, "email-otp: \(operation) failed (\(failure.code))")
-        if failure.code == "DATABASE_UNAVAILABLE" { return PluginError(status: 503, code: failure.code, message: failure.message) }
-        return PluginError(status: 500, code: "INTERNAL_SERVER_ERROR", message: "Internal server error")
+        return failure.answered()
     }
 
     /// The user with this (lower-case) address, in API form.

@@ -131,12 +131,16 @@ public struct AuthStore: Sendable {
     // MARK: Sessions
 
     /// Refused while a plugin holds the user's sign-in (SignInBlocks), whatever signs them in.
-    public func createSession(for user: Record, token: String, expiresAt: Date, ipAddress: String?, userAgent: String?) async throws -> Record {
+    /// `extra` holds plugin-declared session fields (an impersonation's `impersonatedBy`).
+    public func createSession(for user: Record, token: String, expiresAt: Date, ipAddress: String?, userAgent: String?,
+                              extra: Record = Record()) async throws -> Record {
         if let refusal = try await signInRefusal(userID: user.id) { throw refusal }
-        let session = try await adapter.create("session", [
+        var row: Record = [
             "expiresAt": .date(expiresAt), "token": .string(token), "ipAddress": .string(ipAddress ?? ""),
             "userAgent": .string(userAgent ?? ""), "userId": .string(user.id),
-        ])
+        ]
+        for (name, value) in extra.fields where row[name] == nil { row[name] = value }
+        let session = try await adapter.create("session", row)
         events.sessionCreated(session, user: user)
         return session
     }

@@ -55,6 +55,8 @@ extension PluginGeneration {
             response = APIResponse(error: CoreErrors.databaseUnavailable)
         } catch is DatabaseRejectedValue {
             response = APIResponse(error: APIError(.badRequest, "VALIDATION_ERROR", "A value in the request cannot be stored"))
+        } catch is DatabaseUniqueViolation {
+            response = APIResponse(error: APIError(.conflict, "UNIQUE_VIOLATION", "A value in the request is already in use"))
         } catch {
             logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
             response = APIResponse(error: APIError(.internalServerError, "INTERNAL_SERVER_ERROR", "Internal server error"))

@@ -45,6 +45,10 @@ enum HostOperations {
             let error: JSONValue = ["code": "VALIDATION_ERROR", "message": .string(rejected.description)]
             ABIBuffers.fill(outError, error.serializedBytes())
             return GH_INVALID
+        } catch let duplicate as DatabaseUniqueViolation where host.abiMinor >= 6 {
+            let error: JSONValue = ["code": "UNIQUE_VIOLATION", "message": .string(duplicate.description)]
+            ABIBuffers.fill(outError, error.serializedBytes())
+            return GH_INVALID
         } catch is DatabaseUnavailable {
             let error: JSONValue = ["code": "DATABASE_UNAVAILABLE", "message": "The database is unavailable; try again shortly"]
             ABIBuffers.fill(outError, error.serializedBytes())
@@ -155,9 +159,15 @@ enum HostOperations {
             let userID = try required(input, "userId")
             guard let user = try await store.user(id: userID) else { throw Failure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(userID)") }
             let lifetime = input["expiresIn"]?.intValue ?? auth.config.session.expiresIn
+            // `data` (1.6 host): fields plugins added to session, set in the same insert.
+            let extra = try record("session", input["data"], auth)
+            if let core = extra.fields.keys.first(where: { name in Self.coreSessionFields.contains(name) }) {
+                throw Failure(status: GH_INVALID, code: "VALIDATION_ERROR", message: "sessions.create sets \"\(core)\" itself; data holds plugin fields")
+            }
             let row = try await store.createSession(for: user, token: RandomIdentifier.generate(),
                                                     expiresAt: Date().addingTimeInterval(TimeInterval(lifetime)),
-                                                    ipAddress: input["ipAddress"]?.stringValue, userAgent: input["userAgent"]?.stringValue)
+                                                    ipAddress: input["ipAddress"]?.stringValue, userAgent: input["userAgent"]?.stringValue,
+                                                    extra: extra)
             return ["session": auth.output("session", row)]
         case "sessions.find":
             let session = try await store.session(token: try required(input, "token"))
@@ -208,6 +218,15 @@ enum HostOperations {
             // 1.5: whether the host held it back (a suppressed recipient), so a plugin can drop
             // the code or link it stored for that mail.
             return host.abiMinor >= 5 ? ["status": true, "suppressed": .bool(!sent)] : ["status": true]
+        case "email.sendVerification":
+            // 1.6: the core's verification email, for plugins that sign users in with a password
+            // under `requireEmailVerification` (Better Auth's `sendOnSignIn`).
+            guard auth.canSendEmail else { throw Failure(status: GH_UNSUPPORTED, code: "EMAIL_NOT_CONFIGURED", message: "no email transport is configured") }
+            guard let user = try await store.user(id: try required(input, "userId")), let address = user.string("email") else {
+                throw Failure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no such user")
+            }
+            try await auth.sendVerificationEmail(to: address, user: user, callbackURL: input["callbackURL"]?.stringValue)
+            return ["status": true]
         case "events.emit":
             let name = try required(input, "name")
             let subscribers = auth.events.publish(name, payload: input["payload"] ?? .null, source: host.pluginID)
@@ -236,8 +255,11 @@ enum HostOperations {
                     "email": .bool(auth.canSendEmail),
                     // 1.5: what a plugin that takes passwords or verifies addresses must honour.
                     "emailAndPassword": ["minPasswordLength": .int(passwords.minPasswordLength), "maxPasswordLength": .int(passwords.maxPasswordLength),
-                                         "revokeSessionsOnPasswordReset": .bool(passwords.revokeSessionsOnPasswordReset)],
-                    "emailVerification": ["autoSignInAfterVerification": .bool(auth.config.emailVerification.autoSignInAfterVerification)]]
+                                         "revokeSessionsOnPasswordReset": .bool(passwords.revokeSessionsOnPasswordReset),
+                                         // 1.6
+                                         "requireEmailVerification": .bool(passwords.requireEmailVerification)],
+                    "emailVerification": ["autoSignInAfterVerification": .bool(auth.config.emailVerification.autoSignInAfterVerification),
+                                          "sendOnSignIn": .bool(auth.config.emailVerification.sendOnSignIn)]]
         case "keys.generate":
             let alg = input["alg"]?.stringValue ?? "EdDSA"
             do {
@@ -292,6 +314,8 @@ enum HostOperations {
             throw Failure(status: GH_UNSUPPORTED, code: "UNSUPPORTED_OPERATION", message: "unknown host operation \"\(operation)\"")
         }
     }
+
+    static let coreSessionFields: Set<String> = ["id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId"]
 
     static func required(_ input: JSONValue, _ key: String) throws -> String {
         guard let value = input[key]?.stringValue, !value.isEmpty else {
@@ -379,10 +403,23 @@ struct PluginDatabaseAccess: Sendable {
                 throw HostOperations.Failure(status: GH_INVALID, code: "UNKNOWN_FIELD", message: "where: unknown field on \(table)")
             }
             guard let op = Condition.Operator(rawValue: entry["operator"]?.stringValue ?? "=") else {
-                throw HostOperations.Failure(status: GH_INVALID, code: "UNKNOWN_OPERATOR", message: "where: operators are =, <>, <, <=, >, >=, IN")
+                throw HostOperations.Failure(status: GH_INVALID, code: "UNKNOWN_OPERATOR",
+                                             message: "where: operators are =, <>, <, <=, >, >=, IN, NOT IN, contains, starts_with, ends_with")
             }
-            if op == .in {
-                return .any(name, of: try (entry["value"]?.arrayValue ?? []).map { try AuthContext.dbValue($0, for: field, key: name) })
+            if op == .in || op == .notIn {
+                // A NOT IN (1.6) without a list would match every row: refused, never widened.
+                guard op == .in || entry["value"]?.arrayValue != nil else {
+                    throw HostOperations.Failure(status: GH_INVALID, code: "VALIDATION_ERROR", message: "where: NOT IN needs an array value (\(name))")
+                }
+                return .list(name, op, try (entry["value"]?.arrayValue ?? []).map { try AuthContext.dbValue($0, for: field, key: name) })
+            }
+            if op.isPattern {
+                // Text matches (1.6 host) on text columns, with a text value.
+                guard field.type == .string, let text = entry["value"]?.stringValue else {
+                    throw HostOperations.Failure(status: GH_INVALID, code: "VALIDATION_ERROR",
+                                                 message: "where: \(op.rawValue) needs a string field and a string value (\(name))")
+                }
+                return Condition(name, op, .string(text))
             }
             var lenient = field
             lenient.required = false

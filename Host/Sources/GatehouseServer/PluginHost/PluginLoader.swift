@@ -71,7 +71,7 @@ struct PluginLoader {
                 if library.id == core.id { throw PluginLoadError.duplicateID("the host's core") }
                 if let other = accepted.first(where: { $0.id == library.id }) { throw PluginLoadError.duplicateID(other.library.sourcePath) }
                 let manifest = try PluginManifest(json: String(cString: library.descriptor.pointee.manifest_json), pluginID: library.id,
-                                                  abiMinor: Int(library.descriptor.pointee.abi_minor))
+                                                  abiMinor: Int(library.descriptor.pointee.abi_minor), settings: settings)
                 var trialSchema = schema
                 var trialRoutes = routes
                 let plugin = LoadedPlugin(library: library, manifest: manifest,

@@ -101,7 +101,8 @@ struct PluginManifest: Sendable {
     /// Parses the manifest of plugin `pluginID` (which it may not name in its own `uses`), built
     /// for ABI 1.`abiMinor`: the keys of later minors mean nothing to an older plugin, so its
     /// manifest keeps loading as it did, whatever it says under them.
-    init(json text: String, pluginID: String, abiMinor: Int = PluginABI.minor) throws(PluginLoadError) {
+    /// `settings` are the plugin's `plugins.<id>`, read for fields' `defaultSetting` (1.6).
+    init(json text: String, pluginID: String, abiMinor: Int = PluginABI.minor, settings: JSONValue = .object([:])) throws(PluginLoadError) {
         let root: JSONValue
         do { root = try JSONValue.parse(text) } catch { throw .invalidManifest("not valid JSON: \(error)") }
         guard root.objectValue != nil else { throw .invalidManifest("must be a JSON object") }
@@ -151,7 +152,7 @@ struct PluginManifest: Sendable {
             else { throw .invalidManifest("rateLimit[\(i)] needs path, window > 0 and max > 0") }
             rateLimit.append(RateLimitRule(PathPattern(path), window: window, max: max))
         }
-        schema = try Self.schemaExtension(root["schema"], abiMinor: abiMinor)
+        schema = try Self.schemaExtension(root["schema"], abiMinor: abiMinor, settings: FieldSettings(pluginID: pluginID, values: settings))
         for (code, message) in root["errorCodes"]?.objectValue ?? [:] {
             errorCodes.append(ErrorCode(code, message.stringValue ?? code))
         }
@@ -263,20 +264,26 @@ struct PluginManifest: Sendable {
         return BodySchema(properties)
     }
 
-    private static func schemaExtension(_ value: JSONValue?, abiMinor: Int) throws(PluginLoadError) -> SchemaExtension {
+    /// The plugin's settings, as fields' `defaultSetting` reads them.
+    private struct FieldSettings {
+        let pluginID: String
+        let values: JSONValue
+    }
+
+    private static func schemaExtension(_ value: JSONValue?, abiMinor: Int, settings: FieldSettings) throws(PluginLoadError) -> SchemaExtension {
         guard let value else { return SchemaExtension() }
         var ext = SchemaExtension()
         for (i, table) in (value["tables"]?.arrayValue ?? []).enumerated() {
             guard let name = table["name"]?.stringValue else { throw .invalidManifest("schema.tables[\(i)] needs a name") }
             let fields = try (table["fields"]?.arrayValue ?? []).map { entry throws(PluginLoadError) in
-                try field(entry, at: "schema.tables[\(i)]", abiMinor: abiMinor)
+                try field(entry, at: "schema.tables[\(i)]", abiMinor: abiMinor, settings: settings)
             }
             let unique = (table["uniqueTogether"]?.arrayValue ?? []).map { $0.arrayValue?.compactMap(\.stringValue) ?? [] }
             ext.tables.append(TableSchema(name: name, fields: fields, uniqueTogether: unique))
         }
         for (table, entries) in value["fields"]?.objectValue ?? [:] {
             ext.fields[table] = try (entries.arrayValue ?? []).map { entry throws(PluginLoadError) in
-                try field(entry, at: "schema.fields.\(table)", abiMinor: abiMinor)
+                try field(entry, at: "schema.fields.\(table)", abiMinor: abiMinor, settings: settings)
             }
         }
         let misplaced = ext.tables.flatMap(\.fields.values) + ext.fields.filter { $0.key != "user" }.values.joined()
@@ -297,12 +304,29 @@ struct PluginManifest: Sendable {
         return flag
     }
 
-    private static func field(_ entry: JSONValue, at location: String, abiMinor: Int) throws(PluginLoadError) -> Field {
+    /// `defaultSetting` (ABI 1.6): the name of a key of the plugin's settings whose value, when the
+    /// operator sets it, is the field's default instead of `defaultValue` (the admin plugin's
+    /// `defaultRole`). A value of another type than the field's refuses the plugin.
+    private static func configuredDefault(_ entry: JSONValue, type: FieldType, at location: String, abiMinor: Int,
+                                          settings: FieldSettings) throws(PluginLoadError) -> JSONValue? {
+        guard abiMinor >= 6, let key = entry["defaultSetting"]?.nonNull else { return nil }
+        guard let key = key.stringValue, !key.isEmpty else { throw .invalidManifest("\(location): defaultSetting must be the name of a setting") }
+        guard let value = settings.values[key]?.nonNull else { return nil }
+        let fits = switch (type, value) {
+        case (.string, .string), (.boolean, .bool), (.number, .number): true
+        default: false
+        }
+        // The value is the operator's: name the key and the type, never echo it.
+        guard fits else { throw .invalidSetting("plugins.\(settings.pluginID).\(key) must be a \(type.rawValue)") }
+        return value
+    }
+
+    private static func field(_ entry: JSONValue, at location: String, abiMinor: Int, settings: FieldSettings) throws(PluginLoadError) -> Field {
         guard let name = entry["name"]?.stringValue, let type = FieldType(rawValue: entry["type"]?.stringValue ?? "") else {
             throw .invalidManifest("\(location): a field needs a name and a type (string, number, boolean, date, json, string[], number[])")
         }
         var defaultValue: FieldDefault?
-        switch entry["defaultValue"] {
+        switch try configuredDefault(entry, type: type, at: location, abiMinor: abiMinor, settings: settings) ?? entry["defaultValue"] {
         case .none, .some(.null): defaultValue = nil
         case .some(.string("now")) where type == .date: defaultValue = .now
         case .some(.string(let s)): defaultValue = .value(.string(s))
@@ -331,6 +355,7 @@ enum PluginLoadError: Error, Sendable, CustomStringConvertible {
     case toolchainMismatch(plugin: String)
     case invalidDescriptor(String)
     case invalidManifest(String)
+    case invalidSetting(String)
     case initFailed(String)
     case duplicateID(String)
     case missingRequirement(String)
@@ -347,6 +372,7 @@ enum PluginLoadError: Error, Sendable, CustomStringConvertible {
             "built with Swift \(plugin) but the host was built with Swift \(SwiftToolchainVersion.current); rebuild the plugin with the host's toolchain"
         case .invalidDescriptor(let reason): "invalid descriptor: \(reason)"
         case .invalidManifest(let reason): "invalid manifest: \(reason)"
+        case .invalidSetting(let reason): "invalid setting: \(reason)"
         case .initFailed(let reason): "init failed: \(reason)"
         case .duplicateID(let other): "duplicate plugin id (also provided by \(other))"
         case .missingRequirement(let id): "requires plugin \"\(id)\", which is not loaded"

@@ -58,7 +58,12 @@ enum OAuthCallbackRoute {
         case .refused(let reason):
             throw OAuthRedirectError(reason.replacingOccurrences(of: " ", with: "_"), errorURL: errorURL)
         case .signedIn(let user, let isRegister):
-            try await auth.sessions.signIn(ctx, user: user)
+            do {
+                try await auth.sessions.signIn(ctx, user: user)
+            } catch let refusal as APIError where (400...499).contains(refusal.status.code) {
+                // A sign-in hold (ban, SCIM deactivation) reaches the browser as `?error=<code>`.
+                throw OAuthRedirectError(refusal.code, description: refusal.message, errorURL: errorURL)
+            }
             return .redirect(isRegister ? flow.newUserURL ?? flow.callbackURL : flow.callbackURL)
         }
     }

@@ -160,6 +160,16 @@ public struct Adapter: Sendable {
         return table
     }
 
+    /// A LIKE pattern that matches `text` literally where `op` says.
+    private static func likePattern(_ text: String, _ op: Condition.Operator) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "\\" || character == "%" || character == "_" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return (op == .startsWith ? "" : "%") + escaped + (op == .endsWith ? "" : "%")
+    }
+
     private func whereClause(_ conditions: [Condition], table: TableSchema, binds: inout [DBValue], qualifier: String = "") throws -> String {
         guard !conditions.isEmpty else { return "" }
         var parts: [String] = []
@@ -169,13 +179,20 @@ public struct Adapter: Sendable {
             }
             let column = qualifier + dialect.quote(condition.field)
             let values = condition.values.map { RecordCodec.coerce($0, to: field) ?? $0 }
-            if condition.op == .in {
-                if values.isEmpty { parts.append("1 = 0"); continue }
+            if condition.op == .in || condition.op == .notIn {
+                // An empty list matches nothing (IN) or everything (NOT IN).
+                if values.isEmpty { parts.append(condition.op == .in ? "1 = 0" : "1 = 1"); continue }
                 let list = values.map { value -> String in
                     binds.append(value)
                     return dialect.placeholder(binds.count - 1)
                 }
-                parts.append("\(column) IN (\(list.joined(separator: ", ")))")
+                parts.append("\(column) \(condition.op.rawValue) (\(list.joined(separator: ", ")))")
+            } else if condition.op.isPattern {
+                guard case .string(let text) = values.first else {
+                    throw SchemaError.invalidCondition(table: table.name, field: condition.field, reason: "\(condition.op.rawValue) needs text")
+                }
+                binds.append(.string(Self.likePattern(text, condition.op)))
+                parts.append("\(column) \(dialect.caseInsensitiveLike) \(dialect.placeholder(binds.count - 1)) ESCAPE '\\'")
             } else if values.first == .null {
                 parts.append(condition.op == .ne ? "\(column) IS NOT NULL" : "\(column) IS NULL")
             } else {

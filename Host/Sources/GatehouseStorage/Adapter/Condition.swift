@@ -8,6 +8,12 @@ public struct Condition: Sendable {
         case gt = ">"
         case gte = ">="
         case `in` = "IN"
+        case notIn = "NOT IN"
+        /// Case-insensitive text matches (Better Auth's adapter operators); `%` and `_` in the
+        /// value match themselves.
+        case contains, startsWith = "starts_with", endsWith = "ends_with"
+
+        public var isPattern: Bool { self == .contains || self == .startsWith || self == .endsWith }
     }
 
     public var field: String
@@ -21,7 +27,12 @@ public struct Condition: Sendable {
     }
 
     public static func any(_ field: String, of values: [DBValue]) -> Condition {
-        var condition = Condition(field, .in, .null)
+        list(field, .in, values)
+    }
+
+    /// `IN` or `NOT IN` a list of values.
+    public static func list(_ field: String, _ op: Operator, _ values: [DBValue]) -> Condition {
+        var condition = Condition(field, op, .null)
         condition.values = values
         return condition
     }

@@ -57,6 +57,14 @@ public struct DatabaseRejectedValue: Error, Sendable, CustomStringConvertible {
     public var description: String { "the database refused a value: \(reason)" }
 }
 
+/// A write would duplicate a unique value (another request took the username or address
+/// between its check and the write). The API answers a 409.
+public struct DatabaseUniqueViolation: Error, Sendable, CustomStringConvertible {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { "the database refused a duplicate of a unique value: \(reason)" }
+}
+
 /// Where the database lives, parsed from the `database` setting.
 public enum DatabaseLocation: Sendable, Equatable {
     case sqlite(path: String)

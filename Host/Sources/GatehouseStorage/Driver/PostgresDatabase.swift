@@ -67,9 +67,15 @@ public final class PostgresDatabase: Database, ChangeFeed {
         let client = try available()
         let logger = self.logger
         return try await guarded(client) { leased in
-            try await client.withTransaction(logger: logger) { connection in
-                leased()
-                return try await body(PostgresConnectionExecutor(connection: connection, logger: logger))
+            do {
+                return try await client.withTransaction(logger: logger) { connection in
+                    leased()
+                    return try await body(PostgresConnectionExecutor(connection: connection, logger: logger))
+                }
+            } catch let failure as PostgresTransactionError {
+                // The failure itself (the body's, BEGIN's or COMMIT's), so it is sorted like any
+                // other: a duplicate or a rejected value stays a 4xx, an APIError stays itself.
+                throw failure.closureError ?? failure.beginError ?? failure.commitError ?? failure
             }
         }
     }
@@ -119,6 +125,8 @@ public final class PostgresDatabase: Database, ChangeFeed {
             throw DatabaseUnavailable(PostgresErrors.describe(error))
         } catch let error as PSQLError where PostgresErrors.isRejectedValue(error) {
             throw DatabaseRejectedValue(PostgresErrors.describe(error))
+        } catch let error as PSQLError where PostgresErrors.sqlState(error) == "23505" {
+            throw DatabaseUniqueViolation(PostgresErrors.describe(error))
         }
     }
 

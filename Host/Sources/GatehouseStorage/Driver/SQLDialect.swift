@@ -11,6 +11,9 @@ public struct SQLDialect: Sendable {
         kind == .sqlite ? "?" : "$\(index + 1)"
     }
 
+    /// SQLite's LIKE ignores ASCII case already; PostgreSQL's needs ILIKE.
+    public var caseInsensitiveLike: String { kind == .sqlite ? "LIKE" : "ILIKE" }
+
     public func quote(_ identifier: String) -> String {
         // Hot path: schema names never hold a quote, so skip Foundation's replace for them.
         guard identifier.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + identifier + "\"" }

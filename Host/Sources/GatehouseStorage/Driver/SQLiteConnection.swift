@@ -99,6 +99,9 @@ final class SQLiteConnection: @unchecked Sendable {
 
     private func check(_ status: Int32, _ sql: String) throws {
         guard status != SQLITE_OK, status != SQLITE_ROW, status != SQLITE_DONE else { return }
+        // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY (extended codes; their C
+        // macros are not imported into Swift).
+        if status == 2067 || status == 1555 { throw DatabaseUniqueViolation(String(cString: sqlite3_errmsg(handle))) }
         throw SQLiteError(message: String(cString: sqlite3_errmsg(handle)), code: status, sql: sql)
     }
 }

@@ -70,6 +70,7 @@ public enum SchemaError: Error, Sendable, CustomStringConvertible {
     case unknownTable(String)
     case unknownField(table: String, field: String)
     case missingRequired(table: String, field: String)
+    case invalidCondition(table: String, field: String, reason: String)
 
     public var description: String {
         switch self {
@@ -77,6 +78,7 @@ public enum SchemaError: Error, Sendable, CustomStringConvertible {
         case .unknownTable(let t): "unknown table \"\(t)\""
         case .unknownField(let t, let f): "unknown field \"\(f)\" on table \"\(t)\""
         case .missingRequired(let t, let f): "missing required field \"\(f)\" for table \"\(t)\""
+        case .invalidCondition(let t, let f, let reason): "condition on \"\(t)\".\"\(f)\": \(reason)"
         }
     }
 }
