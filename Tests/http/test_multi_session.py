@@ -310,3 +310,11 @@ def test_cookie_names_follow_the_secure_prefix(server_factory, plugins_dir):
     assert device_cookies(srv, c) == {name: c.cookies[name]}
     assert verify_signed_value(urllib.parse.unquote(c.cookies[name])) == a["token"]
     assert [s["user"]["id"] for s in listed(c)] == [a["user"]["id"]]
+
+
+def test_routes_are_in_openapi(srv):
+    from test_magic_link import openapi_has
+
+    assert openapi_has(srv, "get", "/multi-session/list-device-sessions")
+    assert openapi_has(srv, "post", "/multi-session/set-active")
+    assert openapi_has(srv, "post", "/multi-session/revoke")

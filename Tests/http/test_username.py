@@ -465,3 +465,10 @@ def test_racing_claims_of_one_username_never_fail_the_server(srv):
     assert statuses.count(200) == 1, statuses
     assert all(s in (200, 400, 409) for s in statuses), [(r.status_code, r.text) for r in answers]
     assert len(srv.query('SELECT id FROM "user" WHERE username = ?', name)) == 1
+
+
+def test_routes_are_in_openapi(srv):
+    from test_magic_link import openapi_has
+
+    assert openapi_has(srv, "post", "/sign-in/username")
+    assert openapi_has(srv, "post", "/is-username-available")

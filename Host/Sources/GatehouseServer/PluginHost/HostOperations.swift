@@ -315,7 +315,9 @@ enum HostOperations {
         }
     }
 
-    static let coreSessionFields: Set<String> = ["id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId"]
+    /// The session columns the host sets itself: `id` and the core table's.
+    static let coreSessionFields = Set(["id"]).union(
+        CoreSchema.tables(includeRateLimit: false, socialProviders: []).tables.first { $0.name == "session" }?.fields.keys ?? [])
 
     static func required(_ input: JSONValue, _ key: String) throws -> String {
         guard let value = input[key]?.stringValue, !value.isEmpty else {
