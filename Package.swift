@@ -34,6 +34,8 @@ let plugins = [
     plugin("admin", "AdminPlugin", path: "Plugins/admin/Plugin", dependencies: ["EmailSyntax"]),
     plugin("username", "UsernamePlugin", path: "Plugins/username/Plugin"),
     plugin("multi-session", "MultiSessionPlugin", path: "Plugins/multi-session/Plugin"),
+    plugin("oauth-provider", "OAuthProviderPlugin", path: "Plugins/oauth-provider/Plugin",
+           dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]),
     plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
     plugin("host-probe", "HostProbePlugin", path: "Tests/Fixtures/HostProbePlugin"),
 ]

@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 # Every bundled plugin (add a new one here), and those of them a build does not enable: they
 # change every sign-in or every user, or cannot work without credentials.
-bundled=(bearer jwt two-factor passkey siwe organization audit-log sso scim webhooks stripe magic-link email-otp one-time-token anonymous admin username multi-session)
-not_enabled_by_default=(webhooks stripe anonymous multi-session)
+bundled=(bearer jwt two-factor passkey siwe organization audit-log sso scim webhooks stripe magic-link email-otp one-time-token anonymous admin username multi-session oauth-provider)
+not_enabled_by_default=(webhooks stripe anonymous multi-session oauth-provider)
 # The default plugins a build has enabled once (one id a line): never enabled a second time.
 offered=plugins.d/.enabled-by-build
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The README's second command and what CI runs: unit tests (swift test), then the HTTP
-# suite (pytest) against the real server binary on random ports, in two passes:
+# suite (pytest) against the real server binary on random ports, in two passes that run side by
+# side (their servers mostly wait on each other's requests, so two cores serve both):
 #   1. on temporary SQLite files;
 #   2. on a throwaway PostgreSQL cluster (scripts/postgres-cluster.sh), one database per server
 #      (GATEHOUSE_TEST_POSTGRES), leaving out the tests marked sqlite_only.
 # Tests marked postgres_only (several instances on one database, outages) run in pass 2 only.
-# Both passes always run; the script fails if either does.
+# Each line of output names its pass. Both passes always run; the script fails if either does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -14,14 +15,26 @@ swift test --skip-build
 export GATEHOUSE_BIN="$PWD/.build/debug/gatehouse"
 unset GATEHOUSE_TEST_POSTGRES
 
-status=0
-echo "== HTTP suite on SQLite"
-python3 -m pytest Tests/http -q -p no:cacheprovider -m "not postgres_only" || status=1
-
 pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-postgres.XXXXXX")
 trap 'scripts/postgres-cluster.sh stop "$pg_dir" || true; rm -rf "$pg_dir"' EXIT
 pg_url=$(scripts/postgres-cluster.sh start "$pg_dir")
-echo "== HTTP suite on PostgreSQL"
-GATEHOUSE_TEST_POSTGRES="$pg_url" python3 -m pytest Tests/http -q -p no:cacheprovider -m "not sqlite_only" || status=1
 
+# pass NAME [ENV=VALUE...] -- PYTEST-ARGS: one pass, its output prefixed with [NAME].
+pass() {
+  local name=$1
+  shift
+  local env=()
+  while [[ $1 != -- ]]; do env+=("$1"); shift; done
+  shift
+  env "${env[@]}" python3 -m pytest Tests/http -q -p no:cacheprovider "$@" 2>&1 | sed -u "s/^/[$name] /"
+}
+
+echo "== HTTP suite on SQLite and on PostgreSQL"
+(pass sqlite -- -m "not postgres_only") &
+sqlite_pass=$!
+(pass postgres "GATEHOUSE_TEST_POSTGRES=$pg_url" -- -m "not sqlite_only") &
+postgres_pass=$!
+status=0
+wait "$sqlite_pass" || { status=1; echo "== the SQLite pass failed"; }
+wait "$postgres_pass" || { status=1; echo "== the PostgreSQL pass failed"; }
 exit "$status"

@@ -5,7 +5,8 @@ import PluginKit
 /// Better Auth's jwt plugin: `GET /token` (a short-lived JWT for the signed-in user), `GET /jwks`
 /// (public keys for resource servers) and a `set-auth-jwt` header on get-session. Keys live in
 /// the `jwks` table, private halves encrypted with the server secret; signing is done by the
-/// host's crypto, so this plugin carries no crypto library of its own.
+/// host's crypto, so this plugin carries no crypto library of its own. Other plugins sign and
+/// verify with the same keys through its services (the oauth-provider's ID tokens).
 struct JWTPlugin: GatehousePlugin {
     static let id = "jwt"
     static let version = "1.0.0"
@@ -28,7 +29,11 @@ struct JWTPlugin: GatehousePlugin {
                 ["name": "crv", "type": "string", "required": false],
             ],
         ]]],
-        "errorCodes": ["JWT_SIGNING_FAILED": "Could not sign a token"],
+        "errorCodes": ["JWT_SIGNING_FAILED": "Could not sign a token", "INVALID_TOKEN": "Invalid token"],
+        // `sign {payload}` → `{token, kid, alg}` with the current key; `verify {token}` →
+        // `{header, payload}` when a published key signed it (claims are the caller's to check);
+        // `algorithm {}` → `{alg}`, the algorithm new tokens are signed with.
+        "services": ["sign", "verify", "algorithm"],
     ]
 
     let host: PluginHost
@@ -58,6 +63,19 @@ struct JWTPlugin: GatehousePlugin {
             return .json(["token": .string(try token(for: user))])
         case .endpoint(1):
             return .json(["keys": .array(try keys.publishable())])
+        case .service(0):
+            guard let payload = call.envelope["request"]?["payload"], payload.objectValue != nil else {
+                throw PluginError(code: "MISSING_FIELD", message: "sign needs a payload object")
+            }
+            let key = try keys.current()
+            return .result(["token": .string(try sign(payload, with: key)), "kid": .string(key.id), "alg": .string(key.alg)])
+        case .service(1):
+            guard let token = call.envelope["request"]?["token"]?.stringValue, let verified = try keys.verify(token) else {
+                throw PluginError(code: "INVALID_TOKEN", message: "Invalid token")
+            }
+            return .result(["header": verified.header, "payload": verified.payload])
+        case .service(2):
+            return .result(["alg": .string(keys.alg)])
         case .afterHook:
             // get-session answered with a session: hand out a JWT for it too.
             guard let user = call.response?["body"]?["user"], user.objectValue != nil else { return .keep }
@@ -76,9 +94,12 @@ struct JWTPlugin: GatehousePlugin {
         payload["aud"] = .string(audience)
         payload["iat"] = .int(now)
         payload["exp"] = .int(now + expiresIn)
-        let key = try keys.current()
-        return try host.call("jwt.sign", ["alg": .string(key.alg), "kid": .string(key.id), "privateJwk": key.privateJWK,
-                                          "payload": .object(payload)])["token"]?.stringValue ?? ""
+        return try sign(.object(payload), with: try keys.current())
+    }
+
+    private func sign(_ payload: JSONValue, with key: SigningKeys.Key) throws -> String {
+        try host.call("jwt.sign", ["alg": .string(key.alg), "kid": .string(key.id), "privateJwk": key.privateJWK,
+                                   "payload": payload])["token"]?.stringValue ?? ""
     }
 }
 

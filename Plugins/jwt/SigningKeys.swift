@@ -12,7 +12,7 @@ final class SigningKeys: @unchecked Sendable {
     }
 
     private let host: PluginHost
-    private let alg: String
+    let alg: String
     private let rotationInterval: Int?
     private let gracePeriod: Int
     private let lock = NSLock()
@@ -44,8 +44,33 @@ final class SigningKeys: @unchecked Sendable {
         return try create()
     }
 
-    /// Public JWKs with `kid` and `alg` for every key still valid or within its grace period.
+    /// Public JWKs with `kid` and `alg` for every key still valid or within its grace period. Never
+    /// empty: the first key is made on the first request, as Better Auth does, so a relying party
+    /// that reads the JWKS before any token was signed still finds one.
     func publishable() throws -> [JSONValue] {
+        let published = try published()
+        if published.isEmpty || !published.contains(where: { $0["alg"]?.stringValue == alg }) {
+            _ = try current()
+            return try self.published()
+        }
+        return published
+    }
+
+    /// The header and payload of a compact JWS that one of the published keys signed.
+    func verify(_ token: String) throws -> (header: JSONValue, payload: JSONValue)? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerBytes = Base64URL.decode(String(parts[0])), let payloadBytes = Base64URL.decode(String(parts[1])),
+              let header = try? JSONValue.parse(String(decoding: headerBytes, as: UTF8.self)),
+              let payload = try? JSONValue.parse(String(decoding: payloadBytes, as: UTF8.self)), payload.objectValue != nil,
+              let kid = header["kid"]?.stringValue, let alg = header["alg"]?.stringValue,
+              let jwk = try published().first(where: { $0["kid"]?.stringValue == kid && $0["alg"]?.stringValue == alg })
+        else { return nil }
+        let answer = try host.call("signature.verify", ["alg": .string(alg), "jwk": jwk, "data": .string(Base64URL.encode(Array("\(parts[0]).\(parts[1])".utf8))),
+                                                        "signature": .string(String(parts[2]))])
+        return answer["valid"]?.boolValue == true ? (header, payload) : nil
+    }
+
+    private func published() throws -> [JSONValue] {
         let rows = try host.call("db.findMany", ["table": "jwks", "orderBy": ["field": "createdAt", "direction": "desc"]])
         let cutoff = Date().addingTimeInterval(-TimeInterval(gracePeriod))
         return (rows["rows"]?.arrayValue ?? []).compactMap { row in

@@ -15,6 +15,7 @@ import Testing
         "1.4": "f310a17de65234841fbb4361c25d77e4601f7b7b97a4ec3cc626f5f5b46d6f90",
         "1.5": "97cbb02f3710c8ee4e79ae77624019caa4cb25fe622c207c4e2e051b5f360ab6",
         "1.6": "9b7063f2a00ac6603ad7d8504dd035c3c3b78c8c6411fce52b1d9bccab064484",
+        "1.7": "44df6235fdbe896fe5334ac32055e92b0a84c38e97487b7e42dadf9d5ed8c9e8",
     ]
 
     @Test func headerMatchesItsVersion() throws {

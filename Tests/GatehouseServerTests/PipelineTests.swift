@@ -35,6 +35,21 @@ import Testing
         #expect(throws: RouteConflict.self) { try table.add(Endpoint(.get, "/x/:other", summary: "", handler: handler)) }
         try table.add(Endpoint(.post, "/x/:id", summary: "", handler: handler))
     }
+
+    /// ABI 1.7: a `wellKnown` endpoint answers only outside the base path, beside an ordinary one of the same path.
+    @Test func wellKnownRoutesAreServedOutsideTheBasePathOnly() throws {
+        var table = RouteTable()
+        var outside = Endpoint(.get, "/.well-known/oauth-authorization-server", summary: "outside", handler: handler)
+        outside.wellKnown = true
+        try table.add(outside)
+        #expect(table.match(.get, "/.well-known/oauth-authorization-server") == nil)
+        try table.add(Endpoint(.get, "/.well-known/oauth-authorization-server", summary: "inside", handler: handler))
+        #expect(table.match(.get, "/.well-known/oauth-authorization-server")?.endpoint.summary == "inside")
+        #expect(table.matchWellKnown(.get, "/.well-known/oauth-authorization-server")?.endpoint.summary == "outside")
+        #expect(table.matchWellKnown(.post, "/.well-known/oauth-authorization-server") == nil)
+        #expect(table.endpoints.map(\.summary) == ["inside"])
+        #expect(throws: RouteConflict.self) { try table.add(outside) }
+    }
 }
 
 @Suite struct ErrorAndValidationTests {

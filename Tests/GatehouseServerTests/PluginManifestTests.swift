@@ -4,7 +4,7 @@ import GatehouseStorage
 import Testing
 
 /// The ABI 1.2 manifest keys (jobs, services, uses and synchronous event subscriptions), 1.3's
-/// `originCheck`, 1.5's `suppressesEmail` and 1.6's `defaultSetting`. A bad entry refuses the plugin with a message naming the key.
+/// `originCheck`, 1.5's `suppressesEmail`, 1.6's `defaultSetting` and 1.7's `wellKnown`. A bad entry refuses the plugin with a message naming the key.
 @Suite struct PluginManifestTests {
     private func manifest(_ json: String, id: String = "caller") throws(PluginLoadError) -> PluginManifest {
         try PluginManifest(json: json, pluginID: id)
@@ -74,6 +74,19 @@ import Testing
         }
         #expect(refusal(#"{"schema": {"fields": {"user": [{"name": "r", "type": "string", "defaultSetting": 3}]}}}"#)
                 == "invalid manifest: schema.fields.user: defaultSetting must be the name of a setting")
+    }
+
+    /// 1.7: `wellKnown` endpoints are `/.well-known/<name>` only; older plugins' key is ignored.
+    @Test func wellKnownIsReadFromPluginsBuiltFor17() throws {
+        let json = #"{"endpoints": [{"method": "GET", "path": "/.well-known/oauth-authorization-server", "wellKnown": true}, {"method": "GET", "path": "/x"}]}"#
+        #expect(try manifest(json).endpoints.map(\.wellKnown) == [true, false])
+        #expect(try PluginManifest(json: json, pluginID: "old", abiMinor: 6).endpoints.map(\.wellKnown) == [false, false])
+        #expect(refusal(#"{"endpoints": [{"method": "GET", "path": "/.well-known/a", "wellKnown": "yes"}]}"#)
+                == "invalid manifest: endpoints[0].wellKnown must be true or false")
+        for path in ["/healthz", "/.well-known/", "/.well-known/a/b", "/.well-known/:name", "/.well-known/**"] {
+            #expect(refusal(#"{"endpoints": [{"method": "GET", "path": "\#(path)", "wellKnown": true}]}"#)
+                    == "invalid manifest: endpoints[0].path must be /.well-known/<name> for a wellKnown endpoint")
+        }
     }
 
     /// 1.5's endpoint key `formCSRF` and after-hook key `runsLast`: read from plugins built for 1.5 only.

@@ -31,6 +31,9 @@ public struct Endpoint: Sendable {
     /// The path ends in `/**`: the endpoint serves every path below that prefix that no other
     /// route serves, with the rest of the path in `params["**"]`.
     public var servesSubpaths: Bool = false
+    /// A well-known URI (`/.well-known/<name>`) served outside the base path, at
+    /// `/.well-known/<name>{basePath}` (RFC 8414 §3.1): OAuth authorization server metadata.
+    public var wellKnown: Bool = false
     public var body: BodySchema?
     public var query: BodySchema?
     public var summary: String

@@ -13,6 +13,9 @@ struct IncomingRequest: Sendable {
     var headers: HTTPFields
     var body: [UInt8]
     var clientIP: String?
+    /// A well-known URI asked for outside the base path (`/.well-known/<name>{basePath}`): only
+    /// endpoints declared `wellKnown` serve it, with `path` = `/.well-known/<name>`.
+    var outsideBasePath = false
 }
 
 /// Runs one request through Better Auth's order: disabled paths → rate limiter → onRequest →
@@ -47,7 +50,7 @@ extension PluginGeneration {
         var route = "unmatched"
         var response: APIResponse
         do {
-            response = try await dispatch(ctx, route: &route, logger: logger)
+            response = try await dispatch(ctx, outsideBasePath: request.outsideBasePath, route: &route, logger: logger)
         } catch let error as APIError {
             response = APIResponse(error: error)
         } catch let error as DatabaseUnavailable {
@@ -78,11 +81,12 @@ extension PluginGeneration {
         return (response, route)
     }
 
-    private func dispatch(_ ctx: EndpointContext, route: inout String, logger: Logger) async throws -> APIResponse {
+    private func dispatch(_ ctx: EndpointContext, outsideBasePath: Bool, route: inout String, logger: Logger) async throws -> APIResponse {
         for interceptor in onRequest {
             if let answer = try await interceptor.run(ctx) { return answer }
         }
-        guard let (endpoint, params) = routes.match(ctx.method, ctx.path) else { return APIResponse(error: .empty(.notFound)) }
+        let match = outsideBasePath ? routes.matchWellKnown(ctx.method, ctx.path) : routes.match(ctx.method, ctx.path)
+        guard let (endpoint, params) = match else { return APIResponse(error: .empty(.notFound)) }
         route = "\(endpoint.method.rawValue) \(endpoint.path)"
         ctx.endpoint = endpoint
         ctx.params = params

@@ -6,6 +6,9 @@ public struct RouteTable: Sendable {
     private var parameterized: [(method: HTTPRequest.Method, segments: [Substring], endpoint: Endpoint)] = []
     /// Endpoints serving every path below a prefix (`/scim/v2/**`), longest prefix first.
     private var subtrees: [(method: HTTPRequest.Method, prefix: String, endpoint: Endpoint)] = []
+    /// Endpoints declared `wellKnown`, by method and `/.well-known/<name>`: served outside the
+    /// base path only, so they are not among `endpoints` (the base path's routes).
+    private var wellKnown: [String: Endpoint] = [:]
     public private(set) var endpoints: [Endpoint] = []
 
     public init() {}
@@ -13,6 +16,12 @@ public struct RouteTable: Sendable {
     /// Adds a route; a second route for the same method and path is a conflict.
     public mutating func add(_ endpoint: Endpoint) throws(RouteConflict) {
         let segments = endpoint.path.split(separator: "/")
+        if endpoint.wellKnown {
+            let key = Self.key(endpoint.method, endpoint.path)
+            guard wellKnown[key] == nil else { throw RouteConflict(method: endpoint.method, path: endpoint.path) }
+            wellKnown[key] = endpoint
+            return
+        }
         if endpoint.servesSubpaths {
             let prefix = String(endpoint.path.dropLast(2))
             if subtrees.contains(where: { $0.method == endpoint.method && $0.prefix == prefix }) {
@@ -54,6 +63,11 @@ public struct RouteTable: Sendable {
             return (route.endpoint, ["**": String(path.dropFirst(route.prefix.count))])
         }
         return nil
+    }
+
+    /// The `wellKnown` endpoint for a well-known URI asked for outside the base path.
+    public func matchWellKnown(_ method: HTTPRequest.Method, _ path: String) -> (endpoint: Endpoint, params: [String: String])? {
+        wellKnown[Self.key(method, path)].map { ($0, [:]) }
     }
 
     private static func key(_ method: HTTPRequest.Method, _ path: String) -> String { method.rawValue + " " + path }

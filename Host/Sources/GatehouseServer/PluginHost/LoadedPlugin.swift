@@ -179,6 +179,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
             }
             endpoint.rawBody = entry.rawBody
             endpoint.servesSubpaths = entry.servesSubpaths
+            endpoint.wellKnown = entry.wellKnown
             return endpoint
         }
     }

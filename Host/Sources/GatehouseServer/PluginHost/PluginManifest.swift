@@ -34,6 +34,8 @@ struct PluginManifest: Sendable {
         let rawBody: Bool
         /// The path ends in `/**` and serves every path below it (ABI 1.4).
         let servesSubpaths: Bool
+        /// A well-known URI served outside the base path, at `/.well-known/<name>{basePath}` (ABI 1.7).
+        let wellKnown: Bool
         let body: BodySchema?
         let query: BodySchema?
         let summary: String
@@ -125,10 +127,15 @@ struct PluginManifest: Sendable {
             if abiMinor >= 4, path.split(separator: "/").dropLast().contains(where: { $0.contains("*") || (servesSubpaths && $0.hasPrefix(":")) }) {
                 throw .invalidManifest("endpoints[\(i)].path may have ** only as its last segment, after fixed segments")
             }
+            let wellKnown = abiMinor >= 7 ? entry["wellKnown"]?.nonNull : nil
+            if let wellKnown, wellKnown.boolValue == nil { throw .invalidManifest("endpoints[\(i)].wellKnown must be true or false") }
+            if wellKnown?.boolValue == true, !Self.isWellKnownPath(path) {
+                throw .invalidManifest("endpoints[\(i)].path must be /.well-known/<name> for a wellKnown endpoint")
+            }
             endpoints.append(EndpointEntry(
                 style: CallStyle(entry), method: method, path: path, auth: auth, acceptsForm: entry["acceptsForm"]?.boolValue ?? false,
                 originCheck: originCheck?.boolValue ?? true, formCSRF: formCSRF?.boolValue ?? false, rawBody: rawBody?.boolValue ?? false,
-                servesSubpaths: servesSubpaths,
+                servesSubpaths: servesSubpaths, wellKnown: wellKnown?.boolValue ?? false,
                 body: try Self.schema(entry["body"], at: "endpoints[\(i)].body"),
                 query: try Self.schema(entry["query"], at: "endpoints[\(i)].query"),
                 summary: entry["summary"]?.stringValue ?? "\(methodName) \(path)"))
@@ -249,6 +256,13 @@ struct PluginManifest: Sendable {
                                      responseSetsCookie: hook["responseSetsCookie"]?.stringValue))
         }
         return entries
+    }
+
+    /// `/.well-known/<name>`: one registered-looking name (RFC 8615), no parameters or wildcards.
+    static func isWellKnownPath(_ path: String) -> Bool {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return segments.count == 3 && segments[1] == ".well-known" && !segments[2].isEmpty
+            && segments[2].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._~".contains($0)) }
     }
 
     private static func schema(_ value: JSONValue?, at location: String) throws(PluginLoadError) -> BodySchema? {

@@ -19,8 +19,9 @@ public struct GatehouseRequestContext: RequestContext {
     }
 }
 
-/// Serves `/healthz`, `/readyz`, `/metrics` and hands everything under the base path to the
-/// current plugin generation. Any other path is a 404 with an empty body.
+/// Serves `/healthz`, `/readyz`, `/metrics` and hands everything under the base path, and the
+/// well-known URIs plugins serve outside it, to the current plugin generation. Any other path is
+/// a 404 with an empty body.
 struct GatehouseResponder: HTTPResponder {
     static let maxBodyBytes = 1 << 20
 
@@ -44,7 +45,12 @@ struct GatehouseResponder: HTTPResponder {
         default:
             break
         }
-        guard path == basePath || path.hasPrefix(basePath + "/") else { return Response(status: .notFound) }
+        // Below the base path, or a well-known URI with the base path appended (RFC 8414 §3.1).
+        let belowBasePath = path == basePath || path.hasPrefix(basePath + "/")
+        let wellKnown = !belowBasePath && path.hasPrefix("/.well-known/") && path.hasSuffix(basePath)
+        guard belowBasePath || wellKnown else { return Response(status: .notFound) }
+        let routedPath = wellKnown ? String(path.dropLast(basePath.count))
+            : String(path.dropFirst(basePath.count)).isEmpty ? "/" : String(path.dropFirst(basePath.count))
 
         let requestID = RandomIdentifier.generate(length: 16)
         var logger = runtime.logger
@@ -65,9 +71,10 @@ struct GatehouseResponder: HTTPResponder {
             HTTPField.Name(name).flatMap { request.headers[$0] }
         }
         let incoming = IncomingRequest(
-            method: request.method, path: String(path.dropFirst(basePath.count)).isEmpty ? "/" : String(path.dropFirst(basePath.count)),
+            method: request.method, path: routedPath,
             query: Dictionary(QueryString.parse(request.uri.query ?? "").map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }),
-            headers: request.headers, body: body, clientIP: ClientAddress.resolve(headerValues: headerIPs, peer: context.peerAddress))
+            headers: request.headers, body: body, clientIP: ClientAddress.resolve(headerValues: headerIPs, peer: context.peerAddress),
+            outsideBasePath: wellKnown)
         generation.inFlight.enter()
         let (answer, route) = await generation.respond(to: incoming, logger: logger)
         generation.inFlight.leave()

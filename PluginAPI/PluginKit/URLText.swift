@@ -2,12 +2,12 @@ import Foundation
 
 /// URLs written the way Better Auth's WHATWG `URL` and `URLSearchParams` write them, without
 /// ever turning a value into a different target than the one the host checked.
-enum URLText {
+public enum URLText {
     private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
     /// `application/x-www-form-urlencoded`, as `URLSearchParams` serializes a name or a value:
     /// letters, digits and `*-._` stay, a space becomes `+`, every other UTF-8 byte is `%XX`.
-    static func formEncode(_ text: String) -> String {
+    public static func formEncode(_ text: String) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
@@ -24,14 +24,27 @@ enum URLText {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// A query string as `URLSearchParams` writes one: `name=value` pairs, form-encoded, joined by `&`.
+    public static func formEncode(_ pairs: [(name: String, value: String)]) -> String {
+        pairs.map { formEncode($0.name) + "=" + formEncode($0.value) }.joined(separator: "&")
+    }
+
+    /// The pairs of a query string (without `?`), decoded and in order, as `URLSearchParams` reads them.
+    public static func formDecodePairs(_ query: String) -> [(name: String, value: String)] {
+        query.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (formDecode(parts[0]), parts.count > 1 ? formDecode(parts[1]) : "")
+        }
+    }
+
     /// The inverse of `formEncode` for one name or value (`+` is a space); malformed escapes stay.
-    static func formDecode(_ text: Substring) -> String {
+    public static func formDecode(_ text: Substring) -> String {
         let spaced = text.replacingOccurrences(of: "+", with: " ")
         return spaced.removingPercentEncoding ?? spaced
     }
 
     /// `scheme://authority` of an absolute URL, as given; nil when it has none.
-    static func origin(of url: String) -> String? {
+    public static func origin(of url: String) -> String? {
         guard let separator = url.range(of: "://"), url[..<separator.lowerBound].allSatisfy(isSchemeCharacter),
               !url[..<separator.lowerBound].isEmpty
         else { return nil }
@@ -44,7 +57,7 @@ enum URLText {
     /// A redirect target as Better Auth's `new URL(value, baseURL)` resolves it: a path (the only
     /// relative form the host lets through) joins the base URL's origin; an absolute http(s) URL
     /// gets the `/` path it implies. Nil for anything else, which the host never lets through.
-    static func resolve(_ value: String?, origin: String) -> String? {
+    public static func resolve(_ value: String?, origin: String) -> String? {
         guard let value, !value.isEmpty else { return nil }
         if value.hasPrefix("/") {
             // The host refuses `//host` and `/\host`; a path always stays on our origin anyway.
@@ -60,7 +73,7 @@ enum URLText {
 
     /// Sets query parameter `name` as `URLSearchParams.set` does: the first pair with that name
     /// takes the value and later ones go; without one, the pair is appended. The fragment stays.
-    static func setting(_ name: String, to value: String, in url: String) -> String {
+    public static func setting(_ name: String, to value: String, in url: String) -> String {
         var rest = Substring(url)
         var fragment: Substring = ""
         if let hash = rest.firstIndex(of: "#") {
@@ -88,7 +101,7 @@ enum URLText {
     /// Percent-encodes what may not stand raw in a URL or a `Location` header (controls, space,
     /// `"<>\^`{|}` and non-ASCII bytes), so no client reads the target differently. Existing
     /// `%XX` escapes stay as they are.
-    static func escapingUnsafe(_ url: String) -> String {
+    public static func escapingUnsafe(_ url: String) -> String {
         let unsafe = Set("\"<>\\^`{|}".utf8)
         guard url.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F || unsafe.contains($0) }) else { return url }
         var out: [UInt8] = []
