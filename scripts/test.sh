@@ -15,26 +15,34 @@ swift test --skip-build
 export GATEHOUSE_BIN="$PWD/.build/debug/gatehouse"
 unset GATEHOUSE_TEST_POSTGRES
 
-pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-postgres.XXXXXX")
-trap 'scripts/postgres-cluster.sh stop "$pg_dir" || true; rm -rf "$pg_dir"' EXIT
-pg_url=$(scripts/postgres-cluster.sh start "$pg_dir")
-
-# pass NAME [ENV=VALUE...] -- PYTEST-ARGS: one pass, its output prefixed with [NAME].
+# pass NAME [VAR=VALUE...] -- PYTEST-ARGS: one pass, its output prefixed with [NAME].
 pass() {
-  local name=$1
+  local name=$1 vars=()
   shift
-  local env=()
-  while [[ $1 != -- ]]; do env+=("$1"); shift; done
+  while [[ $1 != -- ]]; do vars+=("$1"); shift; done
   shift
-  env "${env[@]}" python3 -m pytest Tests/http -q -p no:cacheprovider "$@" 2>&1 | sed -u "s/^/[$name] /"
+  env ${vars[@]+"${vars[@]}"} python3 -m pytest Tests/http -q -p no:cacheprovider "$@" 2>&1 | sed -u "s/^/[$name] /"
 }
 
-echo "== HTTP suite on SQLite and on PostgreSQL"
-(pass sqlite -- -m "not postgres_only") &
-sqlite_pass=$!
-(pass postgres "GATEHOUSE_TEST_POSTGRES=$pg_url" -- -m "not sqlite_only") &
-postgres_pass=$!
 status=0
-wait "$sqlite_pass" || { status=1; echo "== the SQLite pass failed"; }
-wait "$postgres_pass" || { status=1; echo "== the PostgreSQL pass failed"; }
+passes=()
+pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-postgres.XXXXXX")
+trap 'scripts/postgres-cluster.sh stop "$pg_dir" || true; rm -rf "$pg_dir"' EXIT
+# Interrupted: stop both passes (and their servers) before the cluster goes.
+trap 'kill -- "${passes[@]/#/-}" 2>/dev/null; exit 130' INT TERM
+
+echo "== HTTP suite on SQLite and on PostgreSQL"
+set -m  # each pass in its own process group, so an interrupt reaches its servers too
+(pass sqlite -- -m "not postgres_only") &
+passes+=($!)
+if pg_url=$(scripts/postgres-cluster.sh start "$pg_dir"); then
+  (pass postgres "GATEHOUSE_TEST_POSTGRES=$pg_url" -- -m "not sqlite_only") &
+  passes+=($!)
+else
+  echo "== the PostgreSQL cluster did not start: no PostgreSQL pass"
+  status=1
+fi
+set +m
+wait "${passes[0]}" || { status=1; echo "== the SQLite pass failed"; }
+if ((${#passes[@]} > 1)); then wait "${passes[1]}" || { status=1; echo "== the PostgreSQL pass failed"; }; fi
 exit "$status"

@@ -98,8 +98,10 @@ struct JWTPlugin: GatehousePlugin {
     }
 
     private func sign(_ payload: JSONValue, with key: SigningKeys.Key) throws -> String {
-        try host.call("jwt.sign", ["alg": .string(key.alg), "kid": .string(key.id), "privateJwk": key.privateJWK,
-                                   "payload": payload])["token"]?.stringValue ?? ""
+        guard let token = try host.call("jwt.sign", ["alg": .string(key.alg), "kid": .string(key.id), "privateJwk": key.privateJWK,
+                                                     "payload": payload])["token"]?.stringValue
+        else { throw PluginError(status: 500, code: "JWT_SIGNING_FAILED", message: "Could not sign a token") }
+        return token
     }
 }
 

@@ -13,7 +13,10 @@ import pytest
 from conftest import unique_email
 from test_bearer import built_library
 
-BUNDLED = ["bearer", "jwt", "two-factor", "passkey", "siwe", "organization", "audit-log"]
+BUNDLED = ["bearer", "jwt", "two-factor", "passkey", "siwe", "organization", "audit-log", "oauth-provider"]
+# The oauth-provider needs its pages, and takes registrations so that route is exercised too.
+SETTINGS = {"oauth-provider": {"loginPage": "http://127.0.0.1:9/login", "consentPage": "http://127.0.0.1:9/consent",
+                               "allowDynamicClientRegistration": True}}
 
 # Raw JSON texts, so the numbers reach the server exactly as written.
 HOSTILE_BODIES = [
@@ -31,7 +34,7 @@ def everything(server_factory, tmp_path_factory):
     plugins = tmp_path_factory.mktemp("all-plugins")
     for name in BUNDLED:
         shutil.copy(built_library(name), plugins / f"{name}.so")
-    return server_factory({"pluginsDir": str(plugins)}, name="hostile")
+    return server_factory({"pluginsDir": str(plugins), "plugins": SETTINGS}, name="hostile")
 
 
 def routes_with_bodies(srv):
@@ -52,7 +55,8 @@ def still_serving(srv):
 
 def test_every_plugin_is_loaded(everything):
     paths = {path for _, path in routes_with_bodies(everything)}
-    for expected in ["/two-factor/verify-otp", "/passkey/verify-registration", "/siwe/verify", "/organization/create"]:
+    for expected in ["/two-factor/verify-otp", "/passkey/verify-registration", "/siwe/verify", "/organization/create",
+                     "/oauth2/token", "/oauth2/register", "/oauth2/consent"]:
         assert expected in paths, sorted(paths)
 
 

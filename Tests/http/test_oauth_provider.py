@@ -575,6 +575,24 @@ def test_altered_consent_query_is_refused(srv, changes):
     assert srv.query('SELECT * FROM "oauthConsent" WHERE "userId" = ?', browser.user["id"]) == []
 
 
+def test_login_page_query_is_no_consent(srv):
+    """The login page's signed query cannot be posted as a consent: that would skip prompt=login."""
+    browser = signed_in(srv)
+    params, _ = auth_params(WEB, prompt="login")
+    login_url = location(start(browser, params))
+    assert login_url.startswith(LOGIN + "?"), login_url
+    oauth_error(post_consent(browser, login_url), 400, "invalid_request")
+    assert srv.query('SELECT * FROM "oauthConsent" WHERE "userId" = ?', browser.user["id"]) == []
+
+
+def test_consent_query_is_bound_to_the_session_it_was_shown_to(srv):
+    browser = signed_in(srv)
+    params, _ = auth_params(WEB)
+    consent_url = location(start(browser, params))
+    assert consent_url.startswith(CONSENT + "?"), consent_url
+    oauth_error(post_consent(signed_in(srv), consent_url), 400, "invalid_request")
+
+
 def test_consent_needs_a_session(srv):
     browser = signed_in(srv)
     params, _ = auth_params(WEB)
@@ -930,8 +948,35 @@ def test_end_session_refuses_bad_hints(srv):
     head, payload, sig = answer["id_token"].split(".")
     for hint in ["not-a-jwt", f"{head}.{payload}.{flip_first(sig)}"]:
         r = end_session(srv, "GET", id_token_hint=hint, post_logout_redirect_uri=LOGGED_OUT)
-        assert r.status_code == 400, f"{r.status_code}: {r.text[:300]}"
+        oauth_error(r, 401, "invalid_token")                     # Better Auth's answer to a bad hint
     assert browser.session() is not None
+
+
+def test_end_session_from_a_browser_in_another_session_signs_nobody_out(srv):
+    """A leaked hint replayed from inside someone else's login ends neither session."""
+    victim = signed_in(srv)
+    answer = tokens(srv, authorization(srv, victim, WEB))
+    other = signed_in(srv)
+    r = other.get("oauth2/end-session", params={"id_token_hint": answer["id_token"], "post_logout_redirect_uri": LOGGED_OUT},
+                  allow_redirects=False)
+    oauth_error(r, 400, "invalid_request")
+    assert victim.session() is not None and other.session() is not None
+
+
+def test_end_session_from_its_own_browser_clears_the_cookie_and_ends_session_tokens(srv):
+    browser = signed_in(srv)
+    answer = tokens(srv, authorization(srv, browser, WEB, scope="openid profile"))
+    r = browser.get("oauth2/end-session", params={"id_token_hint": answer["id_token"]}, allow_redirects=False)
+    assert r.status_code == 200, r.text
+    assert browser.session_cookie is None and browser.session() is None
+    assert userinfo(srv, answer["access_token"]).status_code == 401
+
+
+def test_code_of_a_session_that_signed_out_is_refused(srv):
+    browser = signed_in(srv)
+    grant = authorization(srv, browser, WEB)
+    assert browser.post("sign-out", {}).status_code == 200
+    oauth_error(exchange(srv, grant), 400, "invalid_grant")
 
 
 def test_end_session_is_only_for_clients_that_enable_it(srv):

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseJSON
+import OrderedCollections
 import PluginKit
 
 /// Authorization codes in the core `verification` table, as Better Auth keeps them: the
@@ -23,13 +24,13 @@ struct AuthorizationCodes: Sendable {
 
     func issue(_ grant: Grant) throws -> String {
         let code = host.randomToken()
-        var query: [String: JSONValue] = [
+        var query: OrderedDictionary<String, JSONValue> = [
             "client_id": .string(grant.clientID), "redirect_uri": .string(grant.redirectURI), "scope": .string(OAuthScopes.join(grant.scopes)),
             "code_challenge": .string(grant.codeChallenge), "code_challenge_method": "S256",
         ]
         if let nonce = grant.nonce { query["nonce"] = .string(nonce) }
         let value: JSONValue = [
-            "type": "authorization_code", "query": .object(.init(uniqueKeysWithValues: query.sorted { $0.key < $1.key })),
+            "type": "authorization_code", "query": .object(query),
             "userId": .string(grant.userID), "sessionId": .string(grant.sessionID),
             "authTime": .int(Int(grant.authTime.timeIntervalSince1970 * 1000)),
         ]

@@ -19,8 +19,11 @@ struct Authorizer: Sendable {
 
     /// The URL the browser goes to next.
     func authorize(_ parameters: Parameters, session: JSONValue?) throws -> String {
-        let target = try target(parameters)
-        guard case .client(let client, let redirect) = target else { return target.errorPage }
+        let (client, redirect): (OAuthClient, String)
+        switch try target(parameters) {
+        case .errorPage(let url): return url
+        case .client(let found, let uri): (client, redirect) = (found, uri)
+        }
         let fail = { (error: String, description: String) in errorRedirect(redirect, error, description, state: value("state", parameters)) }
 
         guard value("response_type", parameters) == "code" else { return fail("unsupported_response_type", "response_type must be code") }
@@ -35,22 +38,29 @@ struct Authorizer: Sendable {
 
         guard let session, let userID = session["user"]?["id"]?.stringValue, !prompts.contains("login") else {
             if prompts.contains("none") { return fail("login_required", "the user is not signed in") }
-            return settings.loginPage + "?" + (try signedQuery.sign(parameters))
+            return Self.page(settings.loginPage, query: try signedQuery.sign(parameters))
         }
         let consented = try client.skipConsent || consents.covers(userID: userID, clientID: client.clientID, scopes: scopes)
         if prompts.contains("consent") || !consented {
             if prompts.contains("none") { return fail("consent_required", "the user has not granted these scopes") }
             var shown = parameters.filter { $0.name != "scope" }
             shown.append(("scope", OAuthScopes.join(scopes)))
-            return settings.consentPage + "?" + (try signedQuery.sign(shown))
+            return Self.page(settings.consentPage, query: try signedQuery.sign(shown, sessionID: session["session"]?["id"]?.stringValue))
         }
         return try codeRedirect(client: client, redirectURI: redirect, scopes: scopes, parameters: parameters, session: session)
     }
 
-    /// `POST /oauth2/consent`: the user's answer on the consent page for a signed request.
+    /// `POST /oauth2/consent`: the user's answer on the consent page, for a query signed for
+    /// that page and this session only (never the login page's: that would skip `prompt=login`).
     func consent(_ parameters: Parameters, accept: Bool, scope: String?, session: JSONValue) throws -> String {
-        let target = try target(parameters)
-        guard case .client(let client, let redirect) = target else { return target.errorPage }
+        guard let shownTo = value("ba_sid", parameters), let sessionID = session["session"]?["id"]?.stringValue,
+              ConstantTime.equal(shownTo, sessionID)
+        else { throw OAuthFailure(error: "invalid_request", description: "oauth_query was not issued for this session's consent page") }
+        let (client, redirect): (OAuthClient, String)
+        switch try target(parameters) {
+        case .errorPage(let url): return url
+        case .client(let found, let uri): (client, redirect) = (found, uri)
+        }
         let state = value("state", parameters)
         guard accept else { return errorRedirect(redirect, "access_denied", "the user denied access", state: state) }
         guard let requested = requestedScopes(parameters) else {
@@ -73,11 +83,6 @@ struct Authorizer: Sendable {
     private enum Target {
         case client(OAuthClient, redirectURI: String)
         case errorPage(String)
-
-        var errorPage: String {
-            if case .errorPage(let url) = self { return url }
-            return ""
-        }
     }
 
     /// An unknown client or an unregistered redirect URI is never redirected to (RFC 6749 §4.1.2.1).
@@ -91,9 +96,10 @@ struct Authorizer: Sendable {
         return .client(client, redirectURI: redirect)
     }
 
-    /// The requested scopes (the configured ones when none are named), nil when one is unknown.
+    /// The requested scopes, nil when one is unknown. Without `scope`, the configured ones but
+    /// `offline_access`: a refresh token only for a client that asks for one.
     private func requestedScopes(_ parameters: Parameters) -> [String]? {
-        let scopes = value("scope", parameters).map { OAuthScopes.parse($0) } ?? settings.scopes
+        let scopes = value("scope", parameters).map { OAuthScopes.parse($0) } ?? settings.scopes.filter { $0 != "offline_access" }
         guard let scopes, !scopes.isEmpty, Set(scopes).isSubset(of: settings.scopes) else { return nil }
         return scopes
     }
@@ -115,6 +121,11 @@ struct Authorizer: Sendable {
         url = URLText.setting("error_description", to: description, in: url)
         if let state { url = URLText.setting("state", to: state, in: url) }
         return URLText.setting("iss", to: issuer, in: url)
+    }
+
+    /// The app's page with the signed query, beside any query the page's URL has of its own.
+    private static func page(_ url: String, query: String) -> String {
+        url + (url.contains("?") ? "&" : "?") + query
     }
 
     private func errorPageURL(_ error: String, _ description: String) -> String {

@@ -26,15 +26,16 @@ struct ClientRegistration: Sendable {
         } catch let problem as ClientMetadataProblem {
             throw OAuthFailure(error: problem.error, description: problem.description)
         }
-        if metadata.grantTypes.contains("client_credentials"), metadata.authMethod == .none {
-            throw OAuthFailure(error: "invalid_client_metadata", description: "a public client cannot use client_credentials")
+        // A client acting for itself is a privilege an anonymous caller does not grant itself.
+        if metadata.grantTypes.contains("client_credentials"), session == nil {
+            throw OAuthFailure(error: "invalid_client_metadata", description: "sign in to register a client_credentials client")
         }
         let clientID = host.randomToken()
         let secret = metadata.authMethod == .none ? nil : host.randomToken()
         let now = Date()
-        let optional = ["client_uri": "uri", "logo_uri": "icon", "tos_uri": "tos", "policy_uri": "policy", "software_id": "softwareId",
-                        "software_version": "softwareVersion"]
-        var row: [String: JSONValue] = [
+        let optional = [("client_uri", "uri"), ("logo_uri", "icon"), ("policy_uri", "policy"), ("software_id", "softwareId"),
+                        ("software_version", "softwareVersion"), ("tos_uri", "tos")]
+        var row: OrderedDictionary<String, JSONValue> = [
             "clientId": .string(clientID), "redirectUris": strings(metadata.redirectURIs),
             "postLogoutRedirectUris": strings(metadata.postLogoutRedirectURIs), "tokenEndpointAuthMethod": .string(metadata.authMethod.rawValue),
             "grantTypes": strings(metadata.grantTypes), "responseTypes": ["code"], "applicationType": .string(metadata.applicationType),
@@ -44,7 +45,7 @@ struct ClientRegistration: Sendable {
         if let name = metadata.name { row["name"] = .string(name) }
         if let userID = session?["user"]?["id"] { row["userId"] = userID }
         for (member, field) in optional { if let text = body[member]?.stringValue { row[field] = .string(text) } }
-        try PluginDatabase(host: host).create("oauthClient", .object(.init(uniqueKeysWithValues: row.sorted { $0.key < $1.key })))
+        try PluginDatabase(host: host).create("oauthClient", .object(row))
 
         var answer: OrderedDictionary<String, JSONValue> = ["client_id": .string(clientID)]
         if let secret {
@@ -59,7 +60,7 @@ struct ClientRegistration: Sendable {
         answer["grant_types"] = strings(metadata.grantTypes)
         answer["response_types"] = ["code"]
         answer["application_type"] = .string(metadata.applicationType)
-        for (member, _) in optional.sorted(by: { $0.key < $1.key }) { if let text = body[member]?.stringValue { answer[member] = .string(text) } }
+        for (member, _) in optional { if let text = body[member]?.stringValue { answer[member] = .string(text) } }
         return .json(.object(answer), status: 201).header("cache-control", "no-store").header("pragma", "no-cache")
     }
 

@@ -10,7 +10,7 @@ struct ConsentStore: Sendable {
 
     func covers(userID: String, clientID: String, scopes: [String]) throws -> Bool {
         guard let row = try row(userID: userID, clientID: clientID) else { return false }
-        return Set(scopes).isSubset(of: TokenStore.scopes(of: row))
+        return Set(scopes).isSubset(of: StoredList.strings(row["scopes"]))
     }
 
     func record(userID: String, clientID: String, scopes: [String]) throws {

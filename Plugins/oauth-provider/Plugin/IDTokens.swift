@@ -27,7 +27,10 @@ struct IDTokens: Sendable {
         if let nonce { claims["nonce"] = .string(nonce) }
         if let sessionID { claims["sid"] = .string(sessionID) }
         claims["at_hash"] = .string(try atHash(accessToken))
-        return try host.callService(plugin: "jwt", service: "sign", request: ["payload": .object(claims)])["token"]?.stringValue ?? ""
+        guard let token = try host.callService(plugin: "jwt", service: "sign", request: ["payload": .object(claims)])["token"]?.stringValue,
+              !token.isEmpty
+        else { throw PluginError(status: 500, code: "INTERNAL_SERVER_ERROR", message: "the jwt plugin returned no token") }
+        return token
     }
 
     /// The claims of an ID token this issuer signed; expiry is not checked (RP-initiated logout
@@ -47,26 +50,5 @@ struct IDTokens: Sendable {
             throw PluginError(status: 500, code: "INTERNAL_SERVER_ERROR", message: "could not hash the access token")
         }
         return Base64URL.encode(Array(digest.prefix(digest.count / 2)))
-    }
-}
-
-/// The standard claims (OpenID Connect Core §5.4) a user's scopes release.
-enum UserClaims {
-    /// Claims without a value are left out, as Core §5.3.2 asks, rather than sent as null.
-    static func claims(of user: JSONValue, scopes: [String]) -> OrderedDictionary<String, JSONValue> {
-        var claims: OrderedDictionary<String, JSONValue> = ["sub": user["id"] ?? .null]
-        if scopes.contains("profile") {
-            let name = user["name"]?.stringValue ?? ""
-            let parts = name.split(separator: " ", maxSplits: 1)
-            claims["name"] = .string(name)
-            if let picture = user["image"]?.nonNull { claims["picture"] = picture }
-            if let given = parts.first { claims["given_name"] = .string(String(given)) }
-            if parts.count > 1 { claims["family_name"] = .string(String(parts[1])) }
-        }
-        if scopes.contains("email") {
-            claims["email"] = user["email"] ?? .null
-            claims["email_verified"] = .bool(user["emailVerified"]?.boolValue ?? false)
-        }
-        return claims
     }
 }

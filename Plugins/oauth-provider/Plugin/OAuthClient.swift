@@ -58,9 +58,6 @@ struct OAuthClient: Sendable {
             else { throw ClientMetadataProblem.metadata("client_credentials_scopes must list scope names other than openid, profile, email and offline_access") }
             clientCredentialsScopes = names
         }
-        if grantTypes.contains("client_credentials"), isPublic {
-            throw ClientMetadataProblem.metadata("a public client (token_endpoint_auth_method none) cannot use client_credentials")
-        }
     }
 
     /// A client from its `oauthClient` row.
@@ -69,21 +66,15 @@ struct OAuthClient: Sendable {
         clientID = id
         secretHash = row["clientSecret"]?.stringValue
         name = row["name"]?.stringValue
-        redirectURIs = Self.strings(row["redirectUris"])
-        postLogoutRedirectURIs = Self.strings(row["postLogoutRedirectUris"])
+        redirectURIs = StoredList.strings(row["redirectUris"])
+        postLogoutRedirectURIs = StoredList.strings(row["postLogoutRedirectUris"])
         authMethod = row["tokenEndpointAuthMethod"]?.stringValue.flatMap(AuthMethod.init(rawValue:)) ?? .clientSecretBasic
-        grantTypes = row["grantTypes"]?.nonNull.map(Self.strings) ?? ["authorization_code"]
+        grantTypes = row["grantTypes"]?.nonNull.map(StoredList.strings) ?? ["authorization_code"]
         applicationType = row["applicationType"]?.stringValue ?? "web"
         skipConsent = row["skipConsent"]?.boolValue ?? false
         enableEndSession = row["enableEndSession"]?.boolValue ?? false
-        clientCredentialsScopes = Self.strings(row["clientCredentialsScopes"])
+        clientCredentialsScopes = StoredList.strings(row["clientCredentialsScopes"])
         disabled = row["disabled"]?.boolValue ?? false
-    }
-
-    private static func strings(_ value: JSONValue?) -> [String] {
-        // string[] columns come back as arrays; a Better Auth database may hold JSON text.
-        if let text = value?.stringValue, let parsed = try? JSONValue.parse(text) { return strings(parsed) }
-        return value?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 
     private static func flag(_ json: JSONValue, _ key: String) throws -> Bool {
@@ -131,6 +122,9 @@ struct ClientMetadata {
         }
         redirectURIs = try Self.list(json, "redirect_uris") ?? []
         postLogoutRedirectURIs = try Self.list(json, "post_logout_redirect_uris") ?? []
+        if grantTypes.contains("client_credentials"), authMethod == .none {
+            throw ClientMetadataProblem.metadata("a public client (token_endpoint_auth_method none) cannot use client_credentials")
+        }
         if grantTypes.contains("authorization_code"), redirectURIs.isEmpty {
             throw ClientMetadataProblem.redirect("redirect_uris must list at least one URI for the authorization_code grant")
         }
@@ -152,9 +146,9 @@ struct ClientMetadata {
         switch (native, scheme) {
         case (_, "https"): return
         case (true, "http") where loopback: return
-        case (true, _) where scheme != "http" && scheme != "javascript" && scheme != "data": return // private-use schemes
+        case (true, _) where scheme.contains("."): return // a private-use scheme in reverse-DNS form (RFC 8252 §7.1)
         default:
-            throw ClientMetadataProblem.redirect(native ? "\(uri): native clients use https, loopback http or a private-use scheme"
+            throw ClientMetadataProblem.redirect(native ? "\(uri): native clients use https, loopback http or a reverse-DNS private-use scheme"
                                                          : "\(uri): web clients use https redirect URIs")
         }
     }

@@ -1,4 +1,5 @@
 import GatehouseJSON
+import OrderedCollections
 
 /// What the plugin adds (docs/plugin-abi.md §8): the OAuth 2.1 / OpenID Provider routes, the
 /// hooks that continue an authorization after sign-in, Better Auth's four tables, and the jwt
@@ -32,9 +33,9 @@ enum OAuthProviderManifest {
             route("POST", "/oauth2/userinfo", "OpenID Connect UserInfo (POST)", envelope: ["headers"], extra: ["acceptsForm": true, "originCheck": false]),
             route("POST", "/oauth2/introspect", "Token introspection (RFC 7662)", envelope: ["body", "headers"], extra: ["acceptsForm": true, "originCheck": false]),
             route("POST", "/oauth2/revoke", "Token revocation (RFC 7009)", envelope: ["body", "headers"], extra: ["acceptsForm": true, "originCheck": false]),
-            route("GET", "/oauth2/end-session", "RP-initiated logout", envelope: ["query"],
+            route("GET", "/oauth2/end-session", "RP-initiated logout", envelope: ["query", "headers"],
                   query: ["id_token_hint", "post_logout_redirect_uri", "state", "client_id"]),
-            route("POST", "/oauth2/end-session", "RP-initiated logout (form post; the ID token is the proof)", envelope: ["body"],
+            route("POST", "/oauth2/end-session", "RP-initiated logout (form post; the ID token is the proof)", envelope: ["body", "headers"],
                   extra: ["acceptsForm": true, "originCheck": false]),
             route("POST", "/oauth2/register", "Dynamic client registration (RFC 7591)", envelope: ["body", "headers", "session"]),
         ],
@@ -97,26 +98,26 @@ enum OAuthProviderManifest {
     ]
 
     private static func route(_ method: String, _ path: String, _ summary: String, auth: String = "none", envelope: [String] = [],
-                              query: [String] = [], body: [(String, String, Bool)] = [], extra: [String: JSONValue] = [:]) -> JSONValue {
-        var entry: [String: JSONValue] = ["method": .string(method), "path": .string(path), "summary": .string(summary), "auth": .string(auth),
+                              query: [String] = [], body: [(String, String, Bool)] = [], extra: OrderedDictionary<String, JSONValue> = [:]) -> JSONValue {
+        var entry: OrderedDictionary<String, JSONValue> = ["method": .string(method), "path": .string(path), "summary": .string(summary), "auth": .string(auth),
                                           "envelope": .array(envelope.map(JSONValue.string))]
         if !query.isEmpty { entry["query"] = ["properties": .array(query.map { ["name": .string($0), "type": "string"] })] }
         if !body.isEmpty {
             entry["body"] = ["properties": .array(body.map { ["name": .string($0.0), "type": .string($0.1), "required": .bool($0.2)] })]
         }
         for (key, value) in extra { entry[key] = value }
-        return .object(.init(uniqueKeysWithValues: entry.sorted { $0.key < $1.key }))
+        return .object(entry)
     }
 
     private static func table(_ name: String, _ fields: [JSONValue]) -> JSONValue { ["name": .string(name), "fields": .array(fields)] }
 
     private static func field(_ name: String, _ type: String, required: Bool = true, unique: Bool = false, index: Bool = false,
                               default value: JSONValue? = nil, references: String? = nil, onDelete: String = "cascade") -> JSONValue {
-        var field: [String: JSONValue] = ["name": .string(name), "type": .string(type), "required": .bool(required)]
+        var field: OrderedDictionary<String, JSONValue> = ["name": .string(name), "type": .string(type), "required": .bool(required)]
         if unique { field["unique"] = true }
         if index { field["index"] = true }
         if let value { field["defaultValue"] = value }
         if let references { field["references"] = ["model": .string(references), "field": "id", "onDelete": .string(onDelete)] }
-        return .object(.init(uniqueKeysWithValues: field.sorted { $0.key < $1.key }))
+        return .object(field)
     }
 }

@@ -37,7 +37,7 @@ struct OAuthProviderPlugin: GatehousePlugin {
         tokenEndpoint = TokenEndpoint(clients: clients, codes: codes, tokens: tokens, idTokens: idTokens, host: host)
         inspection = TokenInspection(clients: clients, tokens: tokens, issuer: issuer)
         userInfo = UserInfoEndpoint(tokens: tokens, host: host)
-        endSession = EndSessionEndpoint(clients: clients, idTokens: idTokens, host: host)
+        endSession = EndSessionEndpoint(clients: clients, idTokens: idTokens, tokens: tokens, host: host)
         registration = ClientRegistration(settings: settings, host: host)
         discovery = Discovery(settings: settings, issuer: issuer)
     }
@@ -63,8 +63,8 @@ struct OAuthProviderPlugin: GatehousePlugin {
             let parameters = Self.pairs(endpoint == .authorizeGet ? call.envelope["query"] : call.body)
             return .status(302).header("location", try authorizer.authorize(parameters, session: try host.session(of: call)))
         case .consent:
-            guard let session = call.session, let query = call.body["oauth_query"]?.stringValue else { throw Self.forgedQuery }
-            guard let parameters = signedQuery.verify(query) else { throw Self.forgedQuery }
+            guard let session = call.session else { return .error(status: 401, code: "UNAUTHORIZED", message: "Unauthorized") }
+            guard let query = call.body["oauth_query"]?.stringValue, let parameters = signedQuery.verify(query) else { throw Self.forgedQuery }
             let url = try authorizer.consent(parameters, accept: call.body["accept"]?.boolValue ?? false,
                                              scope: call.body["scope"]?.stringValue, session: session)
             return .json(["redirect": true, "url": .string(url)])
@@ -72,8 +72,8 @@ struct OAuthProviderPlugin: GatehousePlugin {
         case .userInfoGet, .userInfoPost: return try userInfo.handle(call)
         case .introspect: return try inspection.introspect(Self.form(call.body), call: call)
         case .revoke: return try inspection.revoke(Self.form(call.body), call: call)
-        case .endSessionGet: return try endSession.handle(Self.form(call.envelope["query"] ?? .null))
-        case .endSessionPost: return try endSession.handle(Self.form(call.body))
+        case .endSessionGet: return try endSession.handle(Self.form(call.envelope["query"]), call: call)
+        case .endSessionPost: return try endSession.handle(Self.form(call.body), call: call)
         case .register: return try registration.handle(call)
         case nil: return .error(status: 404, code: "NOT_FOUND", message: "Not found")
         }
@@ -102,15 +102,14 @@ struct OAuthProviderPlugin: GatehousePlugin {
 
     static let forgedQuery = OAuthFailure(error: "invalid_signature", description: "oauth_query was altered or has expired")
 
-    /// Form or query members as strings (the host hands form fields over as strings).
-    private static func form(_ json: JSONValue) -> [String: String] {
-        var form: [String: String] = [:]
-        for (name, value) in json.objectValue ?? [:] { if let text = value.stringValue { form[name] = text } }
-        return form
-    }
-
+    /// Form or query members that are strings (the host hands form fields over as strings; a
+    /// JSON body's other values are ignored), in order.
     private static func pairs(_ json: JSONValue?) -> Authorizer.Parameters {
         (json?.objectValue ?? [:]).compactMap { name, value in value.stringValue.map { (name, $0) } }
+    }
+
+    private static func form(_ json: JSONValue?) -> [String: String] {
+        Dictionary(pairs(json), uniquingKeysWith: { first, _ in first })
     }
 }
 

@@ -44,6 +44,10 @@ struct TokenEndpoint: Sendable {
               ConstantTime.equal(Base64URL.encode(digest), grant.codeChallenge)
         else { throw OAuthFailure.invalidGrant("code_verifier does not match the code_challenge") }
         try requireUser(grant.userID)
+        // The sign-in that approved the code has ended (signed out meanwhile): so has the code.
+        guard try PluginDatabase(host: host).findOne("session", [PluginDatabase.equals("id", .string(grant.sessionID))]) != nil else {
+            throw OAuthFailure.invalidGrant("the session that approved this code has ended")
+        }
         let subject = TokenStore.Subject(clientID: client.clientID, userID: grant.userID, sessionID: grant.sessionID, scopes: grant.scopes,
                                          family: codeID, authTime: grant.authTime)
         return try answer(subject, client: client, nonce: grant.nonce)
@@ -100,6 +104,11 @@ struct TokenEndpoint: Sendable {
         let withRefresh = subject.scopes.contains("offline_access") && client.grantTypes.contains("refresh_token")
         let scopes = accessScopes ?? subject.scopes
         let issued = try tokens.issue(subject, accessScopes: scopes, withRefreshToken: withRefresh)
+        // A replay of this grant's code or refresh token raced this request: it loses too.
+        if let family = subject.family, tokens.isRevokedFamily(family) {
+            try tokens.revokeFamily(family)
+            throw OAuthFailure.invalidGrant("the grant was revoked")
+        }
         var body: OrderedDictionary<String, JSONValue> = [
             "access_token": .string(issued.accessToken), "token_type": "Bearer", "expires_in": .int(tokens.accessLifetime),
             "scope": .string(OAuthScopes.join(scopes)),

@@ -17,8 +17,10 @@ struct TokenInspection: Sendable {
         else { return Self.noStore(.json(["active": false])) }
         var body: OrderedDictionary<String, JSONValue> = [
             "active": true, "client_id": .string(client.clientID), "scope": .string(OAuthScopes.join(TokenStore.scopes(of: row))),
-            "token_type": .string(kind == "oauthAccessToken" ? "Bearer" : "refresh_token"), "iss": .string(issuer),
+            "iss": .string(issuer),
         ]
+        // RFC 7662 §2.2: a type of RFC 6749 §7.1; refresh tokens have none.
+        if kind == "oauthAccessToken" { body["token_type"] = "Bearer" }
         if let userID = row["userId"]?.stringValue { body["sub"] = .string(userID) }
         if let expiresAt = ISODate.parse(row["expiresAt"]) { body["exp"] = .int(Int(expiresAt.timeIntervalSince1970)) }
         if let createdAt = ISODate.parse(row["createdAt"]) { body["iat"] = .int(Int(createdAt.timeIntervalSince1970)) }

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseJSON
+import OrderedCollections
 import PluginKit
 
 /// Opaque access and refresh tokens, stored hashed (base64url SHA-256, Better Auth's
@@ -39,7 +40,7 @@ struct TokenStore: Sendable {
             let token = host.randomToken()
             var data = try rowData(subject, token: token, now: now, lifetime: refreshLifetime)
             if let authTime = subject.authTime { data["authTime"] = .string(ISODate.format(authTime)) }
-            refreshID = try database.create("oauthRefreshToken", .object(.init(uniqueKeysWithValues: data.sorted { $0.key < $1.key })))["id"]?.stringValue
+            refreshID = try database.create("oauthRefreshToken", .object(data))["id"]?.stringValue
             refreshToken = token
         }
         let accessToken = host.randomToken()
@@ -47,7 +48,7 @@ struct TokenStore: Sendable {
         accessSubject.scopes = accessScopes
         var data = try rowData(accessSubject, token: accessToken, now: now, lifetime: accessLifetime)
         if let refreshID { data["refreshId"] = .string(refreshID) }
-        try database.create("oauthAccessToken", .object(.init(uniqueKeysWithValues: data.sorted { $0.key < $1.key })))
+        try database.create("oauthAccessToken", .object(data))
         return Issued(accessToken: accessToken, refreshToken: refreshToken)
     }
 
@@ -71,10 +72,25 @@ struct TokenStore: Sendable {
                                    ["revoked": now, "rotatedAt": now]) == 1
     }
 
-    /// Revokes every token issued from one authorization code.
+    /// Revokes every token issued from one authorization code. The mark, set first, catches a
+    /// request that is issuing into the family at this moment (`isRevokedFamily` after it issued).
     func revokeFamily(_ family: String) throws {
+        host.kvSet(Self.revokedFamilyKey(family), "1", ttlSeconds: Int64(refreshLifetime))
         for table in ["oauthRefreshToken", "oauthAccessToken"] {
             try revoke(table, [PluginDatabase.equals("authorizationCodeId", .string(family))])
+        }
+    }
+
+    func isRevokedFamily(_ family: String) -> Bool { host.kvGet(Self.revokedFamilyKey(family)) != nil }
+
+    /// Revokes what a session's logout ends (OpenID RP-Initiated Logout, as Better Auth does): its
+    /// access tokens, and its refresh tokens except those granted `offline_access`.
+    func revokeSessionTokens(_ sessionID: String) throws {
+        let session = PluginDatabase.equals("sessionId", .string(sessionID))
+        try revoke("oauthAccessToken", [session])
+        for row in try database.findMany("oauthRefreshToken", [session, ("revoked", "=", .null)])
+        where !Self.scopes(of: row).contains("offline_access") {
+            try revokeRefreshToken(row)
         }
     }
 
@@ -94,17 +110,16 @@ struct TokenStore: Sendable {
         row["revoked"]?.nonNull == nil && (ISODate.parse(row["expiresAt"]).map { $0 > Date() } ?? false)
     }
 
-    static func scopes(of row: JSONValue) -> [String] {
-        if let text = row["scopes"]?.stringValue, let parsed = try? JSONValue.parse(text) { return parsed.arrayValue?.compactMap(\.stringValue) ?? [] }
-        return row["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? []
-    }
+    static func scopes(of row: JSONValue) -> [String] { StoredList.strings(row["scopes"]) }
+
+    private static func revokedFamilyKey(_ family: String) -> String { "revoked-family:" + family }
 
     private func revoke(_ table: String, _ conditions: [PluginDatabase.Condition]) throws {
         try database.update(table, conditions + [("revoked", "=", .null)], ["revoked": .string(ISODate.format(Date()))])
     }
 
-    private func rowData(_ subject: Subject, token: String, now: Date, lifetime: Int) throws -> [String: JSONValue] {
-        var data: [String: JSONValue] = [
+    private func rowData(_ subject: Subject, token: String, now: Date, lifetime: Int) throws -> OrderedDictionary<String, JSONValue> {
+        var data: OrderedDictionary<String, JSONValue> = [
             "token": .string(try host.hashedKey(token)), "clientId": .string(subject.clientID),
             "scopes": .array(subject.scopes.map(JSONValue.string)),
             "createdAt": .string(ISODate.format(now)), "expiresAt": .string(ISODate.format(now.addingTimeInterval(TimeInterval(lifetime)))),
