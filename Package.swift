@@ -122,7 +122,7 @@ let package = Package(
         ], path: "Host/Sources/GatehouseOAuth", swiftSettings: swift6),
         .target(name: "GatehouseServer", dependencies: [
             "GatehouseJSON", "GatehouseCrypto", "GatehouseStorage", "GatehouseEmail", "GatehouseOutbound", "GatehouseOAuth", "GatehousePluginABI",
-            "GatehouseHostABI", "SwiftToolchainVersion", "EmailSyntax",
+            "GatehouseHostABI", "SwiftToolchainVersion", "EmailSyntax", "NetworkAddress",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -209,7 +209,7 @@ let package = Package(
                     ],
                     path: "Tests/GatehouseOAuthTests", swiftSettings: swift6),
         .testTarget(name: "GatehouseServerTests", dependencies: [
-                        "GatehouseServer", "GatehousePluginABI", "EmailSyntax", .product(name: "Crypto", package: "swift-crypto"),
+                        "GatehouseServer", "GatehousePluginABI", "EmailSyntax", "NetworkAddress", .product(name: "Crypto", package: "swift-crypto"),
                     ],
                     path: "Tests/GatehouseServerTests", swiftSettings: swift6),
         // Plugins on PluginKitTesting. All test targets link into one test binary and every plugin

@@ -1,4 +1,5 @@
 @testable import GatehouseServer
+import NetworkAddress
 import Testing
 
 @Suite struct TrustedOriginsTests {
@@ -53,14 +54,33 @@ import Testing
 }
 
 @Suite struct ClientAddressTests {
-    @Test func prefersTheFirstValidHeaderAddress() {
-        #expect(ClientAddress.resolve(headerValues: ["203.0.113.9, 10.0.0.1"], peer: "127.0.0.1") == "203.0.113.9")
-        #expect(ClientAddress.resolve(headerValues: ["not-an-ip"], peer: "127.0.0.1") == "127.0.0.1")
-        #expect(ClientAddress.resolve(headerValues: [nil], peer: nil) == nil)
+    @Test func anyoneIsBetterAuthsDefault() {
+        #expect(ClientAddress.resolve(headerValues: ["203.0.113.9, 10.0.0.1"], peer: "127.0.0.1", trust: .anyone) == "203.0.113.9")
+        #expect(ClientAddress.resolve(headerValues: ["not-an-ip"], peer: "127.0.0.1", trust: .anyone) == "127.0.0.1")
+        #expect(ClientAddress.resolve(headerValues: [nil], peer: nil, trust: .anyone) == nil)
     }
 
-    @Test func ipv6IsCutToSlash64() {
-        #expect(ClientAddress.normalize("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64")
+    @Test func nobodyKeepsThePeer() {
+        #expect(ClientAddress.resolve(headerValues: ["203.0.113.9"], peer: "198.51.100.4", trust: .nobody) == "198.51.100.4")
+    }
+
+    @Test func trustedProxiesYieldTheRightMostUntrustedHop() throws {
+        let trust = ClientAddress.Trust.proxies([try #require(IPNetwork("10.0.0.0/8")), try #require(IPNetwork("2001:db8::/32"))])
+        // The peer is ours: walk back past our own proxies; what the client wrote on the left is ignored.
+        #expect(ClientAddress.resolve(headerValues: ["1.1.1.1, 203.0.113.9, 10.0.0.2"], peer: "10.0.0.1", trust: trust) == "203.0.113.9")
+        #expect(ClientAddress.resolve(headerValues: ["2001:DB8::7, 2001:db8::8"], peer: "10.0.0.1", trust: trust) == "2001:db8::7")
+        #expect(ClientAddress.resolve(headerValues: ["garbage, 10.0.0.3"], peer: "10.0.0.1", trust: trust) == "10.0.0.3")
+        #expect(ClientAddress.resolve(headerValues: [nil, "203.0.113.9"], peer: "10.0.0.1", trust: trust) == "203.0.113.9")
+        #expect(ClientAddress.resolve(headerValues: [nil], peer: "10.0.0.1", trust: trust) == "10.0.0.1")
+        // Anyone else's header means nothing.
+        #expect(ClientAddress.resolve(headerValues: ["10.0.0.5"], peer: "198.51.100.4", trust: trust) == "198.51.100.4")
+    }
+
+    @Test func addressesAreCanonicalAndIPv6BucketsAreNetworks() {
+        #expect(ClientAddress.normalize("2001:DB8:0:0:1:0:0:1") == "2001:db8::1:0:0:1")
         #expect(ClientAddress.normalize("::ffff:192.0.2.1") == "192.0.2.1")
+        #expect(ClientAddress.rateLimitKey("2001:db8:1:2:3:4:5:6", ipv6Subnet: 64) == "2001:db8:1:2::/64")
+        #expect(ClientAddress.rateLimitKey("2001:db8:1:2:3:4:5:6", ipv6Subnet: 48) == "2001:db8:1::/48")
+        #expect(ClientAddress.rateLimitKey("192.0.2.1", ipv6Subnet: 64) == "192.0.2.1")
     }
 }

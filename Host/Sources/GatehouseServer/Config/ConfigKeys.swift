@@ -30,6 +30,7 @@ enum ConfigKeys {
         ("user.changeEmail.enabled", .bool), ("user.changeEmail.updateEmailWithoutVerification", .bool),
         ("advanced.cookiePrefix", .string), ("advanced.useSecureCookies", .bool), ("advanced.disabledPaths", .stringList),
         ("advanced.ipAddress.ipAddressHeaders", .stringList), ("advanced.ipAddress.disableIpTracking", .bool),
+        ("advanced.ipAddress.trustedProxies", .stringList), ("advanced.ipAddress.ipv6Subnet", .int),
         ("email.transport", .string), ("email.from", .string), ("email.templatesDir", .string),
         ("email.smtp.host", .string), ("email.smtp.port", .int), ("email.smtp.secure", .bool),
         ("email.smtp.startTLS", .string), ("email.smtp.username", .string), ("email.smtp.password", .string),

@@ -1,4 +1,5 @@
 import Foundation
+import NetworkAddress
 import GatehouseJSON
 import GatehouseOAuth
 import GatehouseStorage
@@ -62,6 +63,11 @@ public struct GatehouseConfig: Sendable {
         public var disabledPaths: [String] = []
         public var ipAddressHeaders = ["x-forwarded-for"]
         public var disableIpTracking = false
+        /// The proxies whose forwarded headers name the client (`advanced.ipAddress.trustedProxies`);
+        /// nil when not set (see `ClientAddress.Trust`).
+        public var trustedProxies: [IPNetwork]?
+        /// IPv6 clients share a rate-limit bucket per network of this many bits (Better Auth's `ipv6Subnet`).
+        public var ipv6Subnet = 64
     }
 
     /// Linked accounts and social sign-in (Better Auth's `account` options).
@@ -247,6 +253,16 @@ extension GatehouseConfig {
         advanced.disabledPaths = list("advanced.disabledPaths") ?? []
         advanced.ipAddressHeaders = (list("advanced.ipAddress.ipAddressHeaders") ?? advanced.ipAddressHeaders).map { $0.lowercased() }
         advanced.disableIpTracking = bool("advanced.ipAddress.disableIpTracking") ?? false
+        if let entries = source.value("advanced.ipAddress.trustedProxies") {
+            advanced.trustedProxies = try (entries.arrayValue ?? []).enumerated().map { index, entry in
+                guard let network = entry.stringValue.flatMap(IPNetwork.init) else {
+                    throw ConfigError(key: "advanced.ipAddress.trustedProxies[\(index)]", "must be an IP address or a CIDR network (10.0.0.0/8, 2001:db8::/32)")
+                }
+                return network
+            }
+        }
+        advanced.ipv6Subnet = int("advanced.ipAddress.ipv6Subnet") ?? advanced.ipv6Subnet
+        guard (1...128).contains(advanced.ipv6Subnet) else { throw ConfigError(key: "advanced.ipAddress.ipv6Subnet", "must be between 1 and 128") }
 
         email = Email(transport: mode == .production ? .none : .log)
         email.transport = try oneOf("email.transport", email.transport)

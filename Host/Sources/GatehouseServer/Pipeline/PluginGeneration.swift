@@ -53,7 +53,8 @@ public struct PluginGeneration: Sendable {
         onRequest = plugins.flatMap(\.onRequest)
         onResponse = plugins.flatMap(\.onResponse)
         rateLimiter = rateLimitStore.map {
-            RateLimiter(store: $0, config: auth.config.rateLimit, pluginRules: plugins.flatMap(\.rateLimitRules))
+            RateLimiter(store: $0, config: auth.config.rateLimit, pluginRules: plugins.flatMap(\.rateLimitRules),
+                        ipv6Subnet: auth.config.advanced.ipv6Subnet)
         }
     }
 

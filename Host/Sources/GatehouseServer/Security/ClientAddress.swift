@@ -1,27 +1,69 @@
-import Foundation
+import NetworkAddress
 
-/// The client's IP for rate limiting and session rows: the first configured proxy header
-/// that holds a valid address, else the socket peer. IPv6 addresses are cut to their /64.
+/// The client's address, for rate limits, session rows, events and logs: from a forwarded header
+/// only when that header can be believed, else the socket peer.
 enum ClientAddress {
-    static func resolve(headerValues: [String?], peer: String?) -> String? {
-        for value in headerValues {
-            guard let first = value?.split(separator: ",").first?.trimmingCharacters(in: .whitespaces) else { continue }
-            if let ip = normalize(first) { return ip }
+    /// Whose forwarded headers (`advanced.ipAddress.ipAddressHeaders`) are believed.
+    enum Trust: Sendable {
+        /// Better Auth's default, kept in development without `trustedProxies`: anyone's; the
+        /// first valid address of the first header that has one.
+        case anyone
+        /// Production without `trustedProxies`: nobody's, so no client picks its own address.
+        case nobody
+        /// Only these proxies': a header counts when the peer is one of them, and the client is
+        /// the right-most address in it that is not itself a trusted proxy.
+        case proxies([IPNetwork])
+
+        init(_ config: GatehouseConfig) {
+            if let proxies = config.advanced.trustedProxies {
+                self = .proxies(proxies)
+            } else {
+                self = config.isProduction ? .nobody : .anyone
+            }
         }
-        return peer.flatMap(normalize)
     }
 
-    static func normalize(_ text: String) -> String? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 { return text }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
-        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
-        // An IPv4-mapped address (::ffff:a.b.c.d) is really that IPv4 address.
-        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
-            return bytes[12..<16].map(String.init).joined(separator: ".")
+    static func resolve(headerValues: [String?], peer: String?, trust: Trust) -> String? {
+        let peerAddress = peer.flatMap(normalize)
+        switch trust {
+        case .nobody:
+            return peerAddress
+        case .anyone:
+            for value in headerValues {
+                guard let first = value?.split(separator: ",").first?.trimmingCharacters(in: .whitespaces) else { continue }
+                if let address = normalize(first) { return address }
+            }
+            return peerAddress
+        case .proxies(let proxies):
+            let trusted = { (address: String) in proxies.contains { $0.contains(address) } }
+            guard let peerAddress, trusted(peerAddress) else { return peerAddress }
+            for value in headerValues {
+                guard let value else { continue }
+                // Each proxy appends the address it received from: walk back from ours. What lies
+                // left of the first untrusted hop was written by the client and means nothing.
+                var nearest: String?
+                for hop in value.split(separator: ",").reversed() {
+                    guard let address = normalize(hop.trimmingCharacters(in: .whitespaces)) else { break }
+                    if !trusted(address) { return address }
+                    nearest = address
+                }
+                if let nearest { return nearest }
+            }
+            return peerAddress
         }
-        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
-        return groups.joined(separator: ":") + "::/64"
+    }
+
+    /// The canonical text of an IPv4 or IPv6 address (an IPv4-mapped one as IPv4); nil otherwise.
+    static func normalize(_ text: String) -> String? {
+        IPNetwork.bytes(of: text).flatMap(IPNetwork.text(of:))
+    }
+
+    /// The rate-limit bucket of an address: itself for IPv4, its network of `ipv6Subnet` bits for
+    /// IPv6 (one client usually holds a whole /64).
+    static func rateLimitKey(_ address: String, ipv6Subnet: Int) -> String {
+        guard let bytes = IPNetwork.bytes(of: address), bytes.count == 16,
+              let network = IPNetwork.text(of: IPNetwork.masked(bytes, to: ipv6Subnet))
+        else { return address }
+        return "\(network)/\(ipv6Subnet)"
     }
 }

@@ -25,6 +25,8 @@ struct RateLimiter: Sendable {
     let store: any RateLimitStore
     let config: GatehouseConfig.RateLimit
     let pluginRules: [RateLimitRule]
+    /// IPv6 clients share a bucket per network of this many bits.
+    var ipv6Subnet = 64
 
     /// The (window, max) for `path`, or nil when limiting is off for it.
     func rule(for path: String) -> (window: Int, max: Int)? {
@@ -37,7 +39,7 @@ struct RateLimiter: Sendable {
 
     func check(ip: String?, path: String) async throws -> RateLimitDecision {
         guard let rule = rule(for: path) else { return .allowed }
-        let key = "\(ip ?? "no-trusted-ip")|\(path)"
+        let key = "\(ip.map { ClientAddress.rateLimitKey($0, ipv6Subnet: ipv6Subnet) } ?? "no-trusted-ip")|\(path)"
         return try await store.hit(key: key, window: rule.window, max: rule.max, now: Int64(Date().timeIntervalSince1970 * 1000))
     }
 }

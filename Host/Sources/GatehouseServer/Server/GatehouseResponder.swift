@@ -49,8 +49,13 @@ struct GatehouseResponder: HTTPResponder {
         let belowBasePath = path == basePath || path.hasPrefix(basePath + "/")
         let wellKnown = !belowBasePath && path.hasPrefix("/.well-known/") && path.hasSuffix(basePath)
         guard belowBasePath || wellKnown else { return Response(status: .notFound) }
-        let routedPath = wellKnown ? String(path.dropLast(basePath.count))
-            : String(path.dropFirst(basePath.count)).isEmpty ? "/" : String(path.dropFirst(basePath.count))
+        let routedPath: String
+        if wellKnown {
+            routedPath = String(path.dropLast(basePath.count))
+        } else {
+            let below = String(path.dropFirst(basePath.count))
+            routedPath = below.isEmpty ? "/" : below
+        }
 
         let requestID = RandomIdentifier.generate(length: 16)
         var logger = runtime.logger
@@ -73,7 +78,7 @@ struct GatehouseResponder: HTTPResponder {
         let incoming = IncomingRequest(
             method: request.method, path: routedPath,
             query: Dictionary(QueryString.parse(request.uri.query ?? "").map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }),
-            headers: request.headers, body: body, clientIP: ClientAddress.resolve(headerValues: headerIPs, peer: context.peerAddress),
+            headers: request.headers, body: body, clientIP: ClientAddress.resolve(headerValues: headerIPs, peer: context.peerAddress, trust: ClientAddress.Trust(config)),
             outsideBasePath: wellKnown)
         generation.inFlight.enter()
         let (answer, route) = await generation.respond(to: incoming, logger: logger)

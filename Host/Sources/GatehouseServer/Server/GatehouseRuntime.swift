@@ -112,6 +112,9 @@ public final class GatehouseRuntime: Sendable {
         if config.secret == nil, case .postgres = location {
             logger.warning("no secret configured: every instance on this database needs the same one, or their cookies fail on the others")
         }
+        if case .nobody = ClientAddress.Trust(config) {
+            logger.notice("forwarded client addresses are ignored in production until advanced.ipAddress.trustedProxies names the proxies in front of Gatehouse")
+        }
         secret = try ServerSecret.resolve(configured: config.secret, folder: secretFolder, logger: logger)
         let pool = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
         pool.start()
