@@ -71,6 +71,10 @@ import Testing
         ("mode: production\nsecret: better-auth-secret-12345678901234567890", "secret"),
         ("mode: production\nsecret: short", "secret"),
         ("mode: production\nsecret: a-very-long-secret-value-0123456789abcdef\nemail: {transport: log}", "email.transport"),
+        ("advanced: {ipAddress: {trustedProxies: [10.0.0.0/8, 10.0.0.0/40]}}", "advanced.ipAddress.trustedProxies[1]"),
+        ("advanced: {ipAddress: {ipv6Subnet: 129}}", "advanced.ipAddress.ipv6Subnet"),
+        ("emailAndPassword: {lockout: {maxFailures: 0}}", "emailAndPassword.lockout.maxFailures"),
+        ("emailAndPassword: {lockout: {lockSeconds: 600, maxLockSeconds: 60}}", "emailAndPassword.lockout.maxLockSeconds"),
     ])
     func invalidSettingsNameTheirKey(_ yaml: String, _ key: String) throws {
         let path = try write(yaml)

@@ -9,12 +9,15 @@ import yaml
 from test_plugins import build_hello, build_plugin
 
 
-def swap_in(directory, name, **kw):
-    """Builds next to the plugins directory, then renames into place (as scripts/build.sh does)."""
+def staged(directory, name, **kw):
+    """Builds next to the plugins directory (as scripts/build.sh does); rename it into place."""
     staging = directory.parent / "staging"
     staging.mkdir(exist_ok=True)
-    built = build_plugin(staging, name, **kw)
-    built.rename(directory / name)
+    return build_plugin(staging, name, **kw)
+
+
+def swap_in(directory, name, **kw):
+    staged(directory, name, **kw).rename(directory / name)
 
 
 def test_replacing_a_plugin_under_load_fails_no_request(server, tmp_path):
@@ -44,8 +47,9 @@ def test_replacing_a_plugin_under_load_fails_no_request(server, tmp_path):
     for w in workers:
         w.start()
     time.sleep(0.5)
+    replacement = staged(plugins, "widget.so", version="2")   # compiling is not part of the swap
     swapped_at = time.time()
-    swap_in(plugins, "widget.so", version="2")
+    replacement.rename(plugins / "widget.so")
     deadline = time.time() + 5
     while time.time() < deadline and not any(v == "2" for _, v in versions):
         time.sleep(0.05)

@@ -6,7 +6,7 @@ enum AuditLogManifest {
     /// security events), the two-factor plugin's and the organization plugin's membership events.
     static let recordedEvents = [
         "user.created", "user.deleted", "session.created", "session.revoked", "signIn.succeeded", "signIn.failed",
-        "password.changed", "password.reset", "email.verified", "account.linked", "account.unlinked",
+        "password.changed", "password.reset", "email.verified", "account.linked", "account.unlinked", "account.locked",
         "twoFactor.enabled", "twoFactor.disabled",
         "organization.member.added", "organization.member.removed", "organization.member.updated",
     ]

@@ -9,6 +9,7 @@ enum DefaultTemplates {
         "otp": otp,
         "invitation": invitation,
         "magic-link": magicLink,
+        "account-locked": accountLocked,
     ]
 
     static let resetPassword = DefaultTemplate(
@@ -88,6 +89,24 @@ enum DefaultTemplates {
         <p>Someone asked to delete your {{appName}} account. This cannot be undone. To confirm, use the button below.</p>
         \(DefaultTemplate.button("Delete my account"))
         <p>If that wasn't you, ignore this email and your account stays as it is.</p>
+        """)
+    )
+
+    /// Sent once per lock (`emailAndPassword.lockout`); it never carries a tried password.
+    static let accountLocked = DefaultTemplate(
+        subject: "Sign-in to your {{{appName}}} account is paused",
+        text: """
+        Hi,
+
+        There were too many failed attempts to sign in to your {{{appName}}} account with its password, so password sign-in is paused until {{{lockedUntil}}} (UTC).
+
+        If that was you, wait until then or reset your password, which ends the pause at once. If it wasn't, your password held: consider changing it to a long one you use nowhere else.
+
+        """,
+        html: DefaultTemplate.page("""
+        <p>Hi,</p>
+        <p>There were too many failed attempts to sign in to your {{appName}} account with its password, so password sign-in is paused until {{lockedUntil}} (UTC).</p>
+        <p>If that was you, wait until then or reset your password, which ends the pause at once. If it wasn't, your password held: consider changing it to a long one you use nowhere else.</p>
         """)
     )
 

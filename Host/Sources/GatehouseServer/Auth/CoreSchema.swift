@@ -49,6 +49,7 @@ enum CoreSchema {
             JobLeases.table,
             ScheduledJobs.table,
             SignInBlocks.table,
+            AccountLockout.table,
         ]
         if includeRateLimit {
             tables.append(TableSchema(name: "rateLimit", fields: [

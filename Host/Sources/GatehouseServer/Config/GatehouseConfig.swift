@@ -19,6 +19,18 @@ public struct GatehouseConfig: Sendable {
         public var resetPasswordTokenExpiresIn = 3600
         /// `scrypt` (Better Auth's format) or `argon2id` for new hashes.
         public var passwordHash = "scrypt"
+        public var lockout = Lockout()
+    }
+
+    /// Account lockout against password guessing spread over many addresses (`emailAndPassword.lockout`).
+    public struct Lockout: Sendable {
+        public var enabled = true
+        /// Failures within `windowSeconds` that lock the account.
+        public var maxFailures = 10
+        public var windowSeconds = 900
+        /// The first lock's length; each further lock doubles it, up to `maxLockSeconds`.
+        public var lockSeconds = 900
+        public var maxLockSeconds = 86_400
     }
 
     public struct EmailVerification: Sendable {
@@ -206,6 +218,14 @@ extension GatehouseConfig {
         emailAndPassword.revokeSessionsOnPasswordReset = bool("emailAndPassword.revokeSessionsOnPasswordReset") ?? false
         emailAndPassword.resetPasswordTokenExpiresIn = try positive("emailAndPassword.resetPasswordTokenExpiresIn", 3600)
         emailAndPassword.passwordHash = string("emailAndPassword.passwordHash") ?? "scrypt"
+        emailAndPassword.lockout.enabled = bool("emailAndPassword.lockout.enabled") ?? true
+        emailAndPassword.lockout.maxFailures = try positive("emailAndPassword.lockout.maxFailures", 10)
+        emailAndPassword.lockout.windowSeconds = try positive("emailAndPassword.lockout.windowSeconds", 900)
+        emailAndPassword.lockout.lockSeconds = try positive("emailAndPassword.lockout.lockSeconds", 900)
+        emailAndPassword.lockout.maxLockSeconds = try positive("emailAndPassword.lockout.maxLockSeconds", 86_400)
+        guard emailAndPassword.lockout.maxLockSeconds >= emailAndPassword.lockout.lockSeconds else {
+            throw ConfigError(key: "emailAndPassword.lockout.maxLockSeconds", "must not be below lockSeconds")
+        }
         guard ["scrypt", "argon2id"].contains(emailAndPassword.passwordHash) else {
             throw ConfigError(key: "emailAndPassword.passwordHash", "must be scrypt or argon2id")
         }

@@ -14,6 +14,8 @@ struct HostEvents: Sendable {
         case signInSucceeded = "signIn.succeeded", signInFailed = "signIn.failed"
         case passwordChanged = "password.changed", passwordReset = "password.reset", emailVerified = "email.verified"
         case accountLinked = "account.linked", accountUnlinked = "account.unlinked"
+        /// Failed password sign-ins locked the account (`emailAndPassword.lockout`).
+        case accountLocked = "account.locked"
         /// (1.5) Delivered awaited, inside `users.proveEmail` (EmailProof.swift).
         case unprovenAccessRevoked = "user.unprovenAccessRevoked"
     }
@@ -44,6 +46,11 @@ struct HostEvents: Sendable {
     /// `userID`: the owner of `email`, when there is one; `reason`: the error code answered.
     func signInFailed(email: String, userID: String?, reason: String) {
         emit(.signInFailed, ["email": .string(email), "userId": userID.map(JSONValue.string) ?? .null, "reason": .string(reason)])
+    }
+
+    /// account.locked: whose account, and until when (an ISO date).
+    func accountLocked(userID: String, until: String) {
+        emit(.accountLocked, ["userId": .string(userID), "lockedUntil": .string(until)])
     }
 
     /// account.linked and account.unlinked: the account's key fields only (its tokens stay out).

@@ -117,6 +117,8 @@ extension AuthContext {
             if revoke { try await store.deleteSessions(userID: user.id) }
         }
         store.events.emit(.passwordReset, user: user)
+        // Whoever proved the address may sign in again at once.
+        if let email = user.string("email") { try await clearLockout(email) }
         return revoke
     }
 }

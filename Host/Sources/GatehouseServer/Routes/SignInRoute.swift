@@ -4,8 +4,9 @@ import GatehouseStorage
 import HTTPTypes
 import Metrics
 
-/// `POST /sign-in/email`: unknown email, missing credential and wrong password all answer
-/// the same 401 after the same amount of hashing work. Each refusal emits signIn.failed.
+/// `POST /sign-in/email`: unknown email, missing credential, wrong password and a locked account
+/// (`AccountLockout`) all answer the same 401 after the same amount of hashing work. Each
+/// refusal emits signIn.failed.
 enum SignInRoute {
     static let endpoint = Endpoint(
         .post, "/sign-in/email", acceptsForm: true, formCSRF: true,
@@ -25,15 +26,22 @@ enum SignInRoute {
             auth.store.events.signInFailed(email: email, userID: owner?.id, reason: error.code)
             return error
         }
+        /// A failed password: counted towards the lockout, answered as a wrong password.
+        func wrongPassword(owner: Record?) async throws -> APIError {
+            if case .locked(let until) = try await auth.recordSignInFailure(email), let owner {
+                try await auth.accountLocked(owner, until: until)
+            }
+            return refusal(CoreErrors.invalidEmailOrPassword, "invalid_credentials", owner: owner)
+        }
 
+        let locked = try await auth.isLockedOut(email)
         let owner = try await auth.store.user(email: email)
         guard let user = owner, let hash = try await auth.store.credentialAccount(userID: user.id)?.string("password") else {
             await auth.passwords.verifyDummy(password)
-            throw refusal(CoreErrors.invalidEmailOrPassword, "invalid_credentials", owner: owner)
+            throw try await wrongPassword(owner: owner)
         }
-        guard await auth.passwords.verify(password, against: hash) else {
-            throw refusal(CoreErrors.invalidEmailOrPassword, "invalid_credentials", owner: user)
-        }
+        // While locked, even the right password is answered as a wrong one, after the same work.
+        guard await auth.passwords.verify(password, against: hash), !locked else { throw try await wrongPassword(owner: user) }
         if auth.config.emailAndPassword.requireEmailVerification, user.bool("emailVerified") != true {
             if auth.config.emailVerification.sendOnSignIn {
                 try await auth.sendVerificationEmail(to: email, user: user, callbackURL: ctx.bodyString("callbackURL"))
@@ -41,6 +49,7 @@ enum SignInRoute {
             throw refusal(CoreErrors.error("EMAIL_NOT_VERIFIED", .forbidden), "email_not_verified", owner: user)
         }
         let session = try await auth.sessions.signIn(ctx, user: user, rememberMe: ctx.bodyBool("rememberMe") ?? true)
+        try await auth.clearLockout(email)
         record("success")
         let callbackURL = ctx.bodyString("callbackURL")
         var response = APIResponse.json(.object(dropping: [
