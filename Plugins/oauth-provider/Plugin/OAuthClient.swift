@@ -16,12 +16,10 @@ struct OAuthClient: Sendable {
     var clientID: String
     /// base64url(SHA-256(secret)), Better Auth's hashed `clientSecret`; nil for public clients.
     var secretHash: String?
-    var name: String?
     var redirectURIs: [String]
     var postLogoutRedirectURIs: [String]
     var authMethod: AuthMethod
     var grantTypes: [String]
-    var applicationType: String
     /// Only configured clients may skip consent: a registration never grants it to itself.
     var skipConsent = false
     var enableEndSession = false
@@ -37,12 +35,10 @@ struct OAuthClient: Sendable {
         guard let id = json["client_id"]?.stringValue, !id.isEmpty else { throw ClientMetadataProblem.metadata("client_id must be a non-empty string") }
         let metadata = try ClientMetadata(json, strictRedirects: false)
         clientID = id
-        name = metadata.name
         redirectURIs = metadata.redirectURIs
         postLogoutRedirectURIs = metadata.postLogoutRedirectURIs
         authMethod = metadata.authMethod
         grantTypes = metadata.grantTypes
-        applicationType = metadata.applicationType
         let secret = json["client_secret"]?.nonNull
         switch (authMethod, secret?.stringValue) {
         case (.none, nil): secretHash = nil
@@ -65,12 +61,10 @@ struct OAuthClient: Sendable {
         guard let id = row["clientId"]?.stringValue else { return nil }
         clientID = id
         secretHash = row["clientSecret"]?.stringValue
-        name = row["name"]?.stringValue
         redirectURIs = StoredList.strings(row["redirectUris"])
         postLogoutRedirectURIs = StoredList.strings(row["postLogoutRedirectUris"])
         authMethod = row["tokenEndpointAuthMethod"]?.stringValue.flatMap(AuthMethod.init(rawValue:)) ?? .clientSecretBasic
         grantTypes = row["grantTypes"]?.nonNull.map(StoredList.strings) ?? ["authorization_code"]
-        applicationType = row["applicationType"]?.stringValue ?? "web"
         skipConsent = row["skipConsent"]?.boolValue ?? false
         enableEndSession = row["enableEndSession"]?.boolValue ?? false
         clientCredentialsScopes = StoredList.strings(row["clientCredentialsScopes"])

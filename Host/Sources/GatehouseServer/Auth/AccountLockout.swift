@@ -16,6 +16,9 @@ enum AccountLockout {
         Field("locks", .number), // so far: each lasts twice the one before, until a sign-in succeeds
     ])
 
+    /// Whether a lockout row refuses password sign-ins right now.
+    static func isLocked(_ row: Record?) -> Bool { row?.date("lockedUntil").map { $0 > Date() } ?? false }
+
     /// What a failure did.
     enum Outcome: Equatable {
         case counted
@@ -31,11 +34,11 @@ extension AuthContext {
 
     private func lockoutKey(_ email: String) -> String { signer.signature(of: "sign-in-lockout:" + email.lowercased()) }
 
-    /// Whether password sign-ins for `email` are refused right now.
-    func isLockedOut(_ email: String) async throws -> Bool {
-        guard lockout.enabled else { return false }
-        let row = try await store.adapter.findOne(AccountLockout.table.name, where: [Condition("key", .eq, .string(lockoutKey(email)))])
-        return row?.date("lockedUntil").map { $0 > Date() } ?? false
+    /// The lockout row of `email`: failures are being counted for it, or it is locked
+    /// (`AccountLockout.isLocked`). Nil without one, or with lockout off.
+    func lockoutRow(_ email: String) async throws -> Record? {
+        guard lockout.enabled else { return nil }
+        return try await store.adapter.findOne(AccountLockout.table.name, where: [Condition("key", .eq, .string(lockoutKey(email)))])
     }
 
     /// Counts a failed password sign-in for `email`, atomically across instances.

@@ -34,7 +34,8 @@ enum SignInRoute {
             return refusal(CoreErrors.invalidEmailOrPassword, "invalid_credentials", owner: owner)
         }
 
-        let locked = try await auth.isLockedOut(email)
+        let lockout = try await auth.lockoutRow(email)
+        let locked = AccountLockout.isLocked(lockout)
         let owner = try await auth.store.user(email: email)
         guard let user = owner, let hash = try await auth.store.credentialAccount(userID: user.id)?.string("password") else {
             await auth.passwords.verifyDummy(password)
@@ -49,7 +50,8 @@ enum SignInRoute {
             throw refusal(CoreErrors.error("EMAIL_NOT_VERIFIED", .forbidden), "email_not_verified", owner: user)
         }
         let session = try await auth.sessions.signIn(ctx, user: user, rememberMe: ctx.bodyBool("rememberMe") ?? true)
-        try await auth.clearLockout(email)
+        // Only a row with failures needs clearing: no write on an ordinary sign-in.
+        if lockout != nil { try await auth.clearLockout(email) }
         record("success")
         let callbackURL = ctx.bodyString("callbackURL")
         var response = APIResponse.json(.object(dropping: [
