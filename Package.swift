@@ -40,6 +40,26 @@ let plugins = [
     plugin("host-probe", "HostProbePlugin", path: "Tests/Fixtures/HostProbePlugin"),
 ]
 
+/// libFuzzer targets, one per parser of untrusted input (scripts/fuzz.sh): `Tests/Fuzz/<name>/`
+/// holds `Fuzz<name>.swift`, its seed corpus `Corpus/` and its libFuzzer dictionary `<name>.dict`.
+/// Without `-DFUZZING` they build as tools that replay inputs given as arguments.
+func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .executableTarget(name: "Fuzz" + name, dependencies: ["FuzzSupport"] + dependencies, path: "Tests/Fuzz/" + name,
+                      exclude: ["Corpus", name + ".dict"], swiftSettings: swift6)
+}
+
+let fuzzTargets: [Target] = [
+    .target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport", swiftSettings: swift6),
+    fuzzTarget("JSON", ["GatehouseJSON"]),
+    fuzzTarget("CookieHeader", ["HTTPSyntax"]),
+    fuzzTarget("SignedCookie", ["GatehouseCrypto"]),
+    fuzzTarget("FormBody", ["HTTPSyntax"]),
+    fuzzTarget("CBOR", ["CBOR"]),
+    fuzzTarget("SIWE", ["Ethereum"]),
+    fuzzTarget("SAMLResponse", ["SAML"]),
+    fuzzTarget("SCIMFilter", ["SCIMProtocol", "GatehouseJSON"]),
+]
+
 let package = Package(
     name: "Gatehouse",
     platforms: [.macOS(.v15)],
@@ -104,8 +124,18 @@ let package = Package(
         // Which IP addresses are public (the SSRF guard's classifier); no dependencies, so the
         // webhooks plugin links it too.
         .target(name: "NetworkAddress", path: "Host/Sources/NetworkAddress", swiftSettings: swift6),
+        // New passwords screened against common and breached ones: the built-in list (a data file
+        // compiled in), an operator's list, and Have I Been Pwned's k-anonymity range API.
+        .target(name: "PasswordScreening", dependencies: [
+            "GatehouseOutbound", "GatehouseCrypto", .product(name: "Crypto", package: "swift-crypto"),
+        ], path: "Host/Sources/PasswordScreening", resources: [.embedInCode("Blocklist/common-passwords.txt")], swiftSettings: swift6),
         // Email address syntax, shared by the core's routes and the plugins that take addresses.
         .target(name: "EmailSyntax", path: "Host/Sources/EmailSyntax", swiftSettings: swift6),
+        // `Cookie` headers and query strings / form bodies, apart from the server so they are
+        // fuzzed without it.
+        .target(name: "HTTPSyntax", dependencies: [
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ], path: "Host/Sources/HTTPSyntax", swiftSettings: swift6),
         .target(name: "GatehouseEmail", dependencies: [
             "CCurlShim", "GatehouseOutbound", "GatehouseJSON",
             .product(name: "Mustache", package: "swift-mustache"),
@@ -122,7 +152,7 @@ let package = Package(
         ], path: "Host/Sources/GatehouseOAuth", swiftSettings: swift6),
         .target(name: "GatehouseServer", dependencies: [
             "GatehouseJSON", "GatehouseCrypto", "GatehouseStorage", "GatehouseEmail", "GatehouseOutbound", "GatehouseOAuth", "GatehousePluginABI",
-            "GatehouseHostABI", "SwiftToolchainVersion", "EmailSyntax", "NetworkAddress",
+            "GatehouseHostABI", "SwiftToolchainVersion", "EmailSyntax", "NetworkAddress", "PasswordScreening", "HTTPSyntax",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -203,6 +233,8 @@ let package = Package(
                     path: "Tests/GatehouseStorageTests", swiftSettings: swift6),
         .testTarget(name: "GatehouseEmailTests", dependencies: ["GatehouseEmail", "GatehouseJSON"],
                     path: "Tests/GatehouseEmailTests", exclude: ["smtp_sink.py", "webhook_sink.py"], swiftSettings: swift6),
+        .testTarget(name: "PasswordScreeningTests", dependencies: ["PasswordScreening"], path: "Tests/PasswordScreeningTests", swiftSettings: swift6),
+        .testTarget(name: "HTTPSyntaxTests", dependencies: ["HTTPSyntax"], path: "Tests/HTTPSyntaxTests", swiftSettings: swift6),
         .testTarget(name: "NetworkAddressTests", dependencies: ["NetworkAddress"], path: "Tests/NetworkAddressTests", swiftSettings: swift6),
         .testTarget(name: "GatehouseOAuthTests", dependencies: [
                         "GatehouseOAuth", "GatehouseCrypto", "GatehouseJSON", .product(name: "Crypto", package: "swift-crypto"),
@@ -229,5 +261,5 @@ let package = Package(
                     path: "Tests/SCIMPluginTests", swiftSettings: swift6),
         .testTarget(name: "AuditLogPluginTests", dependencies: ["PluginKitTesting", "GatehouseJSON"],
                     path: "Tests/AuditLogPluginTests", swiftSettings: swift6),
-    ] + plugins.map(\.1)
+    ] + plugins.map(\.1) + fuzzTargets
 )

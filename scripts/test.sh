@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's second command and what CI runs: unit tests (swift test), then the HTTP
-# suite (pytest) against the real server binary on random ports, in two passes that run side by
-# side (their servers mostly wait on each other's requests, so two cores serve both):
+# The README's second command and what CI runs: unit tests (swift test), a fuzz smoke (each
+# libFuzzer target for 15 s: scripts/fuzz.sh --smoke), then the HTTP suite (pytest) against the
+# real server binary on random ports, in two passes that run side by side (their servers mostly
+# wait on each other's requests, so two cores serve both):
 #   1. on temporary SQLite files;
 #   2. on a throwaway PostgreSQL cluster (scripts/postgres-cluster.sh), one database per server
 #      (GATEHOUSE_TEST_POSTGRES), leaving out the tests marked sqlite_only.
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 swift build --build-tests
 swift test --skip-build
+scripts/fuzz.sh --smoke 15
 export GATEHOUSE_BIN="$PWD/.build/debug/gatehouse"
 unset GATEHOUSE_TEST_POSTGRES
 

@@ -36,9 +36,13 @@ public struct PluginError: Error, Sendable {
         self.message = message
     }
 
-    /// How a plugin answers a failed host operation: 503 while the database is away, otherwise
-    /// `fallback` (by default a plain 500), never with the host's wording.
+    /// How a plugin answers a failed host operation: 503 while the database is away; the host's
+    /// own 4xx when it blames the request (a value the database cannot store is 400
+    /// `VALIDATION_ERROR`, as the core answers it); otherwise `fallback` (by default a plain 500),
+    /// never with the host's wording.
     public func answered(fallback: PluginError = PluginError(status: 500, code: "INTERNAL_SERVER_ERROR", message: "Internal server error")) -> PluginError {
-        code == "DATABASE_UNAVAILABLE" ? PluginError(status: 503, code: code, message: message) : fallback
+        if code == "DATABASE_UNAVAILABLE" { return PluginError(status: 503, code: code, message: message) }
+        if let status = detail?["status"]?.intValue, (400..<500).contains(status) { return self }
+        return fallback
     }
 }

@@ -33,15 +33,24 @@ extension FakeHost {
                 throw HostFailure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(id)")
             }
             return ["user": output("user", user, tables), "revoked": false]
+        case "passwords.verifySignIn":
+            // The server's check of a plugin's password sign-in, without its account lockout.
+            let password = try HostFailure.required(input, "password")
+            _ = try HostFailure.required(input, "identifier")
+            let credential = try input["userId"]?.stringValue.flatMap { id in
+                try tables.find("account", [equals("userId", id), equals("providerId", "credential")]).first
+            }
+            let hash = credential?["password"]?.stringValue
+            return ["verified": .bool(hash.map { crypto.verifyPassword(password, hash: $0) } ?? false)]
+        case "passwords.check":
+            try checkNewPassword(try HostFailure.required(input, "password"))
+            return ["status": true]
         case "users.resetPassword":
-            // The server's reset: length rules, the credential account (made when missing), sessions per settings.
+            // The server's reset: the password rules, the credential account (made when missing), sessions per settings.
             let id = try HostFailure.required(input, "userId")
             let password = try HostFailure.required(input, "password")
-            let (minimum, maximum, revoke) = locked {
-                ($0.environment.minPasswordLength, $0.environment.maxPasswordLength, $0.environment.revokeSessionsOnPasswordReset)
-            }
-            if password.count < minimum { throw HostFailure(status: GH_INVALID, code: "PASSWORD_TOO_SHORT", message: "Password too short") }
-            if password.count > maximum { throw HostFailure(status: GH_INVALID, code: "PASSWORD_TOO_LONG", message: "Password too long") }
+            try checkNewPassword(password)
+            let revoke = locked { $0.environment.revokeSessionsOnPasswordReset }
             guard try !tables.find("user", [equals("id", id)]).isEmpty else {
                 throw HostFailure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(id)")
             }
@@ -95,6 +104,19 @@ extension FakeHost {
     }
 
     /// `{session, user}` in API output form for a session token, or nil.
+    /// The server's rules for a new password: lengths, then `compromisedPasswords`.
+    private func checkNewPassword(_ password: String) throws {
+        let (minimum, maximum, compromised) = locked {
+            ($0.environment.minPasswordLength, $0.environment.maxPasswordLength, $0.environment.compromisedPasswords)
+        }
+        if password.count < minimum { throw HostFailure(status: GH_INVALID, code: "PASSWORD_TOO_SHORT", message: "Password too short") }
+        if password.count > maximum { throw HostFailure(status: GH_INVALID, code: "PASSWORD_TOO_LONG", message: "Password too long") }
+        if compromised.contains(password) {
+            throw HostFailure(status: GH_INVALID, code: "PASSWORD_COMPROMISED",
+                              message: "The password you entered has been compromised. Please choose a different password.")
+        }
+    }
+
     func sessionObject(_ token: String, _ tables: FakeTables) throws -> JSONValue? {
         guard let session = try tables.find("session", [FakeTables.Condition(field: "token", op: "=", values: [.string(token)])]).first,
               let user = try tables.find("user", [FakeTables.Condition(field: "id", op: "=", values: [session["userId"] ?? .null])]).first

@@ -32,7 +32,7 @@ extension FakeHost {
         case "users.unblockSignIn":
             let userID = try HostFailure.required(input, "userId")
             return ["released": .bool(locked { $0.signInBlocks.removeValue(forKey: userID) } != nil)]
-        case "users.find", "users.create", "users.update", "users.delete", "users.proveEmail", "users.resetPassword", "sessions.create", "sessions.find", "sessions.delete",
+        case "users.find", "users.create", "users.update", "users.delete", "users.proveEmail", "users.resetPassword", "passwords.check", "passwords.verifySignIn", "sessions.create", "sessions.find", "sessions.delete",
              "accounts.find", "accounts.create", "verifications.create", "verifications.find", "verifications.consume":
             return try database.perform { try adapter(operation, input, on: &$0, now: now) }
         case "email.send":

@@ -147,6 +147,9 @@ public final class FakeHost: @unchecked Sendable {
         public var minPasswordLength = 8
         public var maxPasswordLength = 128
         public var revokeSessionsOnPasswordReset = false
+        /// Passwords `passwords.check` and `users.resetPassword` refuse as `PASSWORD_COMPROMISED`
+        /// (the server's common-password list and breached-password check), compared as given.
+        public var compromisedPasswords: Set<String> = []
         public var autoSignInAfterVerification = false
         /// Answers every `http.fetch`; without it `http.fetch` fails with `FETCH_FAILED`.
         public var fetch: (@Sendable (FetchRequest) throws -> FetchResponse)?

@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define GATEHOUSE_ABI_MAJOR 1
-#define GATEHOUSE_ABI_MINOR 7
+#define GATEHOUSE_ABI_MINOR 8
 
 /* The name of the one exported symbol; the major version is part of it. */
 #define GATEHOUSE_PLUGIN_ENTRY_SYMBOL "gatehouse_plugin_entry_v1"
@@ -195,7 +195,8 @@ typedef struct gh_plugin_descriptor {
      * endpoints exempt from the origin check (1.3), endpoints that read their raw body or
      * serve every path below a prefix (1.4), user fields that stop email to the user and
      * endpoints under the form-CSRF rule (1.5), field defaults taken from settings (1.6),
-     * well-known URIs served outside the base path (1.7).
+     * well-known URIs served outside the base path (1.7), the statuses each endpoint answers
+     * for the OpenAPI document (1.8).
      * Its format is specified in docs/plugin-abi.md.
      */
     const char *manifest_json;

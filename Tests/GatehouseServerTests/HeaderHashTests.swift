@@ -16,6 +16,7 @@ import Testing
         "1.5": "97cbb02f3710c8ee4e79ae77624019caa4cb25fe622c207c4e2e051b5f360ab6",
         "1.6": "9b7063f2a00ac6603ad7d8504dd035c3c3b78c8c6411fce52b1d9bccab064484",
         "1.7": "44df6235fdbe896fe5334ac32055e92b0a84c38e97487b7e42dadf9d5ed8c9e8",
+        "1.8": "de387d5978c8fc07dd74fac854fdea34e2b5ad2cc803c6e5fd7d01dacae26ca5",
     ]
 
     @Test func headerMatchesItsVersion() throws {

@@ -4,7 +4,7 @@ import GatehouseStorage
 import Testing
 
 /// The ABI 1.2 manifest keys (jobs, services, uses and synchronous event subscriptions), 1.3's
-/// `originCheck`, 1.5's `suppressesEmail`, 1.6's `defaultSetting` and 1.7's `wellKnown`. A bad entry refuses the plugin with a message naming the key.
+/// `originCheck`, 1.5's `suppressesEmail`, 1.6's `defaultSetting`, 1.7's `wellKnown` and 1.8's `statuses`. A bad entry refuses the plugin with a message naming the key.
 @Suite struct PluginManifestTests {
     private func manifest(_ json: String, id: String = "caller") throws(PluginLoadError) -> PluginManifest {
         try PluginManifest(json: json, pluginID: id)
@@ -86,6 +86,19 @@ import Testing
         for path in ["/healthz", "/.well-known/", "/.well-known/a/b", "/.well-known/:name", "/.well-known/**"] {
             #expect(refusal(#"{"endpoints": [{"method": "GET", "path": "\#(path)", "wellKnown": true}]}"#)
                     == "invalid manifest: endpoints[0].path must be /.well-known/<name> for a wellKnown endpoint")
+        }
+    }
+
+    /// 1.8: `statuses` lists what a handler answers for the OpenAPI document; older plugins' key is ignored.
+    @Test func statusesAreReadFromPluginsBuiltFor18() throws {
+        let json = #"{"endpoints": [{"method": "POST", "path": "/x", "statuses": [404, 302]}, {"method": "GET", "path": "/y"}]}"#
+        #expect(try manifest(json).endpoints.map { $0.statuses.map(\.code) } == [[404, 302], []])
+        #expect(try PluginManifest(json: json, pluginID: "old", abiMinor: 7).endpoints.map { $0.statuses.map(\.code) } == [[], []])
+        #expect(refusal(#"{"endpoints": [{"method": "GET", "path": "/x", "statuses": 404}]}"#)
+                == "invalid manifest: endpoints[0].statuses must be an array of status codes")
+        for bad in ["600", "99", "404.5", "\"404\""] {
+            #expect(refusal(#"{"endpoints": [{"method": "GET", "path": "/x", "statuses": [200, \#(bad)]}]}"#)
+                    == "invalid manifest: endpoints[0].statuses[1] must be a status code from 100 to 599")
         }
     }
 

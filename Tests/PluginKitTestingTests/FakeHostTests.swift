@@ -81,6 +81,22 @@ struct FakeHostTests {
         #expect(try call("host.info", [:]).body["emailAndPassword"]?["minPasswordLength"] == 8)
     }
 
+    /// 1.8: `passwords.check` refuses what `users.resetPassword` refuses, setting nothing;
+    /// `passwords.verifySignIn` checks a plugin's password sign-in.
+    @Test func newPasswordsAreCheckedWithoutBeingSet() throws {
+        host.compromisedPasswords = ["password123"]
+        let userID = try #require(try host.createUser(email: "ada@example.com")["id"])
+        #expect(try call("passwords.check", ["password": "short"]).code == "PASSWORD_TOO_SHORT")
+        #expect(try call("passwords.check", ["password": "password123"]).code == "PASSWORD_COMPROMISED")
+        #expect(try call("users.resetPassword", ["userId": userID, "password": "password123"]).code == "PASSWORD_COMPROMISED")
+        #expect(try call("passwords.check", ["password": "long enough"]).body["status"] == true)
+        #expect(host.rows("account").isEmpty)
+        _ = try call("users.resetPassword", ["userId": userID, "password": "long enough"])
+        #expect(try call("passwords.verifySignIn", ["userId": userID, "identifier": "ada", "password": "long enough"]).body["verified"] == true)
+        #expect(try call("passwords.verifySignIn", ["userId": userID, "identifier": "ada", "password": "not it"]).body["verified"] == false)
+        #expect(try call("passwords.verifySignIn", ["identifier": "nobody", "password": "long enough"]).body["verified"] == false)
+    }
+
     @Test func sessionsReachTheEnvelopeAndTheCookie() throws {
         let user = try host.createUser(email: "ada@example.com")
         let session = try host.signIn(user)

@@ -6,6 +6,8 @@ import shutil
 import time
 import uuid
 
+import pytest
+
 from conftest import unique_email
 from test_bearer import built_library
 from test_password import request_reset
@@ -109,3 +111,49 @@ def test_failures_and_the_lock_are_events_with_the_account_and_client_address(se
     assert len(locked) == 1 and locked[0]["ipAddress"] == addresses[-1]
     data = locked[0]["data"]
     assert (json.loads(data) if isinstance(data, str) else data)["userId"] == user.user["id"]
+
+
+# ---------------------------------------------------------------------------------------------
+# a plugin's password sign-in (the username plugin, through the host's passwords.verifySignIn)
+
+
+def username_sign_in(srv, username: str, password: str):
+    return srv.client().post("sign-in/username", {"username": username, "password": password}, headers=rotating_address())
+
+
+def refused_like_a_wrong_username(r):
+    assert r.status_code == 401, r.text
+    assert r.json() == {"code": "INVALID_USERNAME_OR_PASSWORD", "message": "Invalid username or password"}, r.text
+
+
+@pytest.fixture(scope="module")
+def username_server(server_factory, tmp_path_factory):
+    plugins = tmp_path_factory.mktemp("lockout-username")
+    shutil.copy(built_library("username"), plugins / "username.so")
+    return server_factory({**LOCKOUT, "pluginsDir": str(plugins)}, name="lockout-username")
+
+
+def test_username_sign_ins_share_the_accounts_lockout(username_server, smtp_sink):
+    srv = username_server
+    name = f"locked_{uuid.uuid4().hex[:10]}"
+    user = srv.client()
+    assert user.sign_up(unique_email("uname-lock"), username=name).status_code == 200
+    # Failures by username and by e-mail add up on the one account.
+    refused_like_a_wrong_username(username_sign_in(srv, name, WRONG))
+    refused_like_a_wrong_password(attempt(srv, user.email, WRONG))
+    refused_like_a_wrong_username(username_sign_in(srv, name, WRONG))
+    # Locked: the right password is refused on both routes exactly as a wrong one.
+    refused_like_a_wrong_username(username_sign_in(srv, name, user.password))
+    refused_like_a_wrong_password(attempt(srv, user.email, user.password))
+    smtp_sink.wait_for(user.email, contains="paused")
+    time.sleep(2.3)
+    assert username_sign_in(srv, name, user.password).status_code == 200
+
+
+def test_unknown_usernames_are_counted_and_answered_alike(username_server, smtp_sink):
+    ghost = f"ghost_{uuid.uuid4().hex[:10]}"
+    before = len(username_server.query('SELECT * FROM "signInLockout"'))
+    for _ in range(4):
+        refused_like_a_wrong_username(username_sign_in(username_server, ghost, WRONG))
+    rows = username_server.query('SELECT * FROM "signInLockout"')
+    assert len(rows) == before + 1 and all(ghost not in str(row) for row in rows)

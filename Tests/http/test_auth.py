@@ -76,7 +76,7 @@ def test_sign_up_password_too_long(client):
 
 
 def test_sign_up_password_length_bounds_inclusive(gatehouse):
-    assert gatehouse.client().sign_up(password="12345678").status_code == 200
+    assert gatehouse.client().sign_up(password="8-chars!").status_code == 200
     assert gatehouse.client().sign_up(password="y" * 128).status_code == 200
 
 
@@ -255,7 +255,7 @@ def test_password_length_config(server_factory):
     srv = server_factory({"emailAndPassword": {"minPasswordLength": 10, "maxPasswordLength": 12}}, name="pwpolicy")
     assert_error(srv.client().sign_up(password="123456789"), 400, "PASSWORD_TOO_SHORT")
     assert_error(srv.client().sign_up(password="1234567890123"), 400, "PASSWORD_TOO_LONG")
-    assert srv.client().sign_up(password="1234567890").status_code == 200
+    assert srv.client().sign_up(password="10-chars!!").status_code == 200
 
 
 def test_auto_sign_in_false(server_factory):

@@ -583,3 +583,13 @@ def test_provider_summaries_show_no_certificate_or_key(srv):
     shown = tenant.admin.get("sso/get-provider", params={"providerId": "quiet"}).json()
     assert "cert" not in shown["samlConfig"] and "privateKey" not in shown["samlConfig"] and "secret" not in str(shown)
     assert shown["samlConfig"]["entryPoint"] == tenant.idp.sso_url
+
+
+def test_a_nul_byte_in_a_provider_id_is_a_client_error(srv):
+    """API fuzzing (issue 23) on PostgreSQL: a text value with a NUL byte, which PostgreSQL cannot
+    store or compare, answered 500; the host now tells the plugin it is the request's fault."""
+    r = srv.client().get("sso/saml2/sp/metadata", params={"providerId": "a\x00b"})
+    if srv.on_postgres:
+        assert_error(r, 400, "VALIDATION_ERROR")
+    else:
+        assert_error(r, 404, "PROVIDER_NOT_FOUND")

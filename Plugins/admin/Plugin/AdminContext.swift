@@ -28,19 +28,11 @@ struct AdminContext: Sendable {
     let host: PluginHost
     let settings: AdminSettings
     let db: PluginDatabase
-    let minPasswordLength: Int
-    let maxPasswordLength: Int
 
-    init(host: PluginHost, settings: AdminSettings) throws {
+    init(host: PluginHost, settings: AdminSettings) {
         self.host = host
         self.settings = settings
         db = PluginDatabase(host: host)
-        let info = try host.call("host.info", [:])
-        guard let minLength = info["emailAndPassword"]?["minPasswordLength"]?.intValue,
-              let maxLength = info["emailAndPassword"]?["maxPasswordLength"]?.intValue
-        else { throw PluginError(code: "UNSUPPORTED_HOST", message: "admin needs the core's password rules in host.info (ABI 1.5)") }
-        minPasswordLength = minLength
-        maxPasswordLength = maxLength
     }
 
     // MARK: Permissions
@@ -101,12 +93,6 @@ struct AdminContext: Sendable {
     static func output(_ row: JSONValue, shapedLike sample: JSONValue) -> JSONValue {
         guard let fields = sample.objectValue?.keys, let object = row.objectValue else { return row }
         return .object(.init(uniqueKeysWithValues: fields.map { ($0, object[$0] ?? .null) }))
-    }
-
-    /// Checks a new password against the core's length rules.
-    func checkLength(_ password: String) throws {
-        if password.count < minPasswordLength { throw AdminError.passwordTooShort.failure }
-        if password.count > maxPasswordLength { throw AdminError.passwordTooLong.failure }
     }
 
     // MARK: Events

@@ -35,8 +35,6 @@ enum AdminError: String, PluginErrorCode {
     // The core's codes (BASE_ERROR_CODES) and the host's validation codes.
     case userNotFound = "USER_NOT_FOUND"
     case invalidEmail = "INVALID_EMAIL"
-    case passwordTooShort = "PASSWORD_TOO_SHORT"
-    case passwordTooLong = "PASSWORD_TOO_LONG"
     case validation = "VALIDATION_ERROR"
     case invalidQuery = "INVALID_QUERY"
     case unauthorized = "UNAUTHORIZED"
@@ -70,8 +68,6 @@ enum AdminError: String, PluginErrorCode {
         case .noPermissionsPassed: "invalid permission check. no permission(s) were passed."
         case .userNotFound: "User not found"
         case .invalidEmail: "Invalid email"
-        case .passwordTooShort: "Password too short"
-        case .passwordTooLong: "Password too long"
         case .validation: "Validation error"
         case .invalidQuery: "Invalid query"
         case .unauthorized: "Unauthorized"
@@ -92,7 +88,7 @@ enum AdminError: String, PluginErrorCode {
 
     /// The codes this plugin adds, for the manifest's `errorCodes`; the core declares the rest.
     static var declared: JSONValue {
-        let core: Set<AdminError> = [.userNotFound, .invalidEmail, .passwordTooShort, .passwordTooLong, .validation, .invalidQuery, .unauthorized]
+        let core: Set<AdminError> = [.userNotFound, .invalidEmail, .validation, .invalidQuery, .unauthorized]
         return .object(.init(uniqueKeysWithValues: allCases.filter { !core.contains($0) }.map { ($0.rawValue, .string($0.message)) }))
     }
 }

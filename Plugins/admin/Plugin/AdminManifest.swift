@@ -12,10 +12,14 @@ enum AdminManifest {
         var envelope: [String] = ["session", "body"]
         var body: [JSONValue] = []
         var query: [JSONValue] = []
+        /// Besides 200, for the OpenAPI document: a user looked up by id (404), and a unique
+        /// value taken between the check and the write (409, AdminPlugin.handle).
+        var statuses = [404, 409]
 
         var json: JSONValue {
             var entry: [(String, JSONValue)] = [("method", .string(method)), ("path", .string(path)), ("auth", .string(auth)),
-                                                ("summary", .string(summary)), ("envelope", .array(envelope.map(JSONValue.string)))]
+                                                ("summary", .string(summary)), ("envelope", .array(envelope.map(JSONValue.string))),
+                                                ("statuses", .array(statuses.map(JSONValue.int)))]
             if !body.isEmpty { entry.append(("body", ["properties": .array(body)])) }
             if !query.isEmpty { entry.append(("query", ["properties": .array(query)])) }
             return .object(.init(uniqueKeysWithValues: entry))

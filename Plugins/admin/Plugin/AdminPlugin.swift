@@ -87,7 +87,7 @@ struct AdminPlugin: GatehousePlugin {
     let permissions: PermissionCheck
 
     init(host: PluginHost, settings: JSONValue) throws {
-        let context = try AdminContext(host: host, settings: try AdminSettings(settings))
+        let context = AdminContext(host: host, settings: try AdminSettings(settings))
         bans = Bans(context: context)
         users = Users(context: context, bans: bans)
         updates = UserUpdates(context: context, bans: bans)

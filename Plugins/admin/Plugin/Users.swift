@@ -30,7 +30,7 @@ struct Users: Sendable {
         let email = try call.body.requiredText("email").lowercased()
         guard EmailAddress.isValid(email) else { throw AdminError.invalidEmail.failure }
         let password = call.body.optional("password")?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
-        if let password { try context.checkLength(password) }
+        if let password { try context.host.checkNewPassword(password) }
         guard try context.host.call("users.find", ["email": .string(email)])["user"]?.nonNull == nil else {
             throw AdminError.userAlreadyExists.failure
         }
@@ -84,7 +84,7 @@ struct Users: Sendable {
         let caller = try context.authorize(call, ["user": ["set-password"]], else: .notAllowedToSetPassword)
         let password = try call.body.requiredText("newPassword")
         let id = try call.body.requiredText("userId")
-        try context.checkLength(password)
+        try context.host.checkNewPassword(password)
         _ = try context.existingUser(id)
         try resetPassword(password, of: id)
         context.announce("admin.user.password.set", caller, userID: id)
@@ -96,11 +96,10 @@ struct Users: Sendable {
         do {
             _ = try context.host.call("users.resetPassword", ["userId": .string(id), "password": .string(password)])
         } catch let failure as PluginError {
+            if let refusal = failure.newPasswordRefusal { throw refusal }
             // The user went away meanwhile, or is one no password may reach (an anonymous user).
-            guard let refusal = AdminError(rawValue: failure.code), [.userNotFound, .passwordTooShort, .passwordTooLong].contains(refusal) else {
-                throw failure
-            }
-            throw refusal.failure
+            guard failure.code == AdminError.userNotFound.rawValue else { throw failure }
+            throw AdminError.userNotFound.failure
         }
     }
 }

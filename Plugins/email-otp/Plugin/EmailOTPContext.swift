@@ -79,24 +79,16 @@ struct EmailOTPContext: Sendable {
 }
 
 /// The core options Better Auth's email-otp routes follow, from `host.info` (an ABI 1.5 host
-/// reports them; the plugin loads on no older one). `revokeSessionsOnPasswordReset` is applied by
-/// the host's `users.resetPassword`, so the plugin need not read it.
+/// reports them; the plugin loads on no older one). The password rules and
+/// `revokeSessionsOnPasswordReset` are applied by the host (`passwords.check`, `users.resetPassword`).
 struct CoreOptions: Sendable {
-    /// The password length rules, checked before a reset code is used up.
-    let minPasswordLength: Int
-    let maxPasswordLength: Int
     /// verify-email signs the user in (`token` is then the new session's).
     let autoSignInAfterVerification: Bool
 
     init(_ info: JSONValue) throws {
-        guard let minLength = info["emailAndPassword"]?["minPasswordLength"]?.intValue,
-              let maxLength = info["emailAndPassword"]?["maxPasswordLength"]?.intValue,
-              let autoSignIn = info["emailVerification"]?["autoSignInAfterVerification"]?.boolValue
-        else {
-            throw PluginError(code: "UNSUPPORTED_HOST", message: "email-otp needs the core's password and verification rules in host.info (ABI 1.5)")
+        guard let autoSignIn = info["emailVerification"]?["autoSignInAfterVerification"]?.boolValue else {
+            throw PluginError(code: "UNSUPPORTED_HOST", message: "email-otp needs the core's verification rules in host.info (ABI 1.5)")
         }
-        minPasswordLength = minLength
-        maxPasswordLength = maxLength
         autoSignInAfterVerification = autoSignIn
     }
 }

@@ -15,8 +15,6 @@ enum EmailOTPError: String, PluginErrorCode {
     // The core's codes (BASE_ERROR_CODES).
     case invalidEmail = "INVALID_EMAIL"
     case userNotFound = "USER_NOT_FOUND"
-    case passwordTooShort = "PASSWORD_TOO_SHORT"
-    case passwordTooLong = "PASSWORD_TOO_LONG"
     case failedToCreateUser = "FAILED_TO_CREATE_USER"
     case validation = "VALIDATION_ERROR"
 
@@ -29,8 +27,6 @@ enum EmailOTPError: String, PluginErrorCode {
         case .emailNotConfigured: "send email verification is not implemented"
         case .invalidEmail: "Invalid email"
         case .userNotFound: "User not found"
-        case .passwordTooShort: "Password too short"
-        case .passwordTooLong: "Password too long"
         case .failedToCreateUser: "Failed to create user"
         case .validation: "Validation error"
         }

@@ -34,7 +34,7 @@ enum EmailOTPManifest {
                 property("email", required: true, "Email address to verify"),
                 property("otp", required: true, "OTP to verify"),
             ]),
-            endpoint("/sign-in/email-otp", summary: "Sign in with email and OTP", body: [
+            endpoint("/sign-in/email-otp", summary: "Sign in with email and OTP", statuses: [422], body: [
                 property("email", required: true, "Email address to sign in"),
                 property("otp", required: true, "OTP sent to the email"),
                 property("name", "User display name. Only used if the user is registering for the first time."),
@@ -66,9 +66,9 @@ enum EmailOTPManifest {
 
     /// Routes read their body only; `email` is a plain string so that the plugin answers a
     /// malformed address with Better Auth's `INVALID_EMAIL` rather than `VALIDATION_ERROR`.
-    private static func endpoint(_ path: String, summary: String, formCSRF: Bool = false, body: [JSONValue]) -> JSONValue {
+    private static func endpoint(_ path: String, summary: String, formCSRF: Bool = false, statuses: [Int] = [], body: [JSONValue]) -> JSONValue {
         ["method": "POST", "path": .string(path), "auth": "none", "summary": .string(summary), "formCSRF": .bool(formCSRF),
-         "body": ["properties": .array(body)], "envelope": ["body"]]
+         "body": ["properties": .array(body)], "envelope": ["body"], "statuses": .array(statuses.map(JSONValue.int))]
     }
 
     private static func property(_ name: String, required: Bool = false, _ description: String) -> JSONValue {

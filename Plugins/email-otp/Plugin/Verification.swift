@@ -48,15 +48,14 @@ struct Verification: Sendable {
         return .json(["token": .null, "user": user]).signIn(userID: id, tokenKey: "token")
     }
 
-    /// `POST /email-otp/reset-password {email, otp, password}` → `{success: true}`. The length
-    /// rules are checked before the code is used; the host's `users.resetPassword` then does what
+    /// `POST /email-otp/reset-password {email, otp, password}` → `{success: true}`. The core's
+    /// password rules are checked before the code is used; the host's `users.resetPassword` then does what
     /// the core's reset does (hash, `credential` account made when missing, sessions revoked under
     /// `revokeSessionsOnPasswordReset`, the `password.reset` event).
     func resetPassword(_ call: PluginCall) throws -> PluginAnswer {
         let email = try EmailOTPContext.email(in: call.body)
         let password = EmailOTPContext.string("password", in: call.body)
-        if password.count < context.core.minPasswordLength { throw EmailOTPError.passwordTooShort.failure }
-        if password.count > context.core.maxPasswordLength { throw EmailOTPError.passwordTooLong.failure }
+        try context.host.checkNewPassword(password)
         try store.verify(EmailOTPContext.string("otp", in: call.body), identifier: OTPStore.identifier(type: "forget-password", email: email),
                          .consume)
         guard let user = try context.user(email: email), let id = user["id"]?.stringValue else { throw EmailOTPError.userNotFound.failure }
@@ -67,11 +66,10 @@ struct Verification: Sendable {
         do {
             _ = try context.host.call("users.resetPassword", ["userId": .string(id), "password": .string(password)])
         } catch let failure as PluginError {
-            // USER_NOT_FOUND (the user went away meanwhile) and the length refusals are the client's.
-            guard let refusal = EmailOTPError(rawValue: failure.code), [.userNotFound, .passwordTooShort, .passwordTooLong].contains(refusal) else {
-                throw context.hostFailure("users.resetPassword", failure)
-            }
-            throw refusal.failure
+            // USER_NOT_FOUND (the user went away meanwhile) and the password refusals are the client's.
+            if let refusal = failure.newPasswordRefusal { throw refusal }
+            guard failure.code == EmailOTPError.userNotFound.rawValue else { throw context.hostFailure("users.resetPassword", failure) }
+            throw EmailOTPError.userNotFound.failure
         }
         return .json(["success": true])
     }

@@ -35,6 +35,7 @@ enum MagicLinkManifest {
                     property("newUserCallbackURL", "string", "URL to redirect after new user signup (default callbackURL)"),
                 ]],
                 "envelope": ["query"],
+                "statuses": [302],
             ],
         ],
         // Better Auth's rule for both routes: 5 requests per 60 seconds.

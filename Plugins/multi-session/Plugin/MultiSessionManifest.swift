@@ -17,7 +17,7 @@ enum MultiSessionManifest {
             ["method": "GET", "path": "/multi-session/list-device-sessions", "auth": "none", "envelope": ["headers"],
              "summary": "List the browser's device sessions, one per user"],
             ["method": "POST", "path": "/multi-session/set-active", "auth": "none", "envelope": ["headers", "body"],
-             "summary": "Set the active session", "body": sessionTokenBody("The session token to set as active")],
+             "summary": "Set the active session", "body": sessionTokenBody("The session token to set as active"), "statuses": [401]],
             ["method": "POST", "path": "/multi-session/revoke", "auth": "session", "envelope": ["headers", "body", "session"],
              "summary": "Revoke a device session", "body": sessionTokenBody("The session token to revoke")],
         ],

@@ -6,7 +6,7 @@ enum OrganizationManifest {
         [
             "endpoints": .array(routes.map { route in
                 ["method": .string(route.method), "path": .string(route.path), "auth": "session", "summary": .string(route.summary),
-                 "envelope": ["session", "body", "query"]]
+                 "envelope": ["session", "body", "query"], "statuses": .array(route.statuses.map(JSONValue.int))]
             }),
             "schema": [
                 "fields": ["session": [

@@ -16,18 +16,20 @@ enum SCIMManifest {
             ["method": "POST", "path": "/scim/generate-token", "auth": "session", "envelope": ["session", "body"],
              "body": ["properties": [["name": "providerId", "type": "string", "required": true],
                                      ["name": "organizationId", "type": "string"]]],
-             "summary": "Generate a SCIM bearer token for a provider connection"],
+             "summary": "Generate a SCIM bearer token for a provider connection", "statuses": [201, 404]],
             ["method": "GET", "path": "/scim/list-provider-connections", "auth": "session", "envelope": ["session"],
              "summary": "The SCIM connections the caller owns or administers"],
             ["method": "GET", "path": "/scim/get-provider-connection", "auth": "session", "envelope": ["session", "query"],
-             "query": providerID, "summary": "One SCIM connection"],
+             "query": providerID, "summary": "One SCIM connection", "statuses": [404]],
             ["method": "POST", "path": "/scim/delete-provider-connection", "auth": "session", "envelope": ["session", "body"],
-             "body": providerID, "summary": "Delete a SCIM connection; its token stops working"],
+             "body": providerID, "summary": "Delete a SCIM connection; its token stops working", "statuses": [404]],
         ] + ["GET", "POST", "PUT", "PATCH", "DELETE"].map { method -> JSONValue in
             // Bearer-token API for identity providers, never called with the user's cookies by a
             // browser: no origin check.
             ["method": .string(method), "path": "/scim/v2/**", "rawBody": true, "originCheck": false,
-             "envelope": ["method", "params", "query", "headers", "rawBody"], "summary": .string("SCIM 2.0 (\(method))")]
+             "envelope": ["method", "params", "query", "headers", "rawBody"], "summary": .string("SCIM 2.0 (\(method))"),
+             // SCIM answers: created, deleted, no bearer token, unknown resource or method, uniqueness, media type, unsupported feature.
+             "statuses": [201, 204, 401, 404, 405, 409, 415, 501]]
         }),
         "uses": [["plugin": "organization", "optional": true]],
         "schema": ["tables": [

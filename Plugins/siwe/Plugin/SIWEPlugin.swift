@@ -17,7 +17,7 @@ struct SIWEPlugin: GatehousePlugin {
             ["method": "POST", "path": "/siwe/verify", "summary": "Sign in with a signed EIP-4361 message",
              "body": ["properties": [["name": "message", "type": "string", "required": true], ["name": "signature", "type": "string", "required": true],
                                      ["name": "email", "type": "email"]]],
-             "envelope": ["body"]],
+             "envelope": ["body"], "statuses": [401, 422]],
         ],
         "schema": ["tables": [[
             "name": "walletAddress",

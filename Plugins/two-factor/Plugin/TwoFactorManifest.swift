@@ -64,9 +64,10 @@ enum TwoFactorManifest {
         "events": [["name": "user.unprovenAccessRevoked"]],
     ]
 
+    /// Every route may answer 401 besides 200: a wrong code, or no valid two-factor cookie.
     private static func endpoint(_ path: String, auth: String = "none", summary: String, body: [JSONValue]) -> JSONValue {
         ["method": "POST", "path": .string(path), "auth": .string(auth), "summary": .string(summary),
-         "body": ["properties": .array(body)], "envelope": ["headers", "body", "session"]]
+         "body": ["properties": .array(body)], "envelope": ["headers", "body", "session"], "statuses": [401]]
     }
 
     private static func property(_ name: String, _ type: String, required: Bool = false) -> JSONValue {

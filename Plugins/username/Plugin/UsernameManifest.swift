@@ -17,7 +17,7 @@ enum UsernameManifest {
         "endpoints": [
             // A cross-site form must not sign anyone in, as with the core's /sign-in/email.
             ["method": "POST", "path": "/sign-in/username", "auth": "none", "acceptsForm": true, "formCSRF": true,
-             "summary": "Sign in with username", "envelope": ["body"],
+             "summary": "Sign in with username", "envelope": ["body"], "statuses": [401, 422],
              "body": ["properties": [
                  property("username", "string", required: true, "The username of the user"),
                  property("password", "string", required: true, "The password of the user"),
@@ -25,7 +25,7 @@ enum UsernameManifest {
                  property("callbackURL", "string", "URL to redirect to after sign in"),
              ]]],
             ["method": "POST", "path": "/is-username-available", "auth": "none", "summary": "Check whether a username is available",
-             "envelope": ["body"],
+             "envelope": ["body"], "statuses": [422],
              "body": ["properties": [property("username", "string", required: true, "The username to check")]]],
         ],
         "hooks": ["before": [

@@ -19,7 +19,7 @@ struct UsernamePlugin: GatehousePlugin {
         let db = PluginDatabase(host: host)
         let rules = UsernameRules(settings: try UsernameSettings(settings), db: db)
         profile = ProfileHooks(host: host, rules: rules)
-        signIn = UsernameSignIn(host: host, rules: rules, db: db, verification: try .init(info: host.call("host.info", [:])))
+        signIn = UsernameSignIn(host: host, rules: rules, verification: try .init(info: host.call("host.info", [:])))
     }
 
     func handle(_ call: PluginCall) throws -> PluginAnswer {

@@ -3,14 +3,10 @@ import OrderedCollections
 import PluginKit
 
 /// `POST /sign-in/username` and `POST /is-username-available`. A broken username rule is 422 on
-/// both; an unknown username, a user without a password and a wrong password all answer the same
-/// 401 after the same hashing work.
+/// both; an unknown username, a user without a password, a wrong password and a locked account
+/// all answer the same 401 after the same hashing work (the host's `passwords.verifySignIn`,
+/// which counts failures towards the core's account lockout).
 struct UsernameSignIn: Sendable {
-    /// A well-formed scrypt hash of nothing anyone knows: verified against for unknown usernames,
-    /// so the answer takes as long as for a real user's wrong password.
-    private static let dummyHash = "58148c65da6fb3f3fff27bd14489f8e7:2395b9d892726499c367e6d2242633a2a497e6a2b50697a0b0f0ad904692721b"
-        + "e83285f652e40d5c1395ed7c86d15a3d44e943a24efc1d3a48a6997139a5a954"
-
     /// The core's `requireEmailVerification` and `sendOnSignIn` (`host.info`, ABI 1.6; false on
     /// older hosts): a password sign-in of an unverified user is refused as `/sign-in/email` refuses it.
     struct VerificationPolicy: Sendable {
@@ -25,7 +21,6 @@ struct UsernameSignIn: Sendable {
 
     let host: PluginHost
     let rules: UsernameRules
-    let db: PluginDatabase
     let verification: VerificationPolicy
 
     /// `{redirect, token, url?, user}` with the new session's cookies; `token` is filled in by the
@@ -37,13 +32,11 @@ struct UsernameSignIn: Sendable {
         guard !username.isEmpty, !password.isEmpty else { throw refusal }
         if let violation = rules.violation(of: username) { throw violation.failure(status: 422) }
 
-        guard let userID = try rules.holder(of: rules.normalized(username))?["id"]?.stringValue,
-              let hash = try passwordHash(of: userID)
-        else {
-            _ = host.verifyPassword(password, hash: Self.dummyHash)
-            throw refusal
-        }
-        guard host.verifyPassword(password, hash: hash),
+        let normalized = rules.normalized(username)
+        let holder = try rules.holder(of: normalized)?["id"]?.stringValue
+        var check: OrderedDictionary<String, JSONValue> = ["identifier": .string(normalized), "password": .string(password)]
+        if let holder { check["userId"] = .string(holder) }
+        guard try host.call("passwords.verifySignIn", .object(check))["verified"]?.boolValue == true, let userID = holder,
               let user = try host.call("users.find", ["id": .string(userID)])["user"]?.nonNull
         else { throw refusal }
 
@@ -73,12 +66,5 @@ struct UsernameSignIn: Sendable {
         guard !username.isEmpty else { throw UsernameError.INVALID_USERNAME.failure(status: 422) }
         if let violation = rules.violation(of: username) { throw violation.failure(status: 422) }
         return .json(["available": .bool(try rules.holder(of: rules.normalized(username)) == nil)])
-    }
-
-    /// The password hash of the user's credential account, if they have one.
-    private func passwordHash(of userID: String) throws -> String? {
-        let account = try db.findOne("account", [PluginDatabase.equals("userId", .string(userID)),
-                                                 PluginDatabase.equals("providerId", "credential")])
-        return account?["password"]?.stringValue
     }
 }

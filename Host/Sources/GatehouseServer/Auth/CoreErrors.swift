@@ -20,6 +20,8 @@ public enum CoreErrors {
         ErrorCode("EMAIL_NOT_VERIFIED", "Email not verified"),
         ErrorCode("PASSWORD_TOO_SHORT", "Password too short"),
         ErrorCode("PASSWORD_TOO_LONG", "Password too long"),
+        // Better Auth's haveIBeenPwned plugin's code, for every refused common or breached password.
+        ErrorCode("PASSWORD_COMPROMISED", "The password you entered has been compromised. Please choose a different password."),
         ErrorCode("USER_ALREADY_EXISTS", "User already exists."),
         ErrorCode("USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL", "User already exists. Use another email."),
         ErrorCode("EMAIL_CAN_NOT_BE_UPDATED", "Email can not be updated"),
@@ -87,9 +89,12 @@ public enum CoreErrors {
     public static let userNotFound = error("USER_NOT_FOUND", .badRequest)
     public static let passwordTooShort = error("PASSWORD_TOO_SHORT", .badRequest)
     public static let passwordTooLong = error("PASSWORD_TOO_LONG", .badRequest)
+    public static let passwordCompromised = error("PASSWORD_COMPROMISED", .badRequest)
     public static let noFieldsToUpdate = error("NO_FIELDS_TO_UPDATE", .badRequest)
     public static let bodyMustBeObject = error("BODY_MUST_BE_AN_OBJECT", .badRequest)
     public static let databaseUnavailable = error("DATABASE_UNAVAILABLE", .serviceUnavailable)
+    /// The database refused a value of the request (`DatabaseRejectedValue`: PostgreSQL takes no NUL byte in text).
+    public static let valueCannotBeStored = APIError(.badRequest, "VALIDATION_ERROR", "A value in the request cannot be stored")
 }
 
 /// The handful of statuses core routes answer with.

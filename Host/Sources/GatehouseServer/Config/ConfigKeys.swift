@@ -21,6 +21,8 @@ enum ConfigKeys {
         ("emailAndPassword.lockout.enabled", .bool), ("emailAndPassword.lockout.maxFailures", .int),
         ("emailAndPassword.lockout.windowSeconds", .int), ("emailAndPassword.lockout.lockSeconds", .int),
         ("emailAndPassword.lockout.maxLockSeconds", .int),
+        ("password.blocklistFile", .string), ("password.haveIBeenPwned.enabled", .bool),
+        ("password.haveIBeenPwned.apiBaseURL", .string), ("password.haveIBeenPwned.timeoutSeconds", .int),
         ("emailVerification.sendOnSignUp", .bool), ("emailVerification.sendOnSignIn", .bool),
         ("emailVerification.autoSignInAfterVerification", .bool), ("emailVerification.expiresIn", .int),
         ("session.expiresIn", .int), ("session.updateAge", .int), ("session.freshAge", .int),

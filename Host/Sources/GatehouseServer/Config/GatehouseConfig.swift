@@ -3,6 +3,7 @@ import NetworkAddress
 import GatehouseJSON
 import GatehouseOAuth
 import GatehouseStorage
+import PasswordScreening
 
 /// The server's settings, with Better Auth's option names and defaults. Durations are seconds.
 public struct GatehouseConfig: Sendable {
@@ -31,6 +32,15 @@ public struct GatehouseConfig: Sendable {
         /// The first lock's length; each further lock doubles it, up to `maxLockSeconds`.
         public var lockSeconds = 900
         public var maxLockSeconds = 86_400
+    }
+
+    /// Which new passwords are refused besides too short or long ones (`password`): the
+    /// built-in list of common passwords always, an operator's list and breached ones if set.
+    public struct Password: Sendable {
+        /// `password.blocklistFile`, read whenever the configuration loads.
+        public var blocklist: PasswordBlocklist?
+        /// `password.haveIBeenPwned`, nil unless enabled.
+        public var pwnedPasswords: PwnedPasswordsRange?
     }
 
     public struct EmailVerification: Sendable {
@@ -131,6 +141,7 @@ public struct GatehouseConfig: Sendable {
     public var port = 3000
     public var logLevel = "info"
     public var emailAndPassword = EmailAndPassword()
+    public var password = Password()
     public var emailVerification = EmailVerification()
     public var session = Session()
     public var rateLimit = RateLimit()
@@ -228,6 +239,18 @@ extension GatehouseConfig {
         }
         guard ["scrypt", "argon2id"].contains(emailAndPassword.passwordHash) else {
             throw ConfigError(key: "emailAndPassword.passwordHash", "must be scrypt or argon2id")
+        }
+        if let path = string("password.blocklistFile") {
+            do { password.blocklist = try PasswordBlocklist(file: path) } catch { throw ConfigError(key: "password.blocklistFile", "\(error)") }
+        }
+        if bool("password.haveIBeenPwned.enabled") == true {
+            let base = string("password.haveIBeenPwned.apiBaseURL") ?? PwnedPasswordsRange.defaultBaseURL
+            guard let url = URL(string: base), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil, url.query == nil else {
+                throw ConfigError(key: "password.haveIBeenPwned.apiBaseURL", "must be an absolute http(s) URL without a query")
+            }
+            let timeout = try positive("password.haveIBeenPwned.timeoutSeconds", 3)
+            guard timeout <= 60 else { throw ConfigError(key: "password.haveIBeenPwned.timeoutSeconds", "must be at most 60") }
+            password.pwnedPasswords = PwnedPasswordsRange(apiBaseURL: base, timeoutSeconds: timeout)
         }
 
         emailVerification.sendOnSignUp = bool("emailVerification.sendOnSignUp") ?? false

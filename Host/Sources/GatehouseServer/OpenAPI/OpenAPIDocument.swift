@@ -5,7 +5,9 @@ import OrderedCollections
 enum OpenAPIDocument {
     static func build(routes: RouteTable, auth: AuthContext) -> JSONValue {
         var paths = OrderedDictionary<String, JSONValue>()
-        for endpoint in routes.endpoints.sorted(by: { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) }) {
+        // A disabled path is answered 404 before routing: it is not part of the API.
+        let served = routes.endpoints.filter { !auth.config.advanced.disabledPaths.contains($0.path) }
+        for endpoint in served.sorted(by: { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) }) {
             let path = auth.config.basePath + endpoint.path.split(separator: "/").map { segment in
                 if endpoint.servesSubpaths, segment == "**" { return "{\(subpathParameter)}" }
                 return segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
@@ -33,7 +35,7 @@ enum OpenAPIDocument {
         "type": "object", "properties": ["code": ["type": "string"], "message": ["type": "string"]], "required": ["message"],
     ]
 
-    private static func operation(_ endpoint: Endpoint) -> JSONValue {
+    static func operation(_ endpoint: Endpoint) -> JSONValue {
         var op: OrderedDictionary<String, JSONValue> = [
             "operationId": .string(operationID(endpoint)), "summary": .string(endpoint.summary), "tags": [.string(endpoint.tag)],
         ]
@@ -54,16 +56,8 @@ enum OpenAPIDocument {
             op["requestBody"] = ["required": .bool(body.properties.contains(where: \.required)), "content": .object(content)]
         }
         if endpoint.auth != .none { op["security"] = [["sessionCookie": []]] }
-        op["responses"] = [
-            "200": ["description": "Success", "content": ["application/json": ["schema": [:]]]],
-            "400": errorResponse("Invalid input"), "401": errorResponse("No valid session"),
-            "403": errorResponse("Forbidden (origin, CSRF or freshness)"), "429": errorResponse("Too many requests"),
-        ]
+        op["responses"] = OperationResponses.document(endpoint)
         return .object(op)
-    }
-
-    private static func errorResponse(_ description: String) -> JSONValue {
-        ["description": .string(description), "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
     }
 
     private static func objectSchema(_ body: BodySchema) -> JSONValue {

@@ -38,12 +38,16 @@ public struct Endpoint: Sendable {
     public var query: BodySchema?
     public var summary: String
     public var tag: String
+    /// What the handler itself may answer besides 200 (redirects, 404, 409, 422...), for the
+    /// OpenAPI document; the pipeline's own answers (400, 401, 403, 413, 415, 429, 503) are
+    /// derived from the other properties (`OperationResponses`).
+    public var statuses: [HTTPResponse.Status]
     public let handler: Handler
 
     public init(
         _ method: HTTPRequest.Method, _ path: String, auth: AuthRequirement = .none, acceptsForm: Bool = false,
         formCSRF: Bool = false, originCheck: Bool = true, body: BodySchema? = nil, query: BodySchema? = nil, summary: String, tag: String = "Default",
-        handler: @escaping Handler
+        statuses: [HTTPResponse.Status] = [], handler: @escaping Handler
     ) {
         self.method = method
         self.path = path
@@ -55,6 +59,7 @@ public struct Endpoint: Sendable {
         self.query = query
         self.summary = summary
         self.tag = tag
+        self.statuses = statuses
         self.handler = handler
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseJSON
 import GatehouseStorage
+import HTTPSyntax
 import HTTPTypes
 
 /// A signed-in session and its user, as `get-session` returns them.

@@ -57,7 +57,7 @@ extension PluginGeneration {
             logger.warning("request failed: database unavailable", metadata: ["path": "\(path)", "error": "\(error)"])
             response = APIResponse(error: CoreErrors.databaseUnavailable)
         } catch is DatabaseRejectedValue {
-            response = APIResponse(error: APIError(.badRequest, "VALIDATION_ERROR", "A value in the request cannot be stored"))
+            response = APIResponse(error: CoreErrors.valueCannotBeStored)
         } catch is DatabaseUniqueViolation {
             response = APIResponse(error: APIError(.conflict, "UNIQUE_VIOLATION", "A value in the request is already in use"))
         } catch {

@@ -41,8 +41,11 @@ enum HostOperations {
             let error: JSONValue = ["code": "BLOCKING_CALL_REFUSED", "message": .string(refused.description)]
             ABIBuffers.fill(outError, error.serializedBytes())
             return GH_DENIED
-        } catch let rejected as DatabaseRejectedValue {
-            let error: JSONValue = ["code": "VALIDATION_ERROR", "message": .string(rejected.description)]
+        } catch is DatabaseRejectedValue {
+            // The request's value is at fault, not the plugin: `status` makes a plugin that passes
+            // the failure on answer 400 as the core routes do (PluginKit's default is 500).
+            let refusal = CoreErrors.valueCannotBeStored
+            let error: JSONValue = ["code": .string(refusal.code), "message": .string(refusal.message), "status": .int(Int(refusal.status.code))]
             ABIBuffers.fill(outError, error.serializedBytes())
             return GH_INVALID
         } catch let duplicate as DatabaseUniqueViolation where host.abiMinor >= 6 {
@@ -98,6 +101,13 @@ enum HostOperations {
         return ["status": true, "subscribers": .int(subscribers), "failed": .int(failed)]
     }
 
+    /// The core's rules for a new password (length, common and breached passwords), refusals as `GH_INVALID`.
+    private static func checkNewPassword(_ password: String, _ auth: AuthContext) async throws {
+        do { try await auth.checkNewPassword(password) } catch let refusal as APIError {
+            throw Failure(status: GH_INVALID, code: refusal.code, message: refusal.message)
+        }
+    }
+
     private static func run(_ operation: String, _ input: JSONValue, host: PluginHostContext, auth: AuthContext) async throws -> JSONValue {
         let store = auth.store
         switch operation {
@@ -144,14 +154,17 @@ enum HostOperations {
             // The core's reset after its token check: the plugin has checked its own proof.
             let id = try required(input, "userId")
             let password = try required(input, "password")
-            do { try auth.checkPasswordLength(password) } catch let refusal as APIError {
-                throw Failure(status: GH_INVALID, code: refusal.code, message: refusal.message)
-            }
+            try await checkNewPassword(password, auth)
             // A user no mail reaches (an anonymous one) has no address to prove: it never gets a password.
             guard let user = try await store.user(id: id), !auth.refusesEmail(user) else {
                 throw Failure(status: GH_NOT_FOUND, code: "USER_NOT_FOUND", message: "no user \(id) that can have a password")
             }
             return ["status": true, "sessionsRevoked": .bool(try await auth.resetPassword(of: user, to: password))]
+        case "passwords.check":
+            // The rules users.resetPassword applies, setting nothing: a plugin refuses a password
+            // with them before it uses up its own proof (an emailed code).
+            try await checkNewPassword(try required(input, "password"), auth)
+            return ["status": true]
         case "users.unblockSignIn":
             return ["released": .bool(try await store.unblockSignIn(userID: try required(input, "userId"), plugin: host.pluginID))]
         case "sessions.create":
@@ -234,6 +247,8 @@ enum HostOperations {
             return ["status": true, "subscribers": .int(subscribers)]
         case JobScheduleOperation.name:
             return try await JobScheduleOperation.run(input, host: host, auth: auth)
+        case PasswordSignInOperation.name:
+            return try await PasswordSignInOperation.run(input, host: host, auth: auth)
         case HTTPDispatchOperation.name:
             return try HTTPDispatchOperation.run(input, host: host, auth: auth)
         case "http.fetch":

@@ -173,7 +173,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         manifest.endpoints.enumerated().map { index, entry in
             var endpoint = Endpoint(entry.method, entry.path, auth: entry.auth, acceptsForm: entry.acceptsForm, formCSRF: entry.formCSRF, originCheck: entry.originCheck,
                                     body: entry.body, query: entry.query,
-                                    summary: entry.summary, tag: library.name) { [self] ctx in
+                                    summary: entry.summary, tag: library.name, statuses: entry.statuses) { [self] ctx in
                 let answer = try await invoke(GH_CALL_ENDPOINT, index, entry.style, PluginEnvelope.request(ctx, members: entry.style.envelope))
                 return try await PluginEnvelope.apply(answer, to: ctx, builtFor: builtMinor) ?? .json(.null)
             }

@@ -39,6 +39,8 @@ struct PluginManifest: Sendable {
         let body: BodySchema?
         let query: BodySchema?
         let summary: String
+        /// What the plugin's handler answers besides 200, for the OpenAPI document (ABI 1.8).
+        let statuses: [HTTPResponse.Status]
     }
 
     /// A hook, middleware matcher, and the host-side conditions that spare a call across the ABI.
@@ -132,13 +134,14 @@ struct PluginManifest: Sendable {
             if wellKnown?.boolValue == true, !Self.isWellKnownPath(path) {
                 throw .invalidManifest("endpoints[\(i)].path must be /.well-known/<name> for a wellKnown endpoint")
             }
+            let statuses = abiMinor >= 8 ? try Self.statuses(entry["statuses"], at: "endpoints[\(i)].statuses") : []
             endpoints.append(EndpointEntry(
                 style: CallStyle(entry), method: method, path: path, auth: auth, acceptsForm: entry["acceptsForm"]?.boolValue ?? false,
                 originCheck: originCheck?.boolValue ?? true, formCSRF: formCSRF?.boolValue ?? false, rawBody: rawBody?.boolValue ?? false,
                 servesSubpaths: servesSubpaths, wellKnown: wellKnown?.boolValue ?? false,
                 body: try Self.schema(entry["body"], at: "endpoints[\(i)].body"),
                 query: try Self.schema(entry["query"], at: "endpoints[\(i)].query"),
-                summary: entry["summary"]?.stringValue ?? "\(methodName) \(path)"))
+                summary: entry["summary"]?.stringValue ?? "\(methodName) \(path)", statuses: statuses))
         }
         beforeHooks = try Self.hooks(root["hooks"]?["before"], at: "hooks.before")
         afterHooks = try Self.hooks(root["hooks"]?["after"], at: "hooks.after")
@@ -263,6 +266,18 @@ struct PluginManifest: Sendable {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         return segments.count == 3 && segments[1] == ".well-known" && !segments[2].isEmpty
             && segments[2].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._~".contains($0)) }
+    }
+
+    /// `statuses: [404, 409, ...]` (ABI 1.8): status codes from 100 to 599.
+    private static func statuses(_ value: JSONValue?, at location: String) throws(PluginLoadError) -> [HTTPResponse.Status] {
+        guard let value = value?.nonNull else { return [] }
+        guard let list = value.arrayValue else { throw .invalidManifest("\(location) must be an array of status codes") }
+        return try list.enumerated().map { i, entry throws(PluginLoadError) in
+            guard let code = entry.intValue, (100...599).contains(code) else {
+                throw .invalidManifest("\(location)[\(i)] must be a status code from 100 to 599")
+            }
+            return HTTPResponse.Status(code: code)
+        }
     }
 
     private static func schema(_ value: JSONValue?, at location: String) throws(PluginLoadError) -> BodySchema? {

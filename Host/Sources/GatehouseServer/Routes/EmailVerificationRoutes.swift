@@ -35,7 +35,8 @@ enum EmailVerificationRoutes {
     static let verifyEmail = Endpoint(
         .get, "/verify-email",
         query: BodySchema([.init("token", .string, required: true), .init("callbackURL", .string)]),
-        summary: "Verify an email address (or confirm an email change) with a token", tag: "Email verification"
+        summary: "Verify an email address (or confirm an email change) with a token", tag: "Email verification",
+        statuses: [.found, .unauthorized]
     ) { ctx in
         let callbackURL = ctx.query["callbackURL"]
         do {

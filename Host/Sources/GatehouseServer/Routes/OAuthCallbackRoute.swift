@@ -12,7 +12,7 @@ enum OAuthCallbackRoute {
     ])
 
     static let callback = Endpoint(
-        .get, "/callback/:id", summary: "OAuth callback: finish the flow and sign in", tag: "Social"
+        .get, "/callback/:id", summary: "OAuth callback: finish the flow and sign in", tag: "Social", statuses: [.found]
     ) { ctx in
         do {
             return try await finish(ctx)
@@ -25,7 +25,7 @@ enum OAuthCallbackRoute {
     /// on to the GET form with the same parameters so the `SameSite=Lax` state cookie comes along.
     static let formPost = Endpoint(
         .post, "/callback/:id", acceptsForm: true, body: parameters,
-        summary: "OAuth callback (form_post): redirects to the GET form", tag: "Social"
+        summary: "OAuth callback (form_post): redirects to the GET form", tag: "Social", statuses: [.found]
     ) { ctx in
         var merged: [(String, String)] = []
         for (key, value) in ctx.body.objectValue ?? [:] where ctx.query[key] == nil {

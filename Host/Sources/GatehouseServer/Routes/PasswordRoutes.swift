@@ -33,7 +33,7 @@ enum PasswordRoutes {
 
     static let resetCallback = Endpoint(
         .get, "/reset-password/:token", query: BodySchema([.init("callbackURL", .string, required: true)]),
-        summary: "Follow a reset link: redirects to callbackURL with the token or an error", tag: "Password"
+        summary: "Follow a reset link: redirects to callbackURL with the token or an error", tag: "Password", statuses: [.found]
     ) { ctx in
         let token = ctx.params["token"] ?? ""
         let callbackURL = ctx.query["callbackURL"] ?? "/"
@@ -51,7 +51,7 @@ enum PasswordRoutes {
         let auth = ctx.auth
         guard let token = ctx.bodyString("token") ?? ctx.query["token"], !token.isEmpty else { throw CoreErrors.invalidToken }
         let password = ctx.bodyString("newPassword") ?? ""
-        try auth.checkPasswordLength(password)
+        try await auth.checkNewPassword(password)
         guard let userID = try await auth.store.consumeVerification(identifier: "reset-password:\(token)") else {
             throw CoreErrors.invalidToken
         }
@@ -82,7 +82,7 @@ enum PasswordRoutes {
         let auth = ctx.auth
         let session = try await ctx.requireSession(sensitive: true)
         let newPassword = ctx.bodyString("newPassword") ?? ""
-        try auth.checkPasswordLength(newPassword)
+        try await auth.checkNewPassword(newPassword)
         guard let hash = try await auth.store.credentialAccount(userID: session.userID)?.string("password") else {
             throw CoreErrors.error("CREDENTIAL_ACCOUNT_NOT_FOUND", .badRequest)
         }

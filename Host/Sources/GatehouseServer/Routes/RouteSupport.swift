@@ -4,12 +4,6 @@ import GatehouseJSON
 import GatehouseStorage
 
 extension AuthContext {
-    /// Better Auth's length policy for new passwords.
-    func checkPasswordLength(_ password: String) throws {
-        if password.count < config.emailAndPassword.minPasswordLength { throw CoreErrors.passwordTooShort }
-        if password.count > config.emailAndPassword.maxPasswordLength { throw CoreErrors.passwordTooLong }
-    }
-
     /// The settable fields of `table` found in `body`, skipping `reserved` keys; unknown keys
     /// are ignored. A field the client may not set (`input: false`) is `FIELD_NOT_ALLOWED`,
     /// except when `creating` a row and the field has a default: then, as Better Auth's

@@ -13,7 +13,7 @@ enum SessionRoutes {
         Endpoint(
             method, "/get-session",
             query: BodySchema([.init("disableCookieCache", .string), .init("disableRefresh", .string)]),
-            summary: method == .get ? "Get the current session" : "Refresh the current session (deferSessionRefresh)", tag: "Session"
+            summary: method == .get ? "Get the current session" : "Refresh the current session (deferSessionRefresh)", tag: "Session", statuses: method == .post ? [.methodNotAllowed] : []
         ) { ctx in
             let auth = ctx.auth
             let settings = auth.config.session

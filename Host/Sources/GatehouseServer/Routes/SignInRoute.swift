@@ -14,7 +14,7 @@ enum SignInRoute {
             .init("email", .string, required: true), .init("password", .string, required: true),
             .init("callbackURL", .string), .init("rememberMe", .boolean),
         ]),
-        summary: "Sign in with email and password", tag: "Email and password"
+        summary: "Sign in with email and password", tag: "Email and password", statuses: [.unauthorized]
     ) { ctx in
         let auth = ctx.auth
         guard auth.config.emailAndPassword.enabled else { throw CoreErrors.error("EMAIL_PASSWORD_DISABLED", .badRequest) }

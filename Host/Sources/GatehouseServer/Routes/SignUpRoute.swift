@@ -15,7 +15,7 @@ enum SignUpRoute {
             .init("password", .string, required: true), .init("image", .string, nullable: true),
             .init("callbackURL", .string), .init("rememberMe", .boolean),
         ]),
-        summary: "Sign up a user with email and password", tag: "Email and password"
+        summary: "Sign up a user with email and password", tag: "Email and password", statuses: [.unprocessableContent]
     ) { ctx in
         let auth = ctx.auth
         let options = auth.config.emailAndPassword
@@ -23,7 +23,7 @@ enum SignUpRoute {
         let email = (ctx.bodyString("email") ?? "").lowercased()
         guard EmailAddress.isValid(email) else { throw CoreErrors.error("INVALID_EMAIL", .badRequest) }
         let password = ctx.bodyString("password") ?? ""
-        try auth.checkPasswordLength(password)
+        try await auth.checkNewPassword(password)
         var data = try auth.inputFields("user", from: ctx.body, reserved: reserved, creating: true)
         data["name"] = .string(ctx.bodyString("name") ?? "")
         data["email"] = .string(email)

@@ -18,7 +18,7 @@ enum SocialSignInRoutes {
             .init("idToken", .object, description: idTokenSchema), .init("scopes", .array), .init("requestSignUp", .boolean),
             .init("loginHint", .string), .init("additionalParams", .object), .init("additionalData", .object),
         ]),
-        summary: "Sign in with a social provider (redirect or ID token)", tag: "Social"
+        summary: "Sign in with a social provider (redirect or ID token)", tag: "Social", statuses: [.unauthorized, .notFound, .badGateway]
     ) { ctx in
         let provider = try await SocialFlow.provider(ctx)
         let disableSignUp = provider.refusesSignUp(requestSignUp: ctx.bodyBool("requestSignUp") == true)
@@ -48,7 +48,7 @@ enum SocialSignInRoutes {
             .init("requestSignUp", .boolean), .init("loginHint", .string), .init("additionalParams", .object),
             .init("additionalData", .object),
         ]),
-        summary: "Link a social account to the signed-in user", tag: "Social"
+        summary: "Link a social account to the signed-in user", tag: "Social", statuses: [.notFound, .badGateway]
     ) { ctx in
         let session = try await ctx.requireSession()
         let provider = try await SocialFlow.provider(ctx)

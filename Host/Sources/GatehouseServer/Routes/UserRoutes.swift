@@ -27,7 +27,7 @@ enum UserRoutes {
     static let deleteUser = Endpoint(
         .post, "/delete-user", auth: .sensitiveSession,
         body: BodySchema([.init("callbackURL", .string), .init("password", .string), .init("token", .string)]),
-        summary: "Delete the user (password, fresh session or emailed confirmation)", tag: "User"
+        summary: "Delete the user (password, fresh session or emailed confirmation)", tag: "User", statuses: [.notFound]
     ) { ctx in
         let auth = ctx.auth
         guard auth.config.user.deleteUserEnabled else { throw APIError.empty(.notFound) }
@@ -60,7 +60,7 @@ enum UserRoutes {
     static let deleteCallback = Endpoint(
         .get, "/delete-user/callback",
         query: BodySchema([.init("token", .string, required: true), .init("callbackURL", .string)]),
-        summary: "Confirm an account deletion from its emailed link", tag: "User"
+        summary: "Confirm an account deletion from its emailed link", tag: "User", statuses: [.found, .notFound]
     ) { ctx in
         guard ctx.auth.config.user.deleteUserEnabled else { throw APIError.empty(.notFound) }
         return try await deleteWithToken(ctx, token: ctx.query["token"] ?? "", callbackURL: ctx.query["callbackURL"])

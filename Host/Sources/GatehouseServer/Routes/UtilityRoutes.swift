@@ -11,7 +11,7 @@ enum UtilityRoutes {
 
     static let error = Endpoint(
         .get, "/error", query: BodySchema([.init("error", .string), .init("error_description", .string)]),
-        summary: "Human-readable error page for failed redirects", tag: "Default"
+        summary: "Human-readable error page for failed redirects", tag: "Default", statuses: [.found]
     ) { ctx in
         if let errorURL = ctx.auth.config.errorURL {
             var url = AuthContext.appending(errorURL, "error", ctx.query["error"] ?? "UNKNOWN")

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import GatehouseCrypto
 import GatehouseJSON
+import HTTPSyntax
 import Hummingbird
 import HTTPTypes
 import Logging

@@ -1,0 +1,51 @@
+import Crypto
+import GatehouseCrypto
+import GatehouseOutbound
+
+/// Have I Been Pwned's k-anonymity range API: `GET {apiBaseURL}/range/{first 5 hex digits of the
+/// SHA-1}` answers every known suffix with that prefix as `SUFFIX:COUNT` lines, so neither the
+/// password nor its full hash leaves the server. Padding (`Add-Padding: true`) adds fake
+/// suffixes with count 0, which are not matches.
+public struct PwnedPasswordsRange: Sendable {
+    public enum Verdict: Sendable, Equatable {
+        case breached, notFound
+        /// No usable answer (timeout, connection failure, an error status): the caller decides.
+        case unavailable(reason: String)
+    }
+
+    public static let defaultBaseURL = "https://api.pwnedpasswords.com"
+
+    public let apiBaseURL: String
+    public let timeoutSeconds: Int
+
+    public init(apiBaseURL: String = Self.defaultBaseURL, timeoutSeconds: Int = 3) {
+        self.apiBaseURL = apiBaseURL.hasSuffix("/") ? String(apiBaseURL.dropLast()) : apiBaseURL
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    public func check(_ password: String) async -> Verdict {
+        let digest = Hex.encode(Insecure.SHA1.hash(data: Array(password.utf8))).uppercased()
+        let prefix = digest.prefix(5), suffix = digest.dropFirst(5)
+        // The operator names the API (a mirror may sit on a private network): no address guard.
+        let request = OutboundRequest(method: "GET", url: "\(apiBaseURL)/range/\(prefix)",
+                                      headers: [("Add-Padding", "true"), ("User-Agent", "Gatehouse password check")],
+                                      body: nil, timeoutSeconds: timeoutSeconds, allowPrivateNetworks: true)
+        switch await request.perform() {
+        case .response(200, let body):
+            return Self.lists(suffix, in: String(decoding: body, as: UTF8.self)) ? .breached : .notFound
+        case .response(let status, _):
+            return .unavailable(reason: "the range API answered \(status)")
+        case .failure(let code, _):
+            return .unavailable(reason: code == "TIMEOUT" ? "no answer within \(timeoutSeconds) s" : "the range API could not be reached")
+        }
+    }
+
+    /// Whether the range answer lists `suffix` with a count above zero.
+    static func lists(_ suffix: Substring, in body: String) -> Bool {
+        body.split(whereSeparator: \.isNewline).contains { line in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let count = Int(parts[1].trimmingCharacters(in: .whitespaces)), count > 0 else { return false }
+            return parts[0].trimmingCharacters(in: .whitespaces).uppercased() == suffix
+        }
+    }
+}
