@@ -103,20 +103,23 @@ extension FakeHost {
         }
     }
 
-    /// `{session, user}` in API output form for a session token, or nil.
-    /// The server's rules for a new password: lengths, then `compromisedPasswords`.
+    /// The server's rules for a new password: lengths, then `compromisedPasswords`; refusals carry
+    /// the client's status, 400, as the server's do.
     private func checkNewPassword(_ password: String) throws {
         let (minimum, maximum, compromised) = locked {
             ($0.environment.minPasswordLength, $0.environment.maxPasswordLength, $0.environment.compromisedPasswords)
         }
-        if password.count < minimum { throw HostFailure(status: GH_INVALID, code: "PASSWORD_TOO_SHORT", message: "Password too short") }
-        if password.count > maximum { throw HostFailure(status: GH_INVALID, code: "PASSWORD_TOO_LONG", message: "Password too long") }
+        func refusal(_ code: String, _ message: String) -> HostFailure {
+            HostFailure(status: GH_INVALID, code: code, message: message, extra: [("status", 400)])
+        }
+        if password.count < minimum { throw refusal("PASSWORD_TOO_SHORT", "Password too short") }
+        if password.count > maximum { throw refusal("PASSWORD_TOO_LONG", "Password too long") }
         if compromised.contains(password) {
-            throw HostFailure(status: GH_INVALID, code: "PASSWORD_COMPROMISED",
-                              message: "The password you entered has been compromised. Please choose a different password.")
+            throw refusal("PASSWORD_COMPROMISED", "The password you entered has been compromised. Please choose a different password.")
         }
     }
 
+    /// `{session, user}` in API output form for a session token, or nil.
     func sessionObject(_ token: String, _ tables: FakeTables) throws -> JSONValue? {
         guard let session = try tables.find("session", [FakeTables.Condition(field: "token", op: "=", values: [.string(token)])]).first,
               let user = try tables.find("user", [FakeTables.Condition(field: "id", op: "=", values: [session["userId"] ?? .null])]).first

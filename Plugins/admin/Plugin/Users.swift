@@ -96,7 +96,7 @@ struct Users: Sendable {
         do {
             _ = try context.host.call("users.resetPassword", ["userId": .string(id), "password": .string(password)])
         } catch let failure as PluginError {
-            if let refusal = failure.newPasswordRefusal { throw refusal }
+            if failure.status == 400 { throw failure }  // the core's refusal of the password
             // The user went away meanwhile, or is one no password may reach (an anonymous user).
             guard failure.code == AdminError.userNotFound.rawValue else { throw failure }
             throw AdminError.userNotFound.failure

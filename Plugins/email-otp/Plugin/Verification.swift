@@ -67,7 +67,7 @@ struct Verification: Sendable {
             _ = try context.host.call("users.resetPassword", ["userId": .string(id), "password": .string(password)])
         } catch let failure as PluginError {
             // USER_NOT_FOUND (the user went away meanwhile) and the password refusals are the client's.
-            if let refusal = failure.newPasswordRefusal { throw refusal }
+            if failure.status == 400 { throw failure }
             guard failure.code == EmailOTPError.userNotFound.rawValue else { throw context.hostFailure("users.resetPassword", failure) }
             throw EmailOTPError.userNotFound.failure
         }

@@ -7,8 +7,12 @@ extension AuthContext {
     /// API. An unreachable range API lets the password through with a warning: an outage there
     /// must not stop sign-ups. Passwords already set keep working; only new ones are screened.
     func checkNewPassword(_ password: String) async throws {
+        // Bytes first: one character may carry any number of combining marks, which counting and
+        // normalising cost.
+        let maximum = config.emailAndPassword.maxPasswordLength
+        if password.utf8.count / 4 > maximum { throw CoreErrors.passwordTooLong }
         if password.count < config.emailAndPassword.minPasswordLength { throw CoreErrors.passwordTooShort }
-        if password.count > config.emailAndPassword.maxPasswordLength { throw CoreErrors.passwordTooLong }
+        if password.count > maximum { throw CoreErrors.passwordTooLong }
         if PasswordBlocklist.common.contains(password) || config.password.blocklist?.contains(password) == true {
             throw CoreErrors.passwordCompromised
         }

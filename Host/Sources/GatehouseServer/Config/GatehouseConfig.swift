@@ -245,8 +245,8 @@ extension GatehouseConfig {
         }
         if bool("password.haveIBeenPwned.enabled") == true {
             let base = string("password.haveIBeenPwned.apiBaseURL") ?? PwnedPasswordsRange.defaultBaseURL
-            guard let url = URL(string: base), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil, url.query == nil else {
-                throw ConfigError(key: "password.haveIBeenPwned.apiBaseURL", "must be an absolute http(s) URL without a query")
+            guard let url = URL(string: base), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil, url.query == nil, url.fragment == nil else {
+                throw ConfigError(key: "password.haveIBeenPwned.apiBaseURL", "must be an absolute http(s) URL without a query or fragment")
             }
             let timeout = try positive("password.haveIBeenPwned.timeoutSeconds", 3)
             guard timeout <= 60 else { throw ConfigError(key: "password.haveIBeenPwned.timeoutSeconds", "must be at most 60") }

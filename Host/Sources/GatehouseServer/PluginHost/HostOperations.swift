@@ -101,10 +101,11 @@ enum HostOperations {
         return ["status": true, "subscribers": .int(subscribers), "failed": .int(failed)]
     }
 
-    /// The core's rules for a new password (length, common and breached passwords), refusals as `GH_INVALID`.
+    /// The core's rules for a new password (length, common and breached passwords), refusals as
+    /// `GH_INVALID` with the client's status, so a plugin that passes the error on answers 400.
     private static func checkNewPassword(_ password: String, _ auth: AuthContext) async throws {
         do { try await auth.checkNewPassword(password) } catch let refusal as APIError {
-            throw Failure(status: GH_INVALID, code: refusal.code, message: refusal.message)
+            throw Failure(status: GH_INVALID, code: refusal.code, message: refusal.message, extra: [("status", .int(Int(refusal.status.code)))])
         }
     }
 

@@ -6,8 +6,9 @@ import GatehouseStorage
 /// under the same account lockout. A known user's failures count on the account's own counter,
 /// shared with every other password route; without a user (or a password) the attempt counts on
 /// `identifier` (the username tried) and costs the same hashing work, so answers never tell which
-/// identifiers exist or are locked. Answers `{verified}`: true only for the right password of an
-/// account that is not locked, which also ends any count.
+/// identifiers exist or are locked. A known user's failure is also the host event `signIn.failed`.
+/// Answers `{verified}`: true only for the right password of an account that is not locked,
+/// which also ends any count.
 enum PasswordSignInOperation {
     static let name = "passwords.verifySignIn"
 
@@ -27,6 +28,10 @@ enum PasswordSignInOperation {
         }
         guard verified, !AccountLockout.isLocked(lockout) else {
             if case .locked(let until) = try await auth.recordSignInFailure(key), let user { try await auth.accountLocked(user, until: until) }
+            // As /sign-in/email reports its failures; an unknown identifier has no address to name.
+            if let user, let email = user.string("email") {
+                auth.store.events.signInFailed(email: email, userID: user.id, reason: "INVALID_PASSWORD")
+            }
             return ["verified": false]
         }
         if lockout != nil { try await auth.clearLockout(key) }

@@ -104,7 +104,7 @@ enum PasswordRoutes {
 }
 
 extension AuthContext {
-    /// Sets a proven user's new password (length already checked): the credential account, made
+    /// Sets a proven user's new password (`checkNewPassword` passed): the credential account, made
     /// when the user has none, every session ended under `revokeSessionsOnPasswordReset`, and
     /// `password.reset`. The core's reset link and plugins' proofs (`users.resetPassword`) end here.
     /// Answers whether the sessions were ended.

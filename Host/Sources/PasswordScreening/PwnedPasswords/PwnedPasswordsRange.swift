@@ -17,13 +17,25 @@ public struct PwnedPasswordsRange: Sendable {
 
     public let apiBaseURL: String
     public let timeoutSeconds: Int
+    private let recent = RecentVerdicts()
 
     public init(apiBaseURL: String = Self.defaultBaseURL, timeoutSeconds: Int = 3) {
         self.apiBaseURL = apiBaseURL.hasSuffix("/") ? String(apiBaseURL.dropLast()) : apiBaseURL
         self.timeoutSeconds = timeoutSeconds
     }
 
+    /// The verdict on `password`: the one given in the last minute, or the API's.
     public func check(_ password: String) async -> Verdict {
+        let key = recent.entryKey(password)
+        if let verdict = recent.verdict(key) { return verdict }
+        guard recent.begin() else { return .unavailable(reason: "\(RecentVerdicts.maxInFlight) checks already in flight") }
+        let verdict = await lookUp(password)
+        recent.end()
+        recent.remember(verdict, key)
+        return verdict
+    }
+
+    private func lookUp(_ password: String) async -> Verdict {
         let digest = Hex.encode(Insecure.SHA1.hash(data: Array(password.utf8))).uppercased()
         let prefix = digest.prefix(5), suffix = digest.dropFirst(5)
         // The operator names the API (a mirror may sit on a private network): no address guard.
@@ -31,6 +43,8 @@ public struct PwnedPasswordsRange: Sendable {
                                       headers: [("Add-Padding", "true"), ("User-Agent", "Gatehouse password check")],
                                       body: nil, timeoutSeconds: timeoutSeconds, allowPrivateNetworks: true)
         switch await request.perform() {
+        case .response(200, let body) where body.count >= OutboundRequest.maxBodyBytes:
+            return .unavailable(reason: "the range API's answer was cut off")
         case .response(200, let body):
             return Self.lists(suffix, in: String(decoding: body, as: UTF8.self)) ? .breached : .notFound
         case .response(let status, _):
