@@ -90,12 +90,12 @@ def test_sign_up_rows(gatehouse, client):
 
 def test_password_nfkc_normalised(gatehouse, client):
     """Better Auth hashes password.normalize('NFKC'): full-width input equals ASCII."""
-    fullwidth = "ｐａｓｓｗｏｒｄ１２３"
+    fullwidth = "ｎｆｋｃ－ｈｏｒｓｅ－１２３"
     r = client.sign_up(password=fullwidth)
     assert r.status_code == 200, r.text
     stored = gatehouse.query('SELECT password FROM account WHERE "userId" = ?', r.json()["user"]["id"])[0]["password"]
-    assert scrypt_verify("password123", stored)
-    assert gatehouse.client().sign_in(client.email, "password123").status_code == 200
+    assert scrypt_verify("nfkc-horse-123", stored)
+    assert gatehouse.client().sign_in(client.email, "nfkc-horse-123").status_code == 200
 
 
 def test_vector_hash_overwrite_then_sign_in(gatehouse, user):
