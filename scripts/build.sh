@@ -7,10 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-# Every bundled plugin (add a new one here), and those of them a build does not enable: they
-# change every sign-in or every user, or cannot work without credentials.
-bundled=(bearer jwt two-factor passkey siwe organization audit-log sso scim webhooks stripe magic-link email-otp one-time-token anonymous admin username multi-session oauth-provider)
-not_enabled_by_default=(webhooks stripe anonymous multi-session oauth-provider)
+source scripts/plugin-sets.sh
 # The default plugins a build has enabled once (one id a line): never enabled a second time.
 offered=plugins.d/.enabled-by-build
 
@@ -32,7 +29,7 @@ for id in "${bundled[@]}"; do
   place "$bin/lib$id.so" "plugins.d/available/$id.so"
   if [[ -e "plugins.d/$id.so" ]]; then
     place "$bin/lib$id.so" "plugins.d/$id.so"
-  elif [[ " ${not_enabled_by_default[*]} " != *" $id "* ]] && ! grep -qx "$id" "$offered"; then
+  elif enabled_by_default "$id" && ! grep -qx "$id" "$offered"; then
     place "$bin/lib$id.so" "plugins.d/$id.so"
     echo "$id" >>"$offered"
   fi

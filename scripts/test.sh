@@ -7,7 +7,8 @@
 #   2. on a throwaway PostgreSQL cluster (scripts/postgres-cluster.sh), one database per server
 #      (GATEHOUSE_TEST_POSTGRES), leaving out the tests marked sqlite_only.
 # Tests marked postgres_only (several instances on one database, outages) run in pass 2 only.
-# Each line of output names its pass. Both passes always run; the script fails if either does.
+# Then the tests marked serial (the benchmark and soak smokes, which load every core) run alone.
+# Each line of output names its pass. Every pass always runs; the script fails if any does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -35,10 +36,10 @@ trap 'kill -- "${passes[@]/#/-}" 2>/dev/null; exit 130' INT TERM
 
 echo "== HTTP suite on SQLite and on PostgreSQL"
 set -m  # each pass in its own process group, so an interrupt reaches its servers too
-(pass sqlite -- -m "not postgres_only") &
+(pass sqlite -- -m "not postgres_only and not serial") &
 passes+=($!)
 if pg_url=$(scripts/postgres-cluster.sh start "$pg_dir"); then
-  (pass postgres "GATEHOUSE_TEST_POSTGRES=$pg_url" -- -m "not sqlite_only") &
+  (pass postgres "GATEHOUSE_TEST_POSTGRES=$pg_url" -- -m "not sqlite_only and not serial") &
   passes+=($!)
 else
   echo "== the PostgreSQL cluster did not start: no PostgreSQL pass"
@@ -47,4 +48,6 @@ fi
 set +m
 wait "${passes[0]}" || { status=1; echo "== the SQLite pass failed"; }
 if ((${#passes[@]} > 1)); then wait "${passes[1]}" || { status=1; echo "== the PostgreSQL pass failed"; }; fi
+echo "== HTTP tests that load every core, alone"
+pass serial -- -m serial || { status=1; echo "== the serial pass failed"; }
 exit "$status"

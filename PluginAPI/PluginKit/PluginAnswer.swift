@@ -50,6 +50,12 @@ public struct PluginAnswer: Sendable {
         return setting("headers", .object(headers))
     }
 
+    /// After-hooks and onResponse (ABI 1.9 host): the host may give this same answer, without
+    /// calling, to this callback's next requests whose envelope is byte-for-byte the same, for up
+    /// to `seconds` (at most 3600). Only for an answer that depends on nothing but its envelope;
+    /// an answer with cookies, a patch, a sign-in or an error is never reused.
+    public func reusable(for seconds: Int) -> PluginAnswer { setting("reuseFor", .int(seconds)) }
+
     /// Before-hooks: replace request headers (nil removes one) before the endpoint runs.
     public func patchHeader(_ name: String, _ value: String?) -> PluginAnswer {
         var patch = json["patch"]?.objectValue ?? [:]

@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define GATEHOUSE_ABI_MAJOR 1
-#define GATEHOUSE_ABI_MINOR 8
+#define GATEHOUSE_ABI_MINOR 9
 
 /* The name of the one exported symbol; the major version is part of it. */
 #define GATEHOUSE_PLUGIN_ENTRY_SYMBOL "gatehouse_plugin_entry_v1"
@@ -221,7 +221,9 @@ typedef struct gh_plugin_descriptor {
      * Serves one callback. `envelope_json` describes the request (and, for after-hooks and
      * onResponse, the answer so far); the plugin fills `out_json` with its result envelope.
      * Both formats are in docs/plugin-abi.md; since 1.3 an answer may carry a text body that is
-     * not JSON, with its own content type. Returning non-GH_OK is answered as a 500.
+     * not JSON, with its own content type, and since 1.9 an after-hook or onResponse answer may
+     * let the host reuse it for the same envelope (`reuseFor`). Returning non-GH_OK is answered
+     * as a 500.
      */
     gh_status (*handle)(void *state, gh_callback_kind kind, uint32_t index, gh_bytes envelope_json, gh_buf *out_json);
 

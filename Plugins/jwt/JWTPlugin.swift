@@ -41,6 +41,10 @@ struct JWTPlugin: GatehousePlugin {
     let issuer: String
     let audience: String
     let expiresIn: Int
+    /// How long the host may hand the same get-session answer the same JWT (ABI 1.9 `reuseFor`):
+    /// a tenth of its lifetime, at most a minute, so a reused token always has most of its life
+    /// left. Any change to the user or the session is a new answer, hence a new token.
+    let reuseSeconds: Int
 
     init(host: PluginHost, settings: JSONValue) throws {
         self.host = host
@@ -52,6 +56,7 @@ struct JWTPlugin: GatehousePlugin {
         issuer = settings["jwt"]?["issuer"]?.stringValue ?? origin
         audience = settings["jwt"]?["audience"]?.stringValue ?? origin
         expiresIn = settings["jwt"]?["expirationTime"]?.intValue ?? 900
+        reuseSeconds = min(60, expiresIn / 10)
         keys = SigningKeys(host: host, alg: alg, rotationInterval: settings["jwks"]?["rotationInterval"]?.intValue,
                            gracePeriod: settings["jwks"]?["gracePeriod"]?.intValue ?? 30 * 86_400)
     }
@@ -77,9 +82,11 @@ struct JWTPlugin: GatehousePlugin {
         case .service(2):
             return .result(["alg": .string(keys.alg)])
         case .afterHook:
-            // get-session answered with a session: hand out a JWT for it too.
+            // get-session answered with a session: hand out a JWT for it too, the same one while
+            // the answer stays the same (signing one per request would cost more than the route).
             guard let user = call.response?["body"]?["user"], user.objectValue != nil else { return .keep }
-            return .keep.header("set-auth-jwt", try token(for: user)).header("access-control-expose-headers", "set-auth-jwt")
+            let answer = PluginAnswer.keep.header("set-auth-jwt", try token(for: user)).header("access-control-expose-headers", "set-auth-jwt")
+            return reuseSeconds > 0 ? answer.reusable(for: reuseSeconds) : answer
         default:
             return .error(status: 404, code: "NOT_FOUND", message: "Not found")
         }

@@ -6,6 +6,7 @@ import time
 import jwt as pyjwt
 import pytest
 import requests
+import yaml
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import KeySet
 
@@ -90,3 +91,48 @@ def test_invalid_algorithm_setting_skips_the_plugin(server, tmp_path):
     srv = jwt_server(server, tmp_path, {"jwks": {"keyPairConfig": {"alg": "HS256"}}})
     assert srv.client().get("jwks").status_code == 404
     assert "keyPairConfig.alg must be EdDSA, ES256 or RS256" in srv.logs()
+
+
+def unverified_claims(response):
+    return pyjwt.decode(response.headers["set-auth-jwt"], options={"verify_signature": False})
+
+
+def test_get_session_reuses_its_jwt_until_the_user_changes(server, tmp_path):
+    """Issue 24: get-session hands out the same JWT while its answer stays the same (ABI 1.9
+    reuseFor), so it signs once, not per request; update-user is a new answer, hence a new token."""
+    srv = jwt_server(server, tmp_path)
+    c = srv.client()
+    c.sign_up(name="Before")
+    first = c.get("get-session")
+    time.sleep(1.1)                                   # a token signed now would have a later iat
+    again = c.get("get-session")
+    assert again.headers["set-auth-jwt"] == first.headers["set-auth-jwt"]
+    assert c.post("update-user", json={"name": "After"}).status_code == 200
+    renamed = c.get("get-session")
+    assert unverified_claims(renamed)["name"] == "After"
+    assert unverified_claims(renamed)["iat"] > unverified_claims(first)["iat"]
+
+
+def test_a_revoked_session_gets_no_jwt(server, tmp_path):
+    srv = jwt_server(server, tmp_path)
+    c = srv.client()
+    c.sign_up()
+    cookie = c.cookie_header()                       # the same session, kept by another client
+    assert c.get("get-session").headers.get("set-auth-jwt")
+    assert c.post("sign-out", json={}).status_code == 200
+    r = srv.client().get("get-session", cookies=cookie)
+    assert r.json() is None and "set-auth-jwt" not in r.headers
+
+
+def test_a_plugin_reload_ends_the_reuse(server, tmp_path):
+    srv = jwt_server(server, tmp_path)
+    c = srv.client()
+    c.sign_up()
+    assert unverified_claims(c.get("get-session"))["iss"] == srv.base_url
+    config = yaml.safe_load(srv.config_path.read_text())
+    config["plugins"]["jwt"] = {"jwt": {"issuer": "https://issuer.example"}}
+    srv.config_path.write_text(yaml.safe_dump(config))
+    deadline = time.time() + 5
+    while time.time() < deadline and unverified_claims(c.get("get-session"))["iss"] != "https://issuer.example":
+        time.sleep(0.05)
+    assert unverified_claims(c.get("get-session"))["iss"] == "https://issuer.example"

@@ -7,7 +7,9 @@ import base64
 import hashlib
 import json
 import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -137,8 +139,7 @@ def test_a_writable_library_is_refused_before_any_of_its_code_runs(server, plugi
     assert srv.client().sign_up().status_code == 200   # the host keeps serving
 
     # The control: the same bytes, made safe, load on the next reload and run their constructor.
-    loose.chmod(0o644)
-    os.utime(loose)   # a mode change alone is not a change the watcher sees
+    loose.chmod(0o644)                                   # a chmod alone is a change the watcher sees
     assert wait_until(lambda: route(srv, "loose").status_code == 200)
     assert constructors_run(marker) == ["good", "loose"]
 
@@ -296,3 +297,41 @@ def test_a_reload_that_would_bring_in_an_untrusted_library_keeps_the_previous_on
     sign(widget, key)
     assert wait_until(lambda: route(srv, "widget").json().get("version") == "2")
     assert constructors_run(marker) == ["widget", "widget"]
+
+
+def settle_and_reload(srv):
+    """Waits out the 2 s in which a just-written file's fingerprint proves nothing, then reloads, so
+    the library in service has a fingerprint that later reloads compare with (issue 24)."""
+    time.sleep(2.2)
+    before = srv.logs().count('"msg":"reloaded"')
+    srv.proc.send_signal(signal.SIGHUP)
+    assert wait_until(lambda: srv.logs().count('"msg":"reloaded"') > before)
+
+
+def test_a_library_rewritten_in_place_with_its_old_size_and_time_loads(server, plugins, marker):
+    """A reload does not read a library whose file is untouched; a rewrite in place that keeps the
+    size and puts the modification time back still changes the change time, so it loads."""
+    widget = build(plugins, "widget", marker, version="1")
+    srv = server({"pluginsDir": str(plugins)})
+    settle_and_reload(srv)
+    assert constructors_run(marker) == ["widget"]          # the untouched library was not opened again
+    replacement = build(marker.parent, "widget", marker, version="2", name="widget-2.so").read_bytes()
+    before = widget.stat()
+    assert len(replacement) == before.st_size
+    with open(widget, "r+b") as f:
+        f.write(replacement)
+    os.utime(widget, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert wait_until(lambda: route(srv, "widget").json().get("version") == "2")
+    assert constructors_run(marker) == ["widget", "widget"]
+
+
+def test_a_signature_removed_from_an_untouched_library_is_noticed(server, plugins, marker, tmp_path):
+    key, public = keygen(tmp_path, "plugin-signing.key")
+    widget = build(plugins, "widget", marker)
+    sign(widget, key)
+    srv = server({"pluginsDir": str(plugins), "pluginTrust": {"publicKeys": [public]}})
+    settle_and_reload(srv)
+    Path(str(widget) + ".sig").unlink()
+    assert wait_until(lambda: any(line.get("msg") == "plugin refused; still serving the previous library"
+                                  and "signature" in line.get("reason", "") for line in log_lines(srv)))
+    assert route(srv, "widget").json() == {"plugin": "widget", "version": "1"}

@@ -11,7 +11,7 @@ struct Gatehouse: AsyncParsableCommand {
         commandName: "gatehouse",
         abstract: "A self-hosted authentication server that speaks Better Auth's API.",
         version: GatehouseVersion.current,
-        subcommands: [Serve.self, Migrate.self, ConfigCommand.self, PluginsCommand.self, Secret.self],
+        subcommands: [Serve.self, Migrate.self, ConfigCommand.self, PluginsCommand.self, Secret.self, PasswordHashRate.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -14,6 +14,8 @@ public final class AuthContext: Sendable {
     public let schema: Schema
     public let store: AuthStore
     public let signer: CookieSigner
+    /// Session cookies already verified under `signer` (a request with one skips its HMAC).
+    let sessionCookies: VerifiedSessionCookies
     public let tokens: HS256Tokens
     public let passwords: PasswordService
     public let cookies: AuthCookies
@@ -40,6 +42,7 @@ public final class AuthContext: Sendable {
         store = AuthStore(adapter: Adapter(schema: schema, executor: database, newID: { RandomIdentifier.generate() }),
                           sessionCache: sessionCache, events: events)
         signer = CookieSigner(secret: secret)
+        sessionCookies = VerifiedSessionCookies(signer: signer)
         tokens = await HS256Tokens(secret: secret)
         self.passwords = passwords
         cookies = AuthCookies(prefix: config.advanced.cookiePrefix, secure: config.secureCookies)

@@ -20,6 +20,8 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
     /// `deinit` frees the state only once none runs (a job or a late event delivery may outlast
     /// the generation's requests).
     private let calls = NIOLockedValueBox((running: 0, closed: false))
+    /// After-hook and onResponse answers the plugin marked reusable (ABI 1.9); gone with the instance.
+    private let reusable = ReusableHookAnswers()
 
     var id: String { library.id }
     var version: String { library.version }
@@ -77,7 +79,10 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
     /// Sends one callback across the ABI and parses the answer. Blocking callbacks run on the
     /// plugin workers; a callback declared non-blocking runs on the request's own thread.
     private func invoke(_ kind: gh_callback_kind, _ index: Int, _ style: PluginManifest.CallStyle, _ envelope: JSONValue) async throws -> JSONValue {
-        let input = envelope.serializedBytes()
+        try await invoke(kind, index, style, envelope.serializedBytes())
+    }
+
+    private func invoke(_ kind: gh_callback_kind, _ index: Int, _ style: PluginManifest.CallStyle, _ input: [UInt8]) async throws -> JSONValue {
         let call = EventScope.carried { @Sendable [self] in handleCall(kind, index, input) }
         let answered: (gh_status, [UInt8])?
         if runsOnWorkers(style) {
@@ -96,6 +101,19 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
             host.logger.error("plugin answered invalid JSON", metadata: ["error": "\(error)"])
             throw APIError(.internalServerError, "PLUGIN_ERROR", "Plugin \(id) answered invalid JSON")
         }
+    }
+
+    /// An after-hook's or onResponse's answer: the one kept for the same envelope when the plugin
+    /// marked it reusable (ABI 1.9), otherwise a call.
+    private func answerReusing(_ kind: gh_callback_kind, _ index: Int, _ style: PluginManifest.CallStyle,
+                               _ envelope: JSONValue) async throws -> JSONValue {
+        let input = envelope.serializedBytes()
+        guard speaks(minor: 9) else { return try await invoke(kind, index, style, input) }
+        var lookup = ReusableHookAnswers.Lookup(callback: .init(kind: kind.rawValue, index: index), envelope: input)
+        if let kept = reusable.answer(&lookup) { return kept }
+        let answer = try await invoke(kind, index, style, input)
+        reusable.keep(answer, for: lookup)
+        return answer
     }
 
     /// Whether a callback runs on the worker pool. `"blocking": false` is honoured for plugins
@@ -201,8 +219,8 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         manifest.afterHooks.enumerated().map { index, entry in
             AfterHook(owner: id, matcher: entry.matcher, runsLast: entry.runsLast) { [self] ctx, response in
                 guard applies(entry, ctx, response) else { return nil }
-                let answer = try await invoke(GH_CALL_AFTER_HOOK, index, entry.style,
-                                              PluginEnvelope.request(ctx, response: response, members: entry.style.envelope))
+                let answer = try await answerReusing(GH_CALL_AFTER_HOOK, index, entry.style,
+                                                     PluginEnvelope.request(ctx, response: response, members: entry.style.envelope))
                 let replacement = try await PluginEnvelope.apply(answer, to: ctx, builtFor: builtMinor)
                 return answer["action"]?.stringValue == "replace" ? replacement : mergedHeaders(answer, into: response)
             }
@@ -234,7 +252,8 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
         guard manifest.onResponse else { return [] }
         return [ResponseInterceptor(owner: id) { [self] ctx, response in
             let style = manifest.interceptorStyle
-            let answer = try await invoke(GH_CALL_ON_RESPONSE, 0, style, PluginEnvelope.request(ctx, response: response, members: style.envelope))
+            let answer = try await answerReusing(GH_CALL_ON_RESPONSE, 0, style,
+                                                 PluginEnvelope.request(ctx, response: response, members: style.envelope))
             let replacement = try await PluginEnvelope.apply(answer, to: ctx, builtFor: builtMinor)
             return answer["action"]?.stringValue == "replace" ? replacement : mergedHeaders(answer, into: response)
         }]

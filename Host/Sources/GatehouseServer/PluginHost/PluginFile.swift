@@ -8,8 +8,37 @@ struct PluginFile: Sendable {
     let bytes: Data
     /// SHA-256 of `bytes`, lowercase hex as `sha256sum` prints it.
     let sha256: String
+    /// The library's file and its detached signature as they were before and after the read, or
+    /// nil when they changed meanwhile or too recently to tell a later change apart.
+    let fingerprint: Fingerprint?
+
+    /// A library file's fingerprint with its signature file's (nil when there is none): what a
+    /// reload compares to know that both are untouched since the library in service was read.
+    struct Fingerprint: Equatable, Sendable {
+        let library: FileFingerprint
+        let signature: FileFingerprint?
+    }
 
     static func read(_ path: String) throws(PluginTrustError) -> PluginFile {
+        let signatureBefore = FileFingerprint(path: path + ".sig")
+        let (handle, info) = try checkedOpen(path)
+        let bytes: Data
+        do { bytes = try handle.readToEnd() ?? Data() } catch { throw .unreadable(path, reason: error.localizedDescription) }
+        var after = stat()
+        let unchanged = fstat(handle.fileDescriptor, &after) == 0 && FileFingerprint(after) == FileFingerprint(info)
+            && FileFingerprint(path: path + ".sig") == signatureBefore
+        let fingerprint = Fingerprint(library: FileFingerprint(info), signature: signatureBefore)
+        let settled = unchanged && !fingerprint.library.isRacy && !(fingerprint.signature?.isRacy ?? false)
+        return PluginFile(path: path, bytes: bytes, sha256: digest(bytes), fingerprint: settled ? fingerprint : nil)
+    }
+
+    /// The fingerprint of the library at `path` and of its signature, after the same checks as
+    /// `read` (a regular file that only root or the server's user can write), without reading it.
+    static func fingerprint(_ path: String) throws(PluginTrustError) -> Fingerprint {
+        Fingerprint(library: FileFingerprint(try checkedOpen(path).info), signature: FileFingerprint(path: path + ".sig"))
+    }
+
+    private static func checkedOpen(_ path: String) throws(PluginTrustError) -> (handle: FileHandle, info: stat) {
         // O_NONBLOCK: a FIFO named *.so must not hang the loader before fstat can refuse it.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw .unreadable(path, reason: String(cString: strerror(errno))) }
@@ -18,9 +47,7 @@ struct PluginFile: Sendable {
         guard fstat(fd, &info) == 0 else { throw .unreadable(path, reason: String(cString: strerror(errno))) }
         guard info.st_mode & S_IFMT == S_IFREG else { throw .notARegularFile(path) }
         try checkOwnership(info, of: path)
-        let bytes: Data
-        do { bytes = try handle.readToEnd() ?? Data() } catch { throw .unreadable(path, reason: error.localizedDescription) }
-        return PluginFile(path: path, bytes: bytes, sha256: digest(bytes))
+        return (handle, info)
     }
 
     /// The contents of a detached signature file (`NAME.so.sig`), or nil when there is none.

@@ -1,18 +1,36 @@
 import Foundation
 
-/// What identifies the contents of a file without reading it: a replaced or rewritten file gets
-/// a new inode, size or modification time.
+/// What identifies the contents of a file without reading it: any write, rename over, `chmod`
+/// or `chown` changes its inode or its change time, which no one but root can set back. The
+/// watcher compares them to notice changes; a reload, to skip reading and hashing a library
+/// whose file is untouched.
 struct FileFingerprint: Hashable, Sendable {
+    let device: UInt64
     let inode: UInt64
-    let size: UInt64
-    let modified: Double
+    let size: Int64
+    let modified: Int64
+    let changed: Int64
+
+    init(_ info: stat) {
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+    }
 
     init?(path: String) {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        inode = UInt64(info.st_ino)
-        size = UInt64(info.st_size)
-        modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        self.init(info)
+    }
+
+    /// Whether the file changed so recently that a further write in the same clock tick could
+    /// leave the fingerprint as it is (git's "racily clean" rule): then it proves nothing.
+    var isRacy: Bool {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) - max(modified, changed) < 2_000_000_000
     }
 
     /// The fingerprints of the configuration file and every `.so` and `.so.sig` in the plugins directory.

@@ -20,6 +20,9 @@ struct PluginLibrary: @unchecked Sendable {  // descriptor: constant static data
     let descriptor: UnsafePointer<gh_plugin_descriptor>
     /// What the trust checks found for the bytes that were loaded.
     var trust: PluginTrustVerdict
+    /// The source file and its signature as they were when the loaded bytes were last read and
+    /// checked (nil: read them again on the next reload).
+    var sourceFingerprint: PluginFile.Fingerprint?
 
     var id: String { String(cString: descriptor.pointee.id) }
     var version: String { descriptor.pointee.version.map { String(cString: $0) } ?? "0.0.0" }
@@ -71,7 +74,7 @@ struct PluginLibrary: @unchecked Sendable {  // descriptor: constant static data
         {
             throw .toolchainMismatch(plugin: toolchain)
         }
-        return PluginLibrary(sourcePath: file.path, loadedPath: copy, descriptor: descriptor, trust: trust)
+        return PluginLibrary(sourcePath: file.path, loadedPath: copy, descriptor: descriptor, trust: trust, sourceFingerprint: file.fingerprint)
     }
 
     /// Creates the load directory (mode 0700) and refuses one that another user could write

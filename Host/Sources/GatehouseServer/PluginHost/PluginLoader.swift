@@ -113,7 +113,8 @@ struct PluginLoader {
     }
 
     /// The library to serve from `path`. Its file is read once and checked against the trust
-    /// policy before any of its code runs; unchanged bytes reuse the library already open. When
+    /// policy before any of its code runs; an untouched file or unchanged bytes reuse the library
+    /// already open. When
     /// the file is refused but the library accepted from this path last time still passes the
     /// policy, that one keeps serving: a replaced file can neither come in nor push it out.
     private func trustedLibrary(at path: String, directoryRefusal: PluginTrustError?, previous: PluginLibrary?,
@@ -123,6 +124,16 @@ struct PluginLoader {
                 report.sha256 = FileManager.default.contents(atPath: path).map(PluginFile.digest)
                 throw directoryRefusal
             }
+            // The file the library in service came from, and its signature, untouched since: its
+            // bytes were read, hashed and verified then, so only the policy needs asking again.
+            if var unchanged = previous, let fingerprint = unchanged.sourceFingerprint, try PluginFile.fingerprint(path) == fingerprint,
+               config.pluginTrust.stillTrusts(unchanged.trust) {
+                let signer = config.pluginTrust.publicKeys.isEmpty ? nil : unchanged.trust.signer
+                unchanged.trust = PluginTrustVerdict(sha256: unchanged.trust.sha256, signer: signer, policy: config.pluginTrust)
+                report.sha256 = unchanged.trust.sha256
+                report.trust = unchanged.trust.description
+                return unchanged
+            }
             let file = try PluginFile.read(path)
             report.sha256 = file.sha256
             let verdict = try config.pluginTrust.verify(file)
@@ -131,6 +142,7 @@ struct PluginLoader {
                 return try PluginLibrary.open(file, trust: verdict, loadDirectory: loadDirectory)
             }
             reused.trust = verdict
+            reused.sourceFingerprint = file.fingerprint
             return reused
         } catch let refusal as PluginTrustError {
             report.trust = refusal.description

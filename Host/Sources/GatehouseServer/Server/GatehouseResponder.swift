@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import GatehouseCrypto
 import GatehouseJSON
 import HTTPSyntax
 import Hummingbird
@@ -58,7 +57,7 @@ struct GatehouseResponder: HTTPResponder {
             routedPath = below.isEmpty ? "/" : below
         }
 
-        let requestID = RandomIdentifier.generate(length: 16)
+        let requestID = RequestID.next()
         var logger = runtime.logger
         logger[metadataKey: "request_id"] = .string(requestID)
         let generation = runtime.generation

@@ -64,7 +64,7 @@ extension GatehouseRuntime {
     }
 
     /// Reloads when the configuration file or a `.so` in the plugins directory changes (checked
-    /// twice a second) and on SIGHUP, until the task is cancelled. While the configuration
+    /// four times a second) and on SIGHUP, until the task is cancelled. While the configuration
     /// file or the plugins directory is missing (being replaced, or its folder removed), the
     /// current generation keeps serving and one warning says so; their return is a change.
     func watchForChanges() async {
@@ -77,7 +77,7 @@ extension GatehouseRuntime {
         var last = FileFingerprint.snapshot(configPath: configPath, pluginsDir: pluginsDir)
         var warnedMissing = false
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(500))
+            try? await Task.sleep(for: .milliseconds(250))
             guard !Task.isCancelled else { return }
             let now = FileFingerprint.snapshot(configPath: configPath, pluginsDir: pluginsDir)
             guard now != last else { continue }

@@ -25,8 +25,11 @@ final class SessionCache: Sendable {
         var version: UInt64 = 0
         /// Whether invalidations from other instances are being heard (always, without a feed).
         var live: Bool
+        /// Stores since expired entries were last swept out.
+        var storesSinceSweep = 0
     }
 
+    private static let sweepInterval = 256
     private let state: NIOLockedValueBox<State>
     private let timeToLive: UInt64
     private let capacity: Int
@@ -60,9 +63,16 @@ final class SessionCache: Sendable {
         let digest = Self.digest(session.token)
         state.withLockedValue { state in
             guard state.live, state.version == version else { return }
-            let entry = Entry(session: session, storedAt: DispatchTime.now().uptimeNanoseconds, tokenDigest: digest)
+            let now = DispatchTime.now().uptimeNanoseconds
+            // Every few hundred stores, drop the expired entries nobody asked for again, so the
+            // cache holds the sessions in use rather than filling up to its capacity.
+            state.storesSinceSweep += 1
+            if state.storesSinceSweep >= Self.sweepInterval {
+                state.storesSinceSweep = 0
+                state.entries = state.entries.filter { now - $0.value.storedAt < timeToLive }
+            }
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
-            state.entries[session.token] = entry
+            state.entries[session.token] = Entry(session: session, storedAt: now, tokenDigest: digest)
         }
     }
 

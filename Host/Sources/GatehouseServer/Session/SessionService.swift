@@ -70,7 +70,7 @@ public struct SessionService: Sendable {
 
     /// The token from the signed session cookie, if the signature holds.
     public func token(from ctx: EndpointContext) -> String? {
-        ctx.cookies[auth.cookies.sessionToken].flatMap(auth.signer.verify)
+        ctx.cookies[auth.cookies.sessionToken].flatMap(auth.sessionCookies.token)
     }
 
     /// Whether the request carries a `dont_remember` cookie signed by us.
