@@ -43,11 +43,16 @@ sign_up() {
 }
 
 # wrk's latency ("812.00us", "1.20ms", "1.05s") in milliseconds.
-to_ms() { awk '{ v = $1; if (sub(/us$/, "", v)) v /= 1000; else if (sub(/ms$/, "", v)) v += 0; else if (sub(/s$/, "", v)) v *= 1000; printf "%.2f", v }' <<<"$1"; }
+to_ms() { awk 'NF { v = $1; if (sub(/us$/, "", v)) v /= 1000; else if (sub(/ms$/, "", v)) v += 0; else if (sub(/s$/, "", v)) v *= 1000; printf "%.2f", v }' <<<"$1"; }
 
 # Parses a wrk report into rps_ID, p99_ID (ms) and errors_ID (non-2xx answers and socket errors).
 parse_wrk() {
   local id=$1 report=$2
+  # No report (wrk failed): every figure stays empty, so judge counts the row as missed.
+  if ! grep -q 'Requests/sec' <<<"$report"; then
+    printf -v "rps_$id" '%s' ""; printf -v "p99_$id" '%s' ""; printf -v "errors_$id" '%s' ""
+    return
+  fi
   printf -v "rps_$id" '%s' "$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$report")"
   printf -v "p99_$id" '%s' "$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$report")")"
   printf -v "errors_$id" '%s' "$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} END {print n + 0}' <<<"$report")"
@@ -57,6 +62,10 @@ parse_wrk() {
 # merge ID: ID's figures from two runs, ID_1 and ID_2 (mean req/s, the larger p99, all errors).
 merge() {
   local r1="rps_$1_1" r2="rps_$1_2" p1="p99_$1_1" p2="p99_$1_2" e1="errors_$1_1" e2="errors_$1_2"
+  if [[ -z ${!r1} || -z ${!r2} ]]; then # a run without a report: no figure
+    printf -v "rps_$1" '%s' ""; printf -v "p99_$1" '%s' ""; printf -v "errors_$1" '%s' ""
+    return
+  fi
   printf -v "rps_$1" '%s' "$(awk -v a="${!r1}" -v b="${!r2}" 'BEGIN { printf "%.0f", (a + b) / 2 }')"
   printf -v "p99_$1" '%s' "$(awk -v a="${!p1}" -v b="${!p2}" 'BEGIN { printf "%.2f", (a > b ? a : b) }')"
   printf -v "errors_$1" '%s' $(( ${!e1} + ${!e2} ))
@@ -70,7 +79,7 @@ judge() {
   if [[ -z "$2" ]]; then missed+=("$1"); verdict="MISSED (no figure)"; return; fi
   if awk -v v="$2" -v t="$4" -v op="$3" 'BEGIN { exit !(op == ">=" ? v >= t : v < t) }'; then verdict=met; else missed+=("$1"); verdict=MISSED; fi
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+ratio() { [[ -n $1 && -n $2 ]] || return 0; awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 row() { printf '%-44s %9s %10s %7s   %s\n' "$@"; }
 
@@ -183,7 +192,8 @@ parse_wrk mixed "$(wrk_run -s "$work/paced.lua" -H "Cookie: $default_cookie" "$d
 wait "$signin_load" || true
 parse_wrk mixed_signin "$(cat "$work/mixed-signin.txt")"
 judge "get-session p99 under sign-ins" "$p99_mixed" "<" 10; verdict1=$verdict
-mixed_errors=$((errors_mixed + errors_mixed_signin))
+mixed_errors=""
+if [[ -n $errors_mixed && -n $errors_mixed_signin ]]; then mixed_errors=$((errors_mixed + errors_mixed_signin)); fi
 judge "errors under sign-ins" "$mixed_errors" "<" 1; verdict2=$verdict
 row "get-session (paced) during sign-in saturation" "$rps_mixed" "$p99_mixed" "$errors_mixed" \
   "p99 $p99_mixed ms (< 10: $verdict1), errors $mixed_errors (0: $verdict2)"

@@ -29,7 +29,10 @@ email: {transport: none}
 pluginsDir: $work/$name.d
 YAML
   started=$(now_ns)
-  "$bin/gatehouse" serve --config "$work/$name.yaml" > "$work/$name.log" 2>&1 &
+  # A clean environment: GATEHOUSE_*, BETTER_AUTH_* or NODE_ENV from the caller's shell would
+  # override the configuration above (another database, port or mode).
+  env -i PATH="$PATH" HOME="${HOME:-/tmp}" TMPDIR="${TMPDIR:-/tmp}" \
+    "$bin/gatehouse" serve --config "$work/$name.yaml" > "$work/$name.log" 2>&1 &
   pid=$!
   pids+=("$pid")
   until curl -sf --max-time 2 -o /dev/null "http://127.0.0.1:$port/api/auth/ok"; do

@@ -14,7 +14,7 @@ if [[ "${1:-}" == "--smoke" ]]; then
   seconds=5; bin=.build/debug; growth_limit=()
 else
   seconds=${1:-300}
-  [[ $seconds =~ ^[0-9]+$ ]] && ((seconds >= 10)) || { echo "usage: scripts/soak.sh [SECONDS >= 10] | --smoke" >&2; exit 64; }
+  [[ $seconds =~ ^[0-9]+$ ]] && ((10#$seconds >= 10)) || { echo "usage: scripts/soak.sh [SECONDS >= 10] | --smoke" >&2; exit 64; }
   scripts/setup.sh >/dev/null
   swift build -c release >/dev/null
   bin=.build/release; growth_limit=(--max-growth 0.10)

@@ -42,8 +42,9 @@ struct JWTPlugin: GatehousePlugin {
     let audience: String
     let expiresIn: Int
     /// How long the host may hand the same get-session answer the same JWT (ABI 1.9 `reuseFor`):
-    /// a tenth of its lifetime, at most a minute, so a reused token always has most of its life
-    /// left. Any change to the user or the session is a new answer, hence a new token.
+    /// a tenth of its lifetime, at most a minute (and never past the keys' grace period), so a
+    /// reused token always has most of its life left. Any change to the user or the session is a
+    /// new answer, hence a new token.
     let reuseSeconds: Int
 
     init(host: PluginHost, settings: JSONValue) throws {
@@ -56,9 +57,11 @@ struct JWTPlugin: GatehousePlugin {
         issuer = settings["jwt"]?["issuer"]?.stringValue ?? origin
         audience = settings["jwt"]?["audience"]?.stringValue ?? origin
         expiresIn = settings["jwt"]?["expirationTime"]?.intValue ?? 900
-        reuseSeconds = min(60, expiresIn / 10)
+        let gracePeriod = settings["jwks"]?["gracePeriod"]?.intValue ?? 30 * 86_400
+        // Never past the grace period either: a reused token's key must still be published.
+        reuseSeconds = max(0, min(60, expiresIn / 10, gracePeriod))
         keys = SigningKeys(host: host, alg: alg, rotationInterval: settings["jwks"]?["rotationInterval"]?.intValue,
-                           gracePeriod: settings["jwks"]?["gracePeriod"]?.intValue ?? 30 * 86_400)
+                           gracePeriod: gracePeriod)
     }
 
     func handle(_ call: PluginCall) throws -> PluginAnswer {

@@ -43,7 +43,6 @@ import Testing
 
     @Test func answersWithEffectsOrWithoutReuseForAreNotKept() {
         let store = ReusableHookAnswers()
-        store.keep(answer, for: lookup(99))            // the store answers lookups from now on
         let unreusable: [JSONValue] = [
             ["action": "keep", "headers": ["x": "1"]],
             ["action": "keep", "reuseFor": 0],

@@ -14,15 +14,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def smoke(script):
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEHOUSE_")}
-    # Its own process group, so a timeout also stops the servers and wrk it started.
+    # Its own process group, so a timeout or an interrupt also stops the servers and wrk it started.
     process = subprocess.Popen([str(ROOT / "scripts" / script), "--smoke"], cwd=ROOT, env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         out, _ = process.communicate(timeout=300)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        out, _ = process.communicate()
-        raise AssertionError(f"{script} --smoke did not finish in 300 s:\n{out}")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)    # its EXIT trap stops its servers and cleans up
+            try:
+                process.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
     assert process.returncode == 0, out
     return out
 

@@ -8,15 +8,26 @@ struct FileFingerprint: Hashable, Sendable {
     let device: UInt64
     let inode: UInt64
     let size: Int64
-    let modified: Int64
-    let changed: Int64
+    /// Seconds and nanoseconds apart: any time a file may carry, however far off, fits.
+    let modified: Timestamp
+    let changed: Timestamp
+
+    struct Timestamp: Hashable, Sendable {
+        let seconds: Int
+        let nanoseconds: Int
+
+        init(_ time: timespec) {
+            seconds = Int(time.tv_sec)
+            nanoseconds = Int(time.tv_nsec)
+        }
+    }
 
     init(_ info: stat) {
         device = UInt64(info.st_dev)
         inode = UInt64(info.st_ino)
         size = Int64(info.st_size)
-        modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+        modified = Timestamp(info.st_mtim)
+        changed = Timestamp(info.st_ctim)
     }
 
     init?(path: String) {
@@ -25,12 +36,13 @@ struct FileFingerprint: Hashable, Sendable {
         self.init(info)
     }
 
-    /// Whether the file changed so recently that a further write in the same clock tick could
-    /// leave the fingerprint as it is (git's "racily clean" rule): then it proves nothing.
+    /// Whether the file changed so recently (or is dated in the future) that a further write in
+    /// the same clock tick could leave the fingerprint as it is (git's "racily clean" rule): then
+    /// it proves nothing.
     var isRacy: Bool {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) - max(modified, changed) < 2_000_000_000
+        return max(modified.seconds, changed.seconds) > Int(now.tv_sec) - 2
     }
 
     /// The fingerprints of the configuration file and every `.so` and `.so.sig` in the plugins directory.
