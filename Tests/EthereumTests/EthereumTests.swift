@@ -116,6 +116,9 @@ import Testing
         ("lower-case address", "0xe3d5f34021cc2d1dbd160d4f7fd75ed0c6200993"),
         ("version 2", "Version: 2"), ("short nonce", "Nonce: abc123"), ("bad chain", "Chain ID: 0x1"),
         ("bad date", "Issued At: yesterday"), ("bad URI", "URI: not a uri"),
+        // Found by the fuzz target: ICU's date parser divided by zero on this fraction (SIGFPE).
+        ("exponent in the fraction", "Issued At: 2025-01-01T00:00:00.0e" + String(repeating: "7", count: 80) + "xaZ"),
+        ("fraction of ten digits", "Issued At: 2025-01-01T00:00:00.0123456789Z"),
     ])
     func refusesMalformedMessages(_ name: String, _ replacement: String) {
         var lines = Self.message(Self.vectors[0].0, 0).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

@@ -94,7 +94,12 @@ public struct SIWEMessage: Sendable, Equatable {
     }
 
     /// RFC 3339 `date-time`: a full date, a time with an optional fraction, and `Z` or an offset.
+    /// The shape is checked before Foundation's parser sees the text: ICU divides by zero (SIGFPE,
+    /// the whole server) on a fraction like `.0e777…` (found by the SIWE fuzz target).
     private static func date(_ text: String, _ name: String) throws(ParseError) -> Date {
+        guard text.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})/) != nil else {
+            throw ParseError(reason: "\(name) is not an RFC 3339 date-time")
+        }
         let formatter = ISO8601DateFormatter()
         for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime]] {
             formatter.formatOptions = options
