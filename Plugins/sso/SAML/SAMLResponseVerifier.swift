@@ -209,6 +209,10 @@ public struct SAMLError: Error, Sendable, Equatable, CustomStringConvertible {
 /// xs:dateTime as SAML writes it (UTC, optional fractional seconds).
 enum SAMLTime {
     static func parse(_ text: String) throws(SAMLError) -> Date {
+        // The shape first: ICU's parser divides by zero (SIGFPE) on some malformed fractions.
+        guard text.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})/) != nil else {
+            throw SAMLError("time", "\(text.prefix(40)) is not an xs:dateTime")
+        }
         let withFraction = ISO8601DateFormatter()
         withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         guard let date = withFraction.date(from: text) ?? ISO8601DateFormatter().date(from: text) else {
