@@ -62,13 +62,15 @@ let fuzzTargets: [Target] = [
 
 let package = Package(
     name: "Gatehouse",
-    platforms: [.macOS(.v15)],
+    platforms: [.macOS(.v15), .iOS(.v16)],
     products: [
         .executable(name: "gatehouse", targets: ["gatehouse"]),
         // For plugins outside this repository (docs/plugin-abi.md §13): the Swift layer over the
         // ABI, and a fake host that runs a plugin's handlers in unit tests without a server.
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "PluginKitTesting", targets: ["PluginKitTesting"]),
+        // For apps (iOS, macOS, Linux): a client of the HTTP API, Foundation only (README: "Apps").
+        .library(name: "GatehouseClient", targets: ["GatehouseClient"]),
     ] + plugins.map(\.0),
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -259,6 +261,11 @@ let package = Package(
         .testTarget(name: "SCIMPluginTests", dependencies: ["PluginKitTesting", "PluginKit", "GatehouseJSON",
                                                          .product(name: "Crypto", package: "swift-crypto")],
                     path: "Tests/SCIMPluginTests", swiftSettings: swift6),
+        // The Swift client library for apps (Foundation only, no package), and its tests against the real
+        // server and real peers (Tests/GatehouseClientTests/Peers).
+        .target(name: "GatehouseClient", path: "Client/GatehouseClient", swiftSettings: swift6),
+        .testTarget(name: "GatehouseClientTests", dependencies: ["GatehouseClient"], path: "Tests/GatehouseClientTests",
+                    exclude: ["Peers"], swiftSettings: swift6),
         .testTarget(name: "AuditLogPluginTests", dependencies: ["PluginKitTesting", "GatehouseJSON"],
                     path: "Tests/AuditLogPluginTests", swiftSettings: swift6),
     ] + plugins.map(\.1) + fuzzTargets

@@ -6,7 +6,8 @@ import Testing
     let origins = TrustedOrigins(baseURL: "https://trusted.com", configured: ["https://*.example.com", "myapp://"],
                                  includeLoopback: false, port: 3000)
 
-    @Test(arguments: ["/dashboard", "/a?b=c", "https://trusted.com/x", "https://app.example.com/cb", "HTTPS://TRUSTED.COM"])
+    @Test(arguments: ["/dashboard", "/a?b=c", "https://trusted.com/x", "https://app.example.com/cb", "HTTPS://TRUSTED.COM",
+                      "myapp://auth", "myapp://auth/callback?x=1"])
     func allowedRedirects(_ url: String) {
         #expect(origins.isAllowedRedirect(url))
     }
@@ -14,6 +15,7 @@ import Testing
     @Test(arguments: [
         "//evil.com", "https://trusted.com.evil.com", "https://trusted.com@evil.com", "javascript:alert(1)",
         "/\\evil.com", "https://evil.com", "http://trusted.com", "https://example.com.evil.io", "data:text/html,hi",
+        "otherapp://auth", "myappx://auth",
     ])
     func rejectedRedirects(_ url: String) {
         #expect(!origins.isAllowedRedirect(url))

@@ -72,6 +72,8 @@ public enum CoreErrors {
         ErrorCode("FAILED_TO_GET_ACCESS_TOKEN", "Failed to get a valid access token"),
         ErrorCode("PROVIDER_NOT_CONFIGURED", "Account is not associated with a configured social provider."),
         ErrorCode("ACCESS_TOKEN_NOT_FOUND", "Access token not found"),
+        // Gatehouse's sign-in/social/exchange (native apps): any code that cannot be used.
+        ErrorCode("INVALID_CODE", "Invalid or expired code"),
         ErrorCode("DATABASE_UNAVAILABLE", "The database is unavailable; try again shortly"),
     ]
 

@@ -15,8 +15,8 @@ struct CorePlugin: AuthPlugin {
 
     var endpoints: [Endpoint] {
         [SignUpRoute.endpoint, SignInRoute.endpoint] + SessionRoutes.endpoints + PasswordRoutes.endpoints
-            + EmailVerificationRoutes.endpoints + UserRoutes.endpoints + AccountRoutes.endpoints + SocialSignInRoutes.endpoints + OAuthCallbackRoute.endpoints
-            + AccountTokenRoutes.endpoints + UtilityRoutes.endpoints
+            + EmailVerificationRoutes.endpoints + UserRoutes.endpoints + AccountRoutes.endpoints + SocialSignInRoutes.endpoints
+            + AppSocialSignInRoutes.endpoints + OAuthCallbackRoute.endpoints + AccountTokenRoutes.endpoints + UtilityRoutes.endpoints
     }
 
     var errorCodes: [ErrorCode] { CoreErrors.catalogue }

@@ -1,8 +1,10 @@
 import GatehouseCrypto
+import GatehouseStorage
 
 /// `GET|POST /callback/:id`: the provider sends the browser back here. Every failure is a
 /// 302 to the error URL with Better Auth's `?error=` code; success sets the session cookies
-/// and goes to the flow's callbackURL (newUserCallbackURL for a new user).
+/// and goes to the flow's callbackURL (newUserCallbackURL for a new user), or, for a native
+/// app's flow, goes there with a single-use `code` instead.
 enum OAuthCallbackRoute {
     static var endpoints: [Endpoint] { [callback, formPost] }
 
@@ -58,13 +60,29 @@ enum OAuthCallbackRoute {
         case .refused(let reason):
             throw OAuthRedirectError(reason.replacingOccurrences(of: " ", with: "_"), errorURL: errorURL)
         case .signedIn(let user, let isRegister):
+            let destination = isRegister ? flow.newUserURL ?? flow.callbackURL : flow.callbackURL
+            if let challenge = flow.appChallenge {
+                return try await appCodeRedirect(auth, user: user, challenge: challenge, to: destination, errorURL: errorURL)
+            }
             do {
                 try await auth.sessions.signIn(ctx, user: user)
             } catch let refusal as APIError where (400...499).contains(refusal.status.code) {
                 // A sign-in hold (ban, SCIM deactivation) reaches the browser as `?error=<code>`.
                 throw OAuthRedirectError(refusal.code, description: refusal.message, errorURL: errorURL)
             }
-            return .redirect(isRegister ? flow.newUserURL ?? flow.callbackURL : flow.callbackURL)
+            return .redirect(destination)
         }
+    }
+
+    /// A flow started by sign-in/social/authorize: the browser shares no cookies with the app, so
+    /// instead of a session it carries a single-use code to the app, which exchanges it (with its
+    /// PKCE verifier) at sign-in/social/exchange; sign-in holds apply there.
+    private static func appCodeRedirect(_ auth: AuthContext, user: Record, challenge: AppCodeChallenge,
+                                        to destination: String, errorURL: String?) async throws -> APIResponse {
+        let code = try await AppSignInCode.issue(auth, userID: user.id, challenge: challenge)
+        guard let location = AppSignInCode.location(destination, code: code) else {
+            throw OAuthRedirectError("invalid_callback_url", errorURL: errorURL)
+        }
+        return .redirect(location)
     }
 }

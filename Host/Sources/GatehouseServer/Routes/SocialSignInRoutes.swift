@@ -29,8 +29,7 @@ enum SocialSignInRoutes {
             case .refused(let reason):
                 throw APIError(.unauthorized, "OAUTH_LINK_ERROR", reason)
             case .signedIn(let user, _):
-                let session = try await ctx.auth.sessions.signIn(ctx, user: user)
-                return .json(["redirect": false, "token": .string(session.token), "user": ctx.auth.output("user", user)])
+                return try await SocialFlow.signIn(ctx, user)
             }
         }
         var flow = OAuthState(callbackURL: ctx.bodyString("callbackURL") ?? ctx.auth.config.baseURL)
@@ -66,11 +65,15 @@ enum SocialSignInRoutes {
     }
 }
 
-/// The steps sign-in and link-social share.
+/// The steps sign-in, link-social and the native app routes (`AppSocialSignInRoutes`) share.
 enum SocialFlow {
     /// The configured provider named in the body (404 `PROVIDER_NOT_FOUND`), with discovery done.
     static func provider(_ ctx: EndpointContext) async throws -> OAuthProvider {
-        let id = ctx.bodyString("provider") ?? ""
+        try await provider(ctx, id: ctx.bodyString("provider") ?? "")
+    }
+
+    /// The configured provider `id` (404 `PROVIDER_NOT_FOUND`), with discovery done.
+    static func provider(_ ctx: EndpointContext, id: String) async throws -> OAuthProvider {
         do {
             guard let provider = try await ctx.auth.socialProviders.resolved(id) else {
                 throw CoreErrors.error("PROVIDER_NOT_FOUND", .notFound)
@@ -84,18 +87,29 @@ enum SocialFlow {
 
     /// Stores the flow and answers `{url, redirect}` (with `Location` unless `disableRedirect`).
     static func redirect(_ ctx: EndpointContext, _ provider: OAuthProvider, _ flow: OAuthState) async throws -> APIResponse {
-        let url: String
-        do {
-            let started = try await OAuthCodeFlow.start(ctx.auth, provider, flow, options: ctx.body)
-            OAuthStateStore.setCookie(ctx, state: started.state)
-            url = started.url
-        } catch is ProviderFailure {
-            throw APIError(.badGateway, "PROVIDER_UNAVAILABLE", "The identity provider has no authorization endpoint")
-        }
+        let url = try await authorizationURL(ctx, provider, flow, options: ctx.body)
         let redirect = ctx.bodyBool("disableRedirect") != true
         var response = APIResponse.json(["url": .string(url), "redirect": .bool(redirect)])
         if redirect { response.headers[.location] = url }
         return response
+    }
+
+    /// Stores the flow, binds it to this browser with the `state` cookie and returns the
+    /// provider's authorization URL. `options` as `OAuthCodeFlow.start` reads them.
+    static func authorizationURL(_ ctx: EndpointContext, _ provider: OAuthProvider, _ flow: OAuthState, options: JSONValue) async throws -> String {
+        do {
+            let started = try await OAuthCodeFlow.start(ctx.auth, provider, flow, options: options)
+            OAuthStateStore.setCookie(ctx, state: started.state)
+            return started.url
+        } catch is ProviderFailure {
+            throw APIError(.badGateway, "PROVIDER_UNAVAILABLE", "The identity provider has no authorization endpoint")
+        }
+    }
+
+    /// Signs `user` in as sign-in/email does and answers `{redirect: false, token, user}`.
+    static func signIn(_ ctx: EndpointContext, _ user: Record) async throws -> APIResponse {
+        let session = try await ctx.auth.sessions.signIn(ctx, user: user)
+        return .json(["redirect": false, "token": .string(session.token), "user": ctx.auth.output("user", user)])
     }
 
     /// An ID token from the body, verified against the provider's keys, as an identity.

@@ -11,7 +11,8 @@ public struct TrustedOrigins: Sendable {
             // With no baseURL configured the server may be reached by either loopback name.
             patterns += ["http://localhost:\(port)", "http://127.0.0.1:\(port)"]
         }
-        patterns += configured.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        // A trailing slash is dropped, except the one of a host-less app scheme (`myapp://`).
+        patterns += configured.map { $0.hasSuffix("/") && !$0.hasSuffix("://") ? String($0.dropLast()) : $0 }
         self.patterns = patterns
     }
 
@@ -43,6 +44,11 @@ public struct TrustedOrigins: Sendable {
 
     static func matches(_ origin: String, pattern: String) -> Bool {
         let pattern = pattern.lowercased()
+        if pattern.hasSuffix("://"), !["http://", "https://"].contains(pattern) {
+            // A host-less app scheme trusts every host of the scheme, as in Better Auth: the
+            // scheme the OS registered for the app is the trust boundary.
+            return origin.hasPrefix(pattern)
+        }
         if !pattern.contains("*") { return origin == (Self.origin(of: pattern) ?? pattern) }
         // A wildcard pattern: `*` stands for any run of characters inside the host.
         var regex = "^"

@@ -18,6 +18,9 @@ struct OAuthState {
     /// The redirect URI used at the provider; the token request must repeat it.
     var redirectURI: String?
     var additionalData: JSONValue?
+    /// Set by sign-in/social/authorize: the flow ends in a single-use code for a native app,
+    /// bound to the app's PKCE challenge, instead of a session in the browser.
+    var appChallenge: AppCodeChallenge?
     var expiresAt = Date().addingTimeInterval(OAuthStateStore.lifetime)
 
     init(callbackURL: String) {
@@ -36,6 +39,7 @@ struct OAuthState {
         if let idTokenNonce { members["idTokenNonce"] = .string(idTokenNonce) }
         if let redirectURI { members["redirectURI"] = .string(redirectURI) }
         if let additionalData { members["additionalData"] = additionalData }
+        if let appChallenge { members["appChallenge"] = appChallenge.json }
         members["oauthState"] = .string(state)
         return .object(members)
     }
@@ -54,6 +58,11 @@ struct OAuthState {
         idTokenNonce = json["idTokenNonce"]?.stringValue
         redirectURI = json["redirectURI"]?.stringValue
         additionalData = json["additionalData"]
+        // A native app's flow that lost its challenge must not fall back to a browser session.
+        if let challenge = json["appChallenge"] {
+            guard let parsed = AppCodeChallenge(json: challenge) else { return nil }
+            appChallenge = parsed
+        }
     }
 }
 
