@@ -11,7 +11,7 @@ extension GatehouseClient {
         ]))
         let body = try answer.decode(SignInAnswer.self)
         guard let user = body.user else { throw GatehouseError(status: answer.response.statusCode, code: "INVALID_RESPONSE", message: "The answer has no user") }
-        if try adoptSignInToken(body) { try await signedIn(as: user) }
+        if try adoptSignInToken(body, answer) { try await signedIn(as: user) }
         return user
     }
 
@@ -28,8 +28,12 @@ extension GatehouseClient {
     /// Ends the session on the server and here. The state is `signedOut` afterwards even when
     /// the server cannot be reached (the error is thrown then) or the session was gone already.
     public func signOut() async throws {
-        defer { forgetSession() }
-        guard sessionToken != nil else { return }
+        guard let token = sessionToken else {
+            forgetSession()
+            return
+        }
+        // A sign-in that finished meanwhile is another session: it stays.
+        defer { if sessionToken == token { forgetSession() } }
         do {
             _ = try await send(.post, "/sign-out", body: WireJSON.body([:]))
         } catch let error as GatehouseError where error.status == 401 {
@@ -59,15 +63,15 @@ extension GatehouseClient {
 
     /// Revokes one of the user's sessions; revoking this client's own signs it out.
     public func revokeSession(token: String) async throws {
-        let own = currentSession?.token == token
+        let own = currentSession?.token == token ? sessionToken : nil
         _ = try await send(.post, "/revoke-session", body: WireJSON.body(["token": .string(token)]))
-        if own { forgetSession() }
+        if let own, own == sessionToken { forgetSession() }
     }
 
     /// Revokes every session of the user, this one included.
     public func revokeSessions() async throws {
-        _ = try await send(.post, "/revoke-sessions", body: WireJSON.body([:]))
-        forgetSession()
+        let answer = try await send(.post, "/revoke-sessions", body: WireJSON.body([:]))
+        if answer.sentToken == sessionToken { forgetSession() }
     }
 
     public func revokeOtherSessions() async throws {
@@ -135,10 +139,15 @@ extension GatehouseClient {
     func finishSignIn(_ answer: Answer) async throws -> AuthState {
         let body = try answer.decode(SignInAnswer.self)
         if body.twoFactorRedirect == true {
+            // Another account's challenge: a session this client held is not that account's, and
+            // its bearer token must not ride along with the challenge (a session wins there).
+            let challenge = twoFactorCookie
+            if sessionToken != nil { forgetSession() }
+            twoFactorCookie = challenge
             setState(.twoFactorRequired(methods: body.twoFactorMethods ?? ["totp"]))
             return state
         }
-        guard let user = body.user, try adoptSignInToken(body) else {
+        guard let user = body.user, try adoptSignInToken(body, answer) else {
             throw GatehouseError(status: answer.response.statusCode, code: "INVALID_RESPONSE", message: "The sign-in answer has no session")
         }
         try await signedIn(as: user)
@@ -153,13 +162,13 @@ extension GatehouseClient {
 
     /// Whether the answer carried a session. `send` has kept `set-auth-token` already; without
     /// one (the body's token is not the one just kept) the body's unsigned token is used, which
-    /// the bearer plugin accepts unless `requireSignature` is set.
-    func adoptSignInToken(_ body: SignInAnswer) throws -> Bool {
+    /// the bearer plugin accepts unless `requireSignature` is set. A sign-in or sign-out that
+    /// finished while this one was under way wins.
+    func adoptSignInToken(_ body: SignInAnswer, _ answer: Answer) throws -> Bool {
         guard let token = body.token, !token.isEmpty else { return false }
         if let current = sessionToken, current == token || current.hasPrefix(token + ".") { return true }
-        try storage.set(StoreKey.sessionToken, token)
-        sessionToken = token
-        cachedJWT = nil
+        guard sessionToken == answer.sentToken else { throw GatehouseError.sessionChanged }
+        try replaceToken(token)
         return true
     }
 

@@ -9,6 +9,13 @@ struct CachedJWT: Sendable {
     let sessionToken: String
 }
 
+/// A `GET /token` under way, for one session.
+struct JWTFetch: Sendable {
+    let id = UUID()
+    let sessionToken: String
+    let task: Task<String, any Error>
+}
+
 extension GatehouseClient {
     /// How long before its `exp` a kept JWT is fetched anew.
     static let jwtRenewalMargin: TimeInterval = 60
@@ -20,15 +27,18 @@ extension GatehouseClient {
         if let cached = cachedJWT, cached.sessionToken == session, cached.expiresAt.timeIntervalSinceNow > Self.jwtRenewalMargin {
             return cached.token
         }
-        if let fetching = fetchingJWT { return try await fetching.value }
-        let fetching = Task { try await fetchJWT(for: session) }
+        // Joins a fetch under way for the same session only: another session's JWT is never shared.
+        if let fetching = fetchingJWT, fetching.sessionToken == session { return try await fetching.task.value }
+        let fetching = JWTFetch(sessionToken: session, task: Task { try await fetchJWT(for: session) })
         fetchingJWT = fetching
-        defer { fetchingJWT = nil }
-        return try await fetching.value
+        defer { if fetchingJWT?.id == fetching.id { fetchingJWT = nil } }
+        return try await fetching.task.value
     }
 
     private func fetchJWT(for session: String) async throws -> String {
         struct TokenAnswer: Decodable { var token: String }
+        // `send` reads the token before its first suspension, so this is the token it sends.
+        guard session == sessionToken else { throw GatehouseError.sessionChanged }
         let jwt = try await send(.get, "/token").decode(TokenAnswer.self).token
         guard let expiresAt = Self.expiry(ofJWT: jwt) else {
             throw GatehouseError(status: 200, code: "INVALID_RESPONSE", message: "The token has no readable exp claim")

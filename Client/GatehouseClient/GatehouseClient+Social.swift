@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(CryptoKit)
-import CryptoKit
-#endif
 
 /// Social sign-in: with an ID token from the provider's own SDK, or through the system browser
 /// (`authorizationURL` → the provider → the app's scheme → `completeSignIn(from:)`).
@@ -21,7 +18,7 @@ extension GatehouseClient {
     /// (`ASWebAuthenticationSession`). The flow runs in that browser; at its end the server
     /// sends it to `callbackURL` (an app scheme in the server's `trustedOrigins`, such as
     /// `myapp://auth`) with a single-use code, which `completeSignIn(from:)` exchanges. The
-    /// code is bound to a PKCE verifier that never leaves this client, so another app that
+    /// code is bound to a PKCE (S256) verifier that never leaves this client, so another app that
     /// catches the redirect cannot use it. A later call replaces the pending sign-in.
     public func authorizationURL(provider: String, callbackURL: String) -> URL {
         let browserSignIn = BrowserSignIn()
@@ -59,26 +56,23 @@ extension GatehouseClient {
     }
 }
 
-/// RFC 7636 for the browser sign-in: a random verifier kept by the client, its challenge sent
-/// in the authorization URL. S256 where CryptoKit is (Apple platforms); `plain` elsewhere,
-/// which still binds the code to this client (the verifier is only in the URL this client
-/// opened, never in the redirect another app could catch).
+/// RFC 7636 (S256) for the browser sign-in: a random verifier kept by the client, its challenge
+/// sent in the authorization URL. Only the challenge passes through the browser; the code it
+/// brings back is worth nothing without the verifier.
 struct BrowserSignIn: Sendable {
     let verifier: String
     let challenge: String
-    let method: String
+    let method = "S256"
 
     init() {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         verifier = Self.base64URL(Data(bytes))
-        #if canImport(CryptoKit)
-        challenge = Self.base64URL(Data(SHA256.hash(data: Data(verifier.utf8))))
-        method = "S256"
-        #else
-        challenge = verifier
-        method = "plain"
-        #endif
+        challenge = Self.challenge(for: verifier)
+    }
+
+    static func challenge(for verifier: String) -> String {
+        base64URL(Data(SHA256Digest.hash(Array(verifier.utf8))))
     }
 
     static func base64URL(_ data: Data) -> String {

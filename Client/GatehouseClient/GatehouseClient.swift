@@ -37,7 +37,7 @@ public actor GatehouseClient {
     var twoFactorCookie: String?
     var trustDeviceCookie: String?
     var cachedJWT: CachedJWT?
-    var fetchingJWT: Task<String, any Error>?
+    var fetchingJWT: JWTFetch?
     /// The PKCE verifier of the browser sign-in `authorizationURL` started.
     var pendingBrowserSignIn: BrowserSignIn?
     private var observers: [UUID: AsyncStream<AuthState>.Continuation] = [:]
@@ -96,6 +96,18 @@ public actor GatehouseClient {
         setState(.signedIn(user))
     }
 
+    /// A new session token (a sign-in, or the server replacing the session): kept, and what
+    /// belonged to the previous session (its JWT, its session row) is dropped.
+    func replaceToken(_ token: String) throws {
+        try storage.set(StoreKey.sessionToken, token)
+        sessionToken = token
+        cachedJWT = nil
+        if currentSession != nil {
+            currentSession = nil
+            try? storage.remove(StoreKey.session)
+        }
+    }
+
     /// The session is over (signed out, revoked, deleted): everything of it is forgotten, the
     /// device's `trust_device` cookie excepted.
     func forgetSession() {
@@ -103,7 +115,7 @@ public actor GatehouseClient {
         currentUser = nil
         currentSession = nil
         cachedJWT = nil
-        fetchingJWT?.cancel()
+        fetchingJWT?.task.cancel()
         fetchingJWT = nil
         twoFactorCookie = nil
         // Best effort: a token left behind by a failing store is found dead at its next use.

@@ -33,6 +33,10 @@ public struct GatehouseError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 
+    /// Another sign-in or a sign-out finished while the call was under way; its outcome stands.
+    static let sessionChanged = GatehouseError(status: 0, code: "SESSION_CHANGED",
+                                               message: "Another sign-in or sign-out finished while this call was under way")
+
     /// A sign-in that now waits for its second factor (`AuthState.twoFactorRequired`), thrown by
     /// the calls that return a `User`.
     static let twoFactorRequired = GatehouseError(status: 401, code: "TWO_FACTOR_REQUIRED",

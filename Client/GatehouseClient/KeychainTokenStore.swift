@@ -47,6 +47,9 @@ public struct KeychainTokenStore: TokenStore {
             kSecClass as String: kSecClassGenericPassword,
             kSecAttrService as String: service,
             kSecAttrAccount as String: key,
+            // On macOS, the data protection keychain (as on iOS), where accessibility classes and
+            // access groups apply; the legacy file keychain ignores them.
+            kSecUseDataProtectionKeychain as String: true,
         ]
         if let accessGroup { query[kSecAttrAccessGroup as String] = accessGroup }
         return query

@@ -99,6 +99,6 @@ public enum AuthState: Sendable, Hashable {
     case twoFactorRequired(methods: [String])
 }
 
-public enum HTTPMethod: String, Sendable, Hashable, CaseIterable {
+public enum HTTPMethod: String, Sendable, Hashable {
     case get = "GET", post = "POST", put = "PUT", patch = "PATCH", delete = "DELETE"
 }

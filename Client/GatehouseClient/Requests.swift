@@ -7,6 +7,8 @@ import FoundationNetworking
 struct Answer: Sendable {
     let data: Data
     let response: HTTPURLResponse
+    /// The session token the request carried (nil: none).
+    let sentToken: String?
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         do {
@@ -32,7 +34,7 @@ extension GatehouseClient {
             throw GatehouseError(status: response.statusCode, body: data)
         }
         try keepCredentials(from: response, sentWith: token)
-        return Answer(data: data, response: response)
+        return Answer(data: data, response: response, sentToken: token)
     }
 
     /// A 401 for a call with the stored token: the session may be gone (revoked on another
@@ -62,7 +64,7 @@ extension GatehouseClient {
             text += "?" + query.sorted { $0.key < $1.key }.map { Self.formEncode($0.key) + "=" + Self.formEncode($0.value) }.joined(separator: "&")
         }
         guard let url = URL(string: text) else {
-            throw GatehouseError(status: 0, code: "INVALID_PATH", message: "Not a URL: \(text)")
+            throw GatehouseError(status: 0, code: "INVALID_PATH", message: "Not a URL path: \(path)")
         }
         return url
     }
@@ -105,9 +107,7 @@ extension GatehouseClient {
     /// only if no sign-in or sign-out has changed the session while the call was under way.
     private func keepCredentials(from response: HTTPURLResponse, sentWith sent: String?) throws {
         if let token = response.value(forHTTPHeaderField: "set-auth-token"), !token.isEmpty, token != sessionToken, sent == sessionToken {
-            try storage.set(StoreKey.sessionToken, token)
-            sessionToken = token
-            cachedJWT = nil
+            try replaceToken(token)
         }
         guard let header = response.value(forHTTPHeaderField: "Set-Cookie"), let url = response.url else { return }
         for cookie in HTTPCookie.cookies(withResponseHeaderFields: ["Set-Cookie": header], for: url) {

@@ -46,7 +46,7 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
 
     public func set(_ key: String, _ value: String) throws {
         try lock.withLock {
-            var values = try read()
+            var values = (try? read()) ?? [:]  // a corrupt file is replaced, not a dead end
             values[key] = value
             try write(values)
         }
@@ -54,7 +54,7 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
 
     public func remove(_ key: String) throws {
         try lock.withLock {
-            var values = try read()
+            guard var values = try? read() else { return try write([:]) }  // a corrupt file goes
             guard values.removeValue(forKey: key) != nil else { return }
             try write(values)
         }
@@ -77,7 +77,7 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
         let temporary = fileURL.deletingLastPathComponent()
             .appendingPathComponent(".\(fileURL.lastPathComponent).\(UUID().uuidString).tmp")
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path]) }
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         do {
             try handle.write(contentsOf: data)

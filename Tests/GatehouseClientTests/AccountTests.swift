@@ -27,9 +27,11 @@ struct AccountTests {
         #expect(newToken != oldToken)
         #expect(try await client.getSession() != nil)
         #expect(try await other.getSession() == nil)
-        #expect(!(await recorder.states(count: 1)).contains(.signedOut))
 
+        // The rotation announced nothing: the only change is the sign-out that follows.
+        let user = try #require(await client.currentUser)
         try await client.signOut()
+        #expect(await recorder.states(count: 2) == [.signedIn(user), .signedOut])
         try await client.signIn(email: email, password: newPassword)
         #expect(await client.currentUser?.email == email)
     }

@@ -72,7 +72,7 @@ struct SessionTests {
         #expect(try await phone.getSession() == nil)
         #expect(await phone.state == .signedOut)
         #expect(store.get(GatehouseClient.StoreKey.sessionToken) == nil)
-        #expect(await recorder.states(count: 3).last == .signedOut)
+        #expect(await recorder.states(count: 2) == [.signedIn(try #require(await laptop.currentUser)), .signedOut])
         #expect(await laptop.state != .signedOut)
     }
 
@@ -92,7 +92,7 @@ struct SessionTests {
 
     @Test func aRefusedCallChangesNeitherTokenNorState() async throws {
         let store = InMemoryTokenStore()
-        let (client, _, _) = try await signedUpClient("refused", storage: store)
+        let (client, _, password) = try await signedUpClient("refused", storage: store)
         let state = await client.state
         let token = store.get(GatehouseClient.StoreKey.sessionToken)
 
@@ -100,8 +100,10 @@ struct SessionTests {
             try await client.changePassword(currentPassword: "wrong-\(UUID())", newPassword: uniquePassword())
         }
         #expect(error?.status == 400 && error?.code == "INVALID_PASSWORD")
-        // A wrong second-factor code while signed in is a 401 of another kind: still signed in.
-        await #expect(throws: GatehouseError.self) { try await client.verifyTOTP(code: "000000") }
+        // A wrong enrolment code is a 401 while the session lives: the client stays signed in.
+        _ = try await client.enableTwoFactor(password: password)
+        let wrongCode = await #expect(throws: GatehouseError.self) { try await client.verifyTOTP(code: "000000") }
+        #expect(wrongCode?.status == 401)
         let missing = await #expect(throws: GatehouseError.self) {
             let _: [String: String] = try await client.call(.get, "/no-such-route")
         }

@@ -83,6 +83,18 @@ struct TwoFactorTests {
         }
     }
 
+    @Test func switchingToAnAccountWithTwoFactorDropsTheOtherSession() async throws {
+        let (_, email, password, secret, _) = try await Self.enrolled("switch")
+        let (other, _, _) = try await signedUpClient("switch-from")
+        let previous = try #require(await other.currentUser)
+        let state = try await other.signIn(email: email, password: password)
+        guard case .twoFactorRequired = state else { Issue.record("no challenge: \(state)"); return }
+        #expect(await other.currentUser == nil)
+        let user = try await other.verifyTOTP(code: try await Peers.shared().totp(secret: secret, offset: 30))
+        #expect(user.email == email && user.id != previous.id)
+        #expect(try await other.getSession()?.user.id == user.id)
+    }
+
     @Test func disablingTwoFactorEndsTheChallenge() async throws {
         let (client, email, password, secret, _) = try await Self.enrolled("disable")
         try await client.signIn(email: email, password: password)

@@ -21,6 +21,17 @@ import Testing
         #expect(!origins.isAllowedRedirect(url))
     }
 
+    /// A host-less pattern trusts an app scheme, whatever its case, never the web or script schemes.
+    @Test func hostlessSchemePatterns() {
+        let origins = TrustedOrigins(baseURL: "https://trusted.com", configured: ["http://", "https://", "MYAPP://", "javascript://"],
+                                     includeLoopback: false, port: 3000)
+        #expect(origins.isAllowedRedirect("myapp://auth") && origins.isAllowedRedirect("MyApp://auth"))
+        for url in ["http://evil.com", "https://evil.com", "javascript://x", "javascript://%0aalert(1)"] {
+            #expect(!origins.isAllowedRedirect(url), "\(url)")
+        }
+        #expect(!origins.isTrusted(origin: "http://evil.com"))
+    }
+
     @Test func originMatching() {
         #expect(origins.isTrusted(origin: "https://trusted.com"))
         #expect(origins.isTrusted(origin: "https://a.b.example.com"))

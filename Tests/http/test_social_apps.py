@@ -270,6 +270,15 @@ def test_callback_urls_must_be_trusted(srv):
         r = authorize(browser, challenge, **params)
         assert_error(r, 403, code)
         assert srv.cookie_name("state") not in set_cookie_map(r)
+    # Trusted, but a web page or a path of this site: the code would sit in a page's URL.
+    for params, code in [
+        ({"callbackURL": srv.base_url + "/app/cb"}, "INVALID_CALLBACK_URL"),
+        ({"callbackURL": "/dashboard"}, "INVALID_CALLBACK_URL"),
+        ({"newUserCallbackURL": srv.base_url + "/welcome"}, "INVALID_NEW_USER_CALLBACK_URL"),
+    ]:
+        r = authorize(browser, challenge, **params)
+        assert_error(r, 403, code)
+        assert srv.cookie_name("state") not in set_cookie_map(r)
     # The trusted app URL, with a path and a query, is accepted.
     assert authorize(browser, challenge, callbackURL=APP_URL + "/done?x=1").status_code == 302
 

@@ -157,8 +157,9 @@ def start_gatehouse(binary: str, libraries: str, mailbox: Mailbox, provider: Pro
                   "smtp": {"host": "127.0.0.1", "port": mailbox.port, "secure": False, "startTLS": "off"}},
         "socialProviders": {"mock": {"clientId": CLIENT_ID, "clientSecret": "anything",
                                      "discoveryUrl": f"{provider.url}/.well-known/openid-configuration"}},
-        # A JWT for 61 s: the client keeps it for 1 s (60 s before exp), so renewal is testable.
-        "plugins": {"jwt": {"jwt": {"expirationTime": 61}}},
+        # A JWT for 62 s: the client keeps it for 1–2 s (until 60 s before exp; `iat` and `exp`
+        # are whole seconds), so renewal is testable.
+        "plugins": {"jwt": {"jwt": {"expirationTime": 62}}},
     }
     config_path = os.path.join(workdir, "gatehouse.yaml")
     with open(config_path, "w") as f:

@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseJSON
 
 /// Social sign-in for native apps through the system browser (Gatehouse's, beyond Better Auth).
@@ -22,6 +23,7 @@ enum AppSocialSignInRoutes {
         summary: "Start social sign-in for a native app in the system browser (302 to the provider)", tag: "Social",
         statuses: [.found, .notFound, .badGateway]
     ) { ctx in
+        try requireAppURLs(ctx.query)
         let challenge = try appChallenge(ctx.query)
         let provider = try await SocialFlow.provider(ctx, id: ctx.query["provider"] ?? "")
         let callbackURL = ctx.query["callbackURL"] ?? ""
@@ -47,6 +49,19 @@ enum AppSocialSignInRoutes {
             let user = try await auth.store.user(id: userID)
         else { throw CoreErrors.error("INVALID_CODE", .unauthorized) }
         return try await SocialFlow.signIn(ctx, user)
+    }
+
+    /// The code goes only to an app's own scheme (`myapp://…`), never to a web page or a path
+    /// of this site, where it would sit in a page's URL (history, logs, analytics, referrers)
+    /// for whoever started the flow, and holds the verifier, to collect. OriginCheck has checked
+    /// that the URLs are trusted; 403 as it answers.
+    private static func requireAppURLs(_ query: [String: String]) throws {
+        for (key, code) in [("callbackURL", "INVALID_CALLBACK_URL"), ("newUserCallbackURL", "INVALID_NEW_USER_CALLBACK_URL")] {
+            guard let url = query[key] else { continue }
+            guard let scheme = URLComponents(string: url)?.scheme?.lowercased(), !["http", "https"].contains(scheme) else {
+                throw APIError(.forbidden, code, "An app sign-in returns to the app's own scheme (myapp://…), not to a web page")
+            }
+        }
     }
 
     /// The app's challenge from the query, or 400 `VALIDATION_ERROR`.
