@@ -28,8 +28,8 @@ extension GatehouseClient {
         let request = try makeRequest(method, path, query: query, body: body, token: token)
         let (data, response) = try await deliver(request, retrying: method == .get)
         guard (200..<300).contains(response.statusCode) else {
-            if response.statusCode == 401, let token, token == sessionToken {
-                await checkSessionAfterRefusal(path: path, token: token)
+            if response.statusCode == 401, token != nil, token == sessionToken {
+                await checkSessionAfterRefusal(path: path)
             }
             throw GatehouseError(status: response.statusCode, body: data)
         }
@@ -39,18 +39,14 @@ extension GatehouseClient {
 
     /// A 401 for a call with the stored token: the session may be gone (revoked on another
     /// device, expired, user deleted) or the call refused something else (a wrong code). A
-    /// get-session for the same token tells which; a `null` (or a 401) ends the session here.
-    private func checkSessionAfterRefusal(path: String, token: String) async {
+    /// get-session for the same token tells which: its `null`, or its own 401, ends the session
+    /// here (`getSession` and `send` do that).
+    private func checkSessionAfterRefusal(path: String) async {
         if path == "/get-session" {
             forgetSession()
-            return
+        } else {
+            _ = try? await getSession()
         }
-        guard let request = try? makeRequest(.get, "/get-session", query: [:], body: nil, token: token),
-            let (data, response) = try? await deliver(request, retrying: true), token == sessionToken
-        else { return }
-        let gone = response.statusCode == 401
-            || ((200..<300).contains(response.statusCode) && (try? WireJSON.decoder().decode(SessionInfo?.self, from: data)) == .some(nil))
-        if gone { forgetSession() }
     }
 
     /// `baseURL + basePath + path`, with `query` form-encoded (in key order).

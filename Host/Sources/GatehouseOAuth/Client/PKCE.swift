@@ -12,4 +12,11 @@ public enum PKCE {
     public static func challenge(for verifier: String) -> String {
         Base64.url(SHA256.hash(data: Array(verifier.utf8)))
     }
+
+    /// RFC 7636 §4.1 and §4.2: a verifier or challenge is 43–128 characters of `[A-Za-z0-9-._~]`.
+    public static func isWellFormed(_ text: String) -> Bool {
+        (43...128).contains(text.utf8.count) && text.utf8.allSatisfy { unreserved.contains($0) }
+    }
+
+    private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
 }

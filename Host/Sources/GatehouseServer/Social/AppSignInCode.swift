@@ -17,7 +17,7 @@ struct AppCodeChallenge: Sendable {
 
     /// nil unless `challenge` has RFC 7636's form (43–128 unreserved characters).
     init?(_ challenge: String, method: Method) {
-        guard Self.isWellFormed(challenge) else { return nil }
+        guard PKCE.isWellFormed(challenge) else { return nil }
         self.challenge = challenge
         self.method = method
     }
@@ -34,16 +34,9 @@ struct AppCodeChallenge: Sendable {
     /// Whether `verifier` answers the challenge (S256: base64url(SHA-256(verifier)) without
     /// padding; plain: the verifier itself), compared in constant time.
     func isAnswered(by verifier: String) -> Bool {
-        guard Self.isWellFormed(verifier) else { return false }
+        guard PKCE.isWellFormed(verifier) else { return false }
         return ConstantTime.equals(method == .s256 ? PKCE.challenge(for: verifier) : verifier, challenge)
     }
-
-    /// RFC 7636 §4.1: 43–128 characters of `[A-Za-z0-9-._~]`.
-    static func isWellFormed(_ text: String) -> Bool {
-        (43...128).contains(text.utf8.count) && text.utf8.allSatisfy { unreserved.contains($0) }
-    }
-
-    private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
 }
 
 /// The single-use code that ends a native app's social sign-in: the callback stores it for the
