@@ -7,11 +7,17 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
 /// Each plugin library exports its entry symbol only (Plugins/exports.map).
 let pluginLinking: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "--version-script=\(root)/Plugins/exports.map"])]
 
-/// A bundled plugin: its own dynamic library, built on PluginKit only.
-func plugin(_ product: String, _ target: String, path: String, dependencies: [Target.Dependency] = []) -> (Product, Target) {
+/// A bundled plugin: its own dynamic library, built on PluginKit only; `resources` are compiled in.
+func plugin(_ product: String, _ target: String, path: String, dependencies: [Target.Dependency] = [],
+            resources: [Resource]? = nil) -> (Product, Target) {
     (.library(name: product, type: .dynamic, targets: [target]),
-     .target(name: target, dependencies: ["PluginKit"] + dependencies, path: path, swiftSettings: swift6, linkerSettings: pluginLinking))
+     .target(name: target, dependencies: ["PluginKit"] + dependencies, path: path, resources: resources, swiftSettings: swift6,
+             linkerSettings: pluginLinking))
 }
+
+/// The console's pages (mustache templates) and static files, in Plugins/console/Plugin/Templates.
+let consoleFiles = ["layout", "error", "time", "pager", "sign-in", "two-factor", "dashboard", "users", "user", "organizations",
+                    "organization", "plugins", "webhooks", "audit"].map { "Templates/\($0).mustache" } + ["Templates/console.js", "Templates/console.css"]
 
 let plugins = [
     plugin("bearer", "BearerPlugin", path: "Plugins/bearer"),
@@ -36,6 +42,8 @@ let plugins = [
     plugin("multi-session", "MultiSessionPlugin", path: "Plugins/multi-session/Plugin"),
     plugin("oauth-provider", "OAuthProviderPlugin", path: "Plugins/oauth-provider/Plugin",
            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]),
+    plugin("console", "ConsolePlugin", path: "Plugins/console/Plugin", dependencies: [.product(name: "Mustache", package: "swift-mustache")],
+           resources: consoleFiles.map { .embedInCode($0) }),
     plugin("hello-swift", "HelloSwiftPlugin", path: "Plugins/Examples/hello-swift"),
     plugin("host-probe", "HostProbePlugin", path: "Tests/Fixtures/HostProbePlugin"),
 ]

@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 packages=(pkg-config libsqlite3-dev libsodium-dev libcurl4-openssl-dev libqrencode-dev libsecp256k1-dev libxmlsec1-dev zlib1g-dev)
 [[ "${1:-}" == "--bench" ]] && packages+=(wrk)
 # The SSO tests' identity provider (pysaml2) signs with the xmlsec1 program; the test command
-# also smoke-runs the benchmark, which drives the server with wrk.
-[[ "${1:-}" == "--test" ]] && packages+=(xmlsec1 wrk)
+# also smoke-runs the benchmark, which drives the server with wrk; the console tests drive Debian's
+# chromium (/usr/bin/chromium) headless through Python's playwright (no `playwright install`).
+[[ "${1:-}" == "--test" ]] && packages+=(xmlsec1 wrk chromium)
 
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

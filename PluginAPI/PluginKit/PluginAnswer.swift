@@ -73,14 +73,21 @@ public struct PluginAnswer: Sendable {
     }
 
     /// Sets a cookie named `<prefix>.<name>`; `signed` signs the value with the server secret.
-    public func cookie(_ name: String, _ value: String, maxAge: Int?, signed: Bool = false) -> PluginAnswer {
+    /// `path` and `sameSite` (`"Strict"` or `"Lax"`, ABI 1.10) replace the host's `Path=/` and
+    /// `SameSite=Lax`, to keep a cookie to the plugin's own pages.
+    public func cookie(_ name: String, _ value: String, maxAge: Int?, signed: Bool = false, path: String? = nil, sameSite: String? = nil) -> PluginAnswer {
         var cookie: OrderedDictionary<String, JSONValue> = ["name": .string(name), "value": .string(value), "signed": .bool(signed)]
         if let maxAge { cookie["maxAge"] = .int(maxAge) }
+        if let path { cookie["path"] = .string(path) }
+        if let sameSite { cookie["sameSite"] = .string(sameSite) }
         return appending("cookies", .object(cookie))
     }
 
-    public func expireCookie(_ name: String) -> PluginAnswer {
-        appending("cookies", ["name": .string(name), "expire": true])
+    /// Deletes cookie `<prefix>.<name>`; a cookie set with a `path` is deleted with the same one.
+    public func expireCookie(_ name: String, path: String? = nil) -> PluginAnswer {
+        var cookie: OrderedDictionary<String, JSONValue> = ["name": .string(name), "expire": true]
+        if let path { cookie["path"] = .string(path) }
+        return appending("cookies", .object(cookie))
     }
 
     /// Creates a session for `userID` and sets its cookies, as a sign-in does. The host also puts

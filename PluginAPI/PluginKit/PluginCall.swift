@@ -53,3 +53,12 @@ public struct PluginCall: Sendable {
     public func query(_ name: String) -> String? { envelope["query"]?[name]?.stringValue }
     public func param(_ name: String) -> String? { envelope["params"]?[name]?.stringValue }
 }
+
+extension PluginCall {
+    /// A service request's members as a route's query (ABI 1.2): text, numbers and booleans
+    /// spelled as a query string has them, nulls left out; so a route's query parsing (`PageQuery`,
+    /// filters) serves the same values given to a service.
+    public static func query(from request: JSONValue) -> JSONValue {
+        .object((request.objectValue ?? [:]).compactMapValues { $0.nonNull.map { .string($0.stringValue ?? $0.serialized()) } })
+    }
+}

@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define GATEHOUSE_ABI_MAJOR 1
-#define GATEHOUSE_ABI_MINOR 9
+#define GATEHOUSE_ABI_MINOR 10
 
 /* The name of the one exported symbol; the major version is part of it. */
 #define GATEHOUSE_PLUGIN_ENTRY_SYMBOL "gatehouse_plugin_entry_v1"
@@ -196,7 +196,8 @@ typedef struct gh_plugin_descriptor {
      * serve every path below a prefix (1.4), user fields that stop email to the user and
      * endpoints under the form-CSRF rule (1.5), field defaults taken from settings (1.6),
      * well-known URIs served outside the base path (1.7), the statuses each endpoint answers
-     * for the OpenAPI document (1.8).
+     * for the OpenAPI document (1.8), endpoint paths ending in `/` and the plugin directory's
+     * management (`managesPlugins`, 1.10).
      * Its format is specified in docs/plugin-abi.md.
      */
     const char *manifest_json;
@@ -222,7 +223,8 @@ typedef struct gh_plugin_descriptor {
      * onResponse, the answer so far); the plugin fills `out_json` with its result envelope.
      * Both formats are in docs/plugin-abi.md; since 1.3 an answer may carry a text body that is
      * not JSON, with its own content type, and since 1.9 an after-hook or onResponse answer may
-     * let the host reuse it for the same envelope (`reuseFor`). Returning non-GH_OK is answered
+     * let the host reuse it for the same envelope (`reuseFor`), and since 1.10 a cookie may carry
+     * its own `path` and `sameSite`. Returning non-GH_OK is answered
      * as a 500.
      */
     gh_status (*handle)(void *state, gh_callback_kind kind, uint32_t index, gh_bytes envelope_json, gh_buf *out_json);

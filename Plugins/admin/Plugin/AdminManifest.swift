@@ -1,7 +1,7 @@
 import GatehouseJSON
 
 /// What the plugin adds to the server (docs/plugin-abi.md §8): the `/admin/*` routes with their
-/// bodies and queries, the hooks, the ban sync job, Better Auth's admin fields and the `banHold` table.
+/// bodies and queries, the services, the hooks, the ban sync job, Better Auth's admin fields and the `banHold` table.
 enum AdminManifest {
     /// One route: its declaration and what it reads of the request.
     struct Route: Sendable {
@@ -33,9 +33,10 @@ enum AdminManifest {
 
     static let syncJob = "sync-bans"
 
-    static func json(routes: [Route]) -> JSONValue {
+    static func json(routes: [Route], services: [String]) -> JSONValue {
         [
             "endpoints": .array(routes.map(\.json)),
+            "services": .array(services.map(JSONValue.string)),
             "hooks": ["after": [
                 ["matcher": "/list-sessions", "envelope": ["response"]],
                 // A ban that ran out is lifted at the user's next sign-in, whatever signed them in.

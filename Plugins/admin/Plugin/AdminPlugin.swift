@@ -2,12 +2,13 @@ import GatehouseJSON
 import PluginKit
 
 /// Better Auth 1.7's admin plugin: user management, roles and permissions, bans enforced on every
-/// sign-in by the host's sign-in hold, impersonation, and `admin.*` audit events for every change.
+/// sign-in by the host's sign-in hold, impersonation, and `admin.*` audit events for every change;
+/// its services (`AdminServices`) run the routes for an administrator another plugin names.
 struct AdminPlugin: GatehousePlugin {
     static let id = "admin"
     static let version = "1.0.0"
     static let name = "Admin"
-    static let manifest = AdminManifest.json(routes: routes.map { $0.route })
+    static let manifest = AdminManifest.json(routes: routes.map { $0.route }, services: AdminServices.names)
 
     /// A route and the code that serves it.
     struct Endpoint: Sendable {
@@ -85,6 +86,7 @@ struct AdminPlugin: GatehousePlugin {
     let sessions: Sessions
     let impersonation: Impersonation
     let permissions: PermissionCheck
+    let services: AdminServices
 
     init(host: PluginHost, settings: JSONValue) throws {
         let context = AdminContext(host: host, settings: try AdminSettings(settings))
@@ -95,6 +97,7 @@ struct AdminPlugin: GatehousePlugin {
         sessions = Sessions(context: context)
         impersonation = Impersonation(context: context)
         permissions = PermissionCheck(context: context)
+        services = AdminServices(context: context)
     }
 
     func handle(_ call: PluginCall) throws -> PluginAnswer {
@@ -111,6 +114,8 @@ struct AdminPlugin: GatehousePlugin {
             case .job:
                 try bans.sync()
                 return PluginAnswer()
+            case .service(let index) where AdminServices.names.indices.contains(index):
+                return .result(try services.answer(index, call.envelope["request"] ?? [:], plugin: self).objectValue ?? [:])
             default:
                 return .error(status: 404, code: "NOT_FOUND", message: "Not found")
             }

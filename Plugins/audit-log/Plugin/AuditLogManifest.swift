@@ -1,6 +1,6 @@
 import GatehouseJSON
 
-/// The audit-log plugin's routes, table, events and purge job (docs/plugin-abi.md §8).
+/// The audit-log plugin's routes, services, table, events and purge job (docs/plugin-abi.md §8).
 enum AuditLogManifest {
     /// Everything recorded: the host events of ABI 1.2 but `user.updated` (profile edits are not
     /// security events), the two-factor plugin's and the organization plugin's membership events.
@@ -19,6 +19,7 @@ enum AuditLogManifest {
             route("/audit-log/list", "The caller's audit entries, newest first", filters: ["type", "limit", "offset"]),
             route("/audit-log/admin/list", "Everyone's audit entries, newest first (adminUserIds)", filters: ["userId", "type", "limit", "offset"]),
         ],
+        "services": .array(AuditServices.names.map(JSONValue.string)),
         "schema": ["tables": [[
             "name": "auditLog",
             "fields": [

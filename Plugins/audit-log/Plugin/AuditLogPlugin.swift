@@ -5,7 +5,8 @@ import PluginKit
 /// password, e-mail and account events (not `user.updated`), two-factor changes and organization
 /// memberships, each written before the request that caused it answers (`"sync": true`), kept
 /// after the user is deleted, and purged after `retentionDays` by an hourly job. Users read their
-/// own entries; the users in `adminUserIds` read everyone's.
+/// own entries; the users in `adminUserIds` read everyone's; other plugins list and count entries
+/// through its services (`AuditServices`).
 struct AuditLogPlugin: GatehousePlugin {
     static let id = "audit-log"
     static let version = "1.0.0"
@@ -14,12 +15,14 @@ struct AuditLogPlugin: GatehousePlugin {
 
     let recorder: AuditRecorder
     let reader: AuditReader
+    let services: AuditServices
 
     init(host: PluginHost, settings: JSONValue) throws {
         let settings = try AuditLogSettings(settings)
         let db = PluginDatabase(host: host)
         recorder = AuditRecorder(db: db, retentionDays: settings.retentionDays)
         reader = AuditReader(db: db, adminUserIDs: settings.adminUserIDs)
+        services = AuditServices(reader: reader)
         // The periodic job keeps its schedule across restarts; this run makes "at start" hold.
         if settings.retentionDays > 0 { try host.scheduleJob(AuditLogManifest.purgeJob) }
     }
@@ -35,6 +38,8 @@ struct AuditLogPlugin: GatehousePlugin {
             return try reader.ownEntries(call)
         case .endpoint(AuditLogManifest.adminListRoute):
             return try reader.anyEntries(call)
+        case .service(let index) where AuditServices.names.indices.contains(index):
+            return .result(try services.answer(index, call.envelope["request"] ?? [:]).objectValue ?? [:])
         default:
             return .error(status: 404, code: "NOT_FOUND", message: "Not found")
         }

@@ -1,7 +1,9 @@
+import Foundation
 import GatehouseJSON
 import PluginKit
 
-/// The list routes: a user's own entries, and everyone's for the configured administrators.
+/// The list routes: a user's own entries, and everyone's for the configured administrators; the
+/// page and filters the services share.
 struct AuditReader: Sendable {
     static let defaultLimit = 50
     static let maximumLimit = 500
@@ -21,14 +23,24 @@ struct AuditReader: Sendable {
         return try entries(userID: call.query("userId"), call)
     }
 
-    /// `{entries, total}`: one page of the rows matching the filters, newest first, and how many match.
     private func entries(userID: String?, _ call: PluginCall) throws -> PluginAnswer {
-        let page = try PageQuery(call, defaultLimit: Self.defaultLimit, maximumLimit: Self.maximumLimit)
+        .json(try entries(try PageQuery(call, defaultLimit: Self.defaultLimit, maximumLimit: Self.maximumLimit),
+                          matching: Self.filters(userID: userID, type: call.query("type"))))
+    }
+
+    /// `{entries, total}`: one page of the rows matching `conditions`, newest first, and how many match.
+    func entries(_ page: PageQuery, matching conditions: [PluginDatabase.Condition]) throws -> JSONValue {
+        let rows = try db.findMany("auditLog", conditions, orderBy: "createdAt", descending: true, limit: page.limit, offset: page.offset)
+        return ["entries": .array(rows), "total": .int(try db.count("auditLog", conditions))]
+    }
+
+    /// Exact `userId` and `type`, and entries recorded at or after `since`.
+    static func filters(userID: String?, type: String?, since: Date? = nil) -> [PluginDatabase.Condition] {
         var conditions: [PluginDatabase.Condition] = []
         if let userID { conditions.append(PluginDatabase.equals("userId", .string(userID))) }
-        if let type = call.query("type") { conditions.append(PluginDatabase.equals("type", .string(type))) }
-        let rows = try db.findMany("auditLog", conditions, orderBy: "createdAt", descending: true, limit: page.limit, offset: page.offset)
-        return .json(["entries": .array(rows), "total": .int(try db.count("auditLog", conditions))])
+        if let type { conditions.append(PluginDatabase.equals("type", .string(type))) }
+        if let since { conditions.append(("createdAt", ">=", .string(ISODate.format(since)))) }
+        return conditions
     }
 
     private static func callerID(_ call: PluginCall) throws -> String {

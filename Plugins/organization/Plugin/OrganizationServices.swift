@@ -1,12 +1,13 @@
+import Foundation
 import GatehouseJSON
 import PluginKit
 
 /// The services other plugins call (ABI 1.2, manifest `services`), named and shaped after Better
 /// Auth's server API (`addMember`, `updateMemberRole`, `removeMember`, `getFullOrganization`,
-/// `listMembers`). A service acts as the server does, without a session: deciding who may ask is
-/// the calling plugin's job, while the organization's own rules hold as on the routes (membership
-/// limit, no duplicate member, roles that exist, an owner always kept) and refusals carry Better
-/// Auth's codes.
+/// `listMembers`), and `listOrganizations` for an operator's console. A service acts as the server
+/// does, without a session: deciding who may ask is the calling plugin's job, while the
+/// organization's own rules hold as on the routes (membership limit, no duplicate member, roles
+/// that exist, an owner always kept) and refusals carry Better Auth's codes.
 struct OrganizationServices: Sendable {
     let organizations: Organizations
     let members: Members
@@ -36,7 +37,17 @@ struct OrganizationServices: Sendable {
         Service(name: "listTeamMembers") { try $0.listTeamMembers($1) },
         Service(name: "addTeamMember") { try $0.addTeamMember($1) },
         Service(name: "removeTeamMember") { try $0.removeTeamMember($1) },
+        Service(name: "listOrganizations") { try $0.listOrganizations($1) },
     ]
+
+    /// `{limit?, offset?}` → `{organizations, total}`: one page of every organization, by
+    /// `createdAt` (then `id`: the host breaks ties by id); `limit` 1 to 500 (default 50) and
+    /// `offset` numbers or text, else 400 `INVALID_QUERY`.
+    func listOrganizations(_ request: JSONValue) throws -> JSONValue {
+        let page = try PageQuery(PluginCall(kind: .service(0), envelope: ["query": PluginCall.query(from: request)]))
+        let rows = try directory.db.findMany("organization", [], orderBy: "createdAt", limit: page.limit, offset: page.offset)
+        return ["organizations": .array(rows.map(Directory.withMetadata)), "total": .int(try directory.db.count("organization", []))]
+    }
 
     /// `{organizationId, userId}` → `{member}`: the membership (with its `role`), or null.
     func getMember(_ request: JSONValue) throws -> JSONValue {

@@ -1,7 +1,7 @@
 import GatehouseJSON
 
-/// What the plugin adds to the server: routes, the sign-in hooks, the rate limit, the schema and
-/// the error codes (docs/plugin-abi.md §8).
+/// What the plugin adds to the server: routes, services, the sign-in hooks, the rate limit, the
+/// schema and the error codes (docs/plugin-abi.md §8).
 enum TwoFactorManifest {
     /// Endpoint indices, in manifest order.
     enum Endpoint: Int, CaseIterable {
@@ -35,6 +35,7 @@ enum TwoFactorManifest {
                      body: [property("code", "string", required: true), property("trustDevice", "boolean"),
                             property("disableSession", "boolean")]),
         ],
+        "services": .array(TwoFactorServices.names.map(JSONValue.string)),
         "hooks": ["after": .array(signInRoutes.map { route in
             ["matcher": .string(route), "whenNewSession": true, "envelope": ["headers", "newSession", "response"]]
         })],

@@ -5,7 +5,8 @@ import PluginKit
 /// Better Auth's two-factor plugin (contract §7.1): TOTP, email OTP and backup codes as second
 /// factors, sign-in interception with a signed `two_factor` challenge cookie, trusted devices
 /// and account lockout. Built on PluginKit only; the host's HMAC, encryption, password and
-/// database operations do the work that needs secrets.
+/// database operations do the work that needs secrets. Its services (`TwoFactorServices`) check a
+/// code for another plugin's sign-in.
 struct TwoFactorPlugin: GatehousePlugin {
     static let id = "two-factor"
     static let version = "1.0.0"
@@ -15,6 +16,7 @@ struct TwoFactorPlugin: GatehousePlugin {
     let enrolment: Enrolment
     let verification: Verification
     let interception: SignInInterception
+    let services: TwoFactorServices
 
     init(host: PluginHost, settings: JSONValue) throws {
         let settings = try TwoFactorSettings(settings)
@@ -24,6 +26,7 @@ struct TwoFactorPlugin: GatehousePlugin {
         enrolment = Enrolment(context)
         verification = Verification(context)
         interception = SignInInterception(context)
+        services = TwoFactorServices(verification: verification)
     }
 
     func handle(_ call: PluginCall) throws -> PluginAnswer {
@@ -44,6 +47,8 @@ struct TwoFactorPlugin: GatehousePlugin {
             return try interception.intercept(call)
         case .event:
             return try enrolment.revokeUnproven(call)
+        case .service(let index) where TwoFactorServices.names.indices.contains(index):
+            return .result(try services.answer(index, call.envelope["request"] ?? [:]).objectValue ?? [:])
         default:
             break
         }

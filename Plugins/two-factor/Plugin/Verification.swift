@@ -34,9 +34,7 @@ struct Verification: Sendable {
         }
         try lockout.check(record)
         if case .challenge(let challenge, _) = caller { try attempts.spend(challenge) }
-        let secret = try context.failIfNil(context.host.decrypt(record.secret), "cannot decrypt the TOTP secret of user \(record.userID)")
-        let code = call.body["code"]?.stringValue ?? ""
-        guard let step = context.totp(secret: secret).matchingStep(of: code, at: Date()), try store.claim(step: step, of: record) else {
+        guard try totpMatches(call.body["code"]?.stringValue ?? "", record) else {
             try lockout.recordFailure(record)
             throw TwoFactorError.invalidCode.failure
         }
@@ -75,23 +73,35 @@ struct Verification: Sendable {
         guard var record = try store.find(userID: caller.userID) else { throw TwoFactorError.backupCodesNotEnabled.failure }
         try lockout.check(record)
         if case .challenge(let challenge, _) = caller { try attempts.spend(challenge) }
-        let code = call.body["code"]?.stringValue ?? ""
+        guard try useBackupCode(call.body["code"]?.stringValue ?? "", of: &record) else {
+            try lockout.recordFailure(record)
+            throw TwoFactorError.invalidBackupCode.failure
+        }
+        try lockout.recordSuccess(record)
+        return try completion.finish(caller, trustDevice: call.body["trustDevice"]?.boolValue ?? false,
+                                     createSession: call.body["disableSession"]?.boolValue != true)
+    }
+
+    /// Whether `code` is a current TOTP code of `record` whose time step was not used before (it is now).
+    func totpMatches(_ code: String, _ record: TwoFactorRecord) throws -> Bool {
+        let secret = try context.failIfNil(context.host.decrypt(record.secret), "cannot decrypt the TOTP secret of user \(record.userID)")
+        guard let step = context.totp(secret: secret).matchingStep(of: code, at: Date()) else { return false }
+        return try store.claim(step: step, of: record)
+    }
+
+    /// Whether `code` is one of `record`'s backup codes, used up if so; `record` is left as last read.
+    func useBackupCode(_ code: String, of record: inout TwoFactorRecord) throws -> Bool {
         // Retried when another request used a different code of the same user at the same time.
         for _ in 0..<5 {
             let codes = try context.failIfNil(backupCodes.open(record.backupCodes), "cannot read the backup codes of user \(record.userID)")
-            guard let position = backupCodes.position(of: code, in: codes) else { break }
+            guard let position = backupCodes.position(of: code, in: codes) else { return false }
             var remaining = codes
             remaining.remove(at: position)
-            if try store.swapBackupCodes(of: record, expected: record.backupCodes, with: try backupCodes.seal(remaining)) {
-                try lockout.recordSuccess(record)
-                return try completion.finish(caller, trustDevice: call.body["trustDevice"]?.boolValue ?? false,
-                                             createSession: call.body["disableSession"]?.boolValue != true)
-            }
-            guard let fresh = try store.current(record) else { break }
+            if try store.swapBackupCodes(of: record, expected: record.backupCodes, with: try backupCodes.seal(remaining)) { return true }
+            guard let fresh = try store.current(record) else { return false }
             record = fresh
         }
-        try lockout.recordFailure(record)
-        throw TwoFactorError.invalidBackupCode.failure
+        return false
     }
 }
 

@@ -2,7 +2,8 @@ import Foundation
 import GatehouseJSON
 import PluginKit
 
-/// The administrators' routes: the deliveries and redelivery, for `adminUserIds` only.
+/// The administrators' routes: the deliveries and redelivery, for `adminUserIds` only. The
+/// services (`WebhooksServices`) do the same for another plugin, which decides who may ask.
 struct DeliveryRoutes: Sendable {
     let db: PluginDatabase
     let outbox: WebhookOutbox
@@ -11,6 +12,12 @@ struct DeliveryRoutes: Sendable {
     /// `GET /webhooks/deliveries?status&endpointId&eventType&limit&offset` → `{deliveries, total}`.
     func deliveries(_ call: PluginCall) throws -> PluginAnswer {
         try requireAdmin(call)
+        return .json(try listing(call))
+    }
+
+    /// `{deliveries, total}` for the call's query (also the `listDeliveries` service's): newest
+    /// first, without `payload` and `lockedUntil`.
+    func listing(_ call: PluginCall) throws -> JSONValue {
         var conditions: [PluginDatabase.Condition] = []
         if let status = call.query("status") {
             guard WebhookOutbox.statuses.contains(status) else {
@@ -26,17 +33,22 @@ struct DeliveryRoutes: Sendable {
         let shown = rows.map { row in
             JSONValue.object((row.objectValue ?? [:]).filter { $0.key != "payload" && $0.key != "lockedUntil" })
         }
-        return .json(["deliveries": .array(shown), "total": .int(try db.count(WebhookOutbox.table, conditions))])
+        return ["deliveries": .array(shown), "total": .int(try db.count(WebhookOutbox.table, conditions))]
     }
 
     /// `POST /webhooks/redeliver {id}` → `{status: true}`.
     func redeliver(_ call: PluginCall) throws -> PluginAnswer {
         try requireAdmin(call)
-        guard let id = call.body["id"]?.stringValue, !id.isEmpty else {
+        return .json(try redeliver(call.body))
+    }
+
+    /// `{id}` → `{status: true}` (also the `redeliver` service).
+    func redeliver(_ request: JSONValue) throws -> JSONValue {
+        guard let id = request["id"]?.stringValue, !id.isEmpty else {
             throw PluginError(code: "VALIDATION_ERROR", message: "id is required: the id of a webhook delivery")
         }
         try outbox.redeliver(id, at: Date())
-        return .json(["status": true])
+        return ["status": true]
     }
 
     private func requireAdmin(_ call: PluginCall) throws {

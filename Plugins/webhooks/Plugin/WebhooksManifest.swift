@@ -1,6 +1,6 @@
 import GatehouseJSON
 
-/// The webhooks plugin's routes, table, event subscription and jobs (docs/plugin-abi.md §8).
+/// The webhooks plugin's routes, services, table, event subscription and jobs (docs/plugin-abi.md §8).
 enum WebhooksManifest {
     static let sweepJob = "sweep"
     /// Runs once per finished request of `http.dispatch`, with its outcome.
@@ -17,6 +17,7 @@ enum WebhooksManifest {
              "summary": "Send a delivery again from its first attempt (adminUserIds)",
              "body": ["properties": [["name": "id", "type": "string", "required": true]]]],
         ],
+        "services": .array(WebhooksServices.names.map(JSONValue.string)),
         "schema": ["tables": [[
             "name": "webhookDelivery",
             "fields": [

@@ -7,7 +7,8 @@ import PluginKit
 /// caused it answers, sent at once, retried with exponential backoff and jitter by a sweep that
 /// runs every second, and declared `dead` after `retry.maxAttempts`. Requests go out through the
 /// host's `http.dispatch` (no worker waits on a slow receiver; redirects not followed; private
-/// addresses refused unless `allowPrivateNetworks`). Administrators list and resend deliveries.
+/// addresses refused unless `allowPrivateNetworks`). Administrators list and resend deliveries, on
+/// its routes or through another plugin's call of its services (`WebhooksServices`).
 struct WebhooksPlugin: GatehousePlugin {
     static let id = "webhooks"
     static let version = "1.0.0"
@@ -18,6 +19,7 @@ struct WebhooksPlugin: GatehousePlugin {
 
     let outbox: WebhookOutbox
     let routes: DeliveryRoutes
+    let services: WebhooksServices
 
     init(host: PluginHost, settings json: JSONValue) throws {
         let settings = try WebhooksSettings(json) { key, message in
@@ -29,6 +31,7 @@ struct WebhooksPlugin: GatehousePlugin {
         let db = PluginDatabase(host: host)
         outbox = WebhookOutbox(host: host, db: db, settings: settings)
         routes = DeliveryRoutes(db: db, outbox: outbox, adminUserIDs: settings.adminUserIDs)
+        services = WebhooksServices(routes: routes)
         for id in settings.privateURLs {
             host.log(.warning, "plugins.webhooks endpoint \(id) names a loopback or private host: its deliveries will be refused (dead) unless allowPrivateNetworks is true")
         }
@@ -53,6 +56,8 @@ struct WebhooksPlugin: GatehousePlugin {
             return try routes.deliveries(call)
         case .endpoint(WebhooksManifest.redeliverRoute):
             return try routes.redeliver(call)
+        case .service(let index) where WebhooksServices.names.indices.contains(index):
+            return .result(try services.answer(index, call.envelope["request"] ?? [:]).objectValue ?? [:])
         default:
             return .error(status: 404, code: "NOT_FOUND", message: "Not found")
         }

@@ -29,11 +29,16 @@ public final class AuthContext: Sendable {
     let services = PluginServices()
     /// Which contributor declared each table (plugins may only use their own and the core's).
     public let tableOwners: [String: String]
+    /// When this generation's context was made: the reload that loaded its plugins.
+    let createdAt = Date()
+    /// What became of each library of the plugins directory at the latest load (`plugins.list`).
+    let pluginReports: @Sendable () -> [PluginReport]
 
     public var sessions: SessionService { SessionService(auth: self) }
 
     init(config: GatehouseConfig, secret: String, database: any Database, schema: Schema, passwords: PasswordService,
-         email: EmailSender?, logger: Logger, sessionCache: SessionCache, tableOwners: [String: String] = [:]) async {
+         email: EmailSender?, logger: Logger, sessionCache: SessionCache, tableOwners: [String: String] = [:],
+         pluginReports: @escaping @Sendable () -> [PluginReport] = { [] }) async {
         self.config = config
         self.secret = secret
         self.database = database
@@ -52,6 +57,7 @@ public final class AuthContext: Sendable {
         socialProviders = SocialProviders(config.socialProviders)
         self.logger = logger
         self.tableOwners = tableOwners
+        self.pluginReports = pluginReports
     }
 
     /// A record as API output: only `returned` fields, in schema order, dates as ISO strings.

@@ -40,7 +40,11 @@ struct HostEvents: Sendable {
     }
 
     func signInSucceeded(_ session: AuthSession) {
-        emit(.signInSucceeded, ["userId": .string(session.userID), "sessionId": .string(session.session.id)])
+        signInSucceeded(userID: session.userID, sessionID: session.session.id)
+    }
+
+    func signInSucceeded(userID: String, sessionID: String) {
+        emit(.signInSucceeded, ["userId": .string(userID), "sessionId": .string(sessionID)])
     }
 
     /// `userID`: the owner of `email`, when there is one; `reason`: the error code answered.

@@ -34,6 +34,9 @@ public struct Endpoint: Sendable {
     /// A well-known URI (`/.well-known/<name>`) served outside the base path, at
     /// `/.well-known/<name>{basePath}` (RFC 8414 §3.1): OAuth authorization server metadata.
     public var wellKnown: Bool = false
+    /// A path ending in `/` (`/console/`), served exactly (ABI 1.10); any other path with a
+    /// trailing slash is answered 404 before routing.
+    public var servesTrailingSlash: Bool = false
     public var body: BodySchema?
     public var query: BodySchema?
     public var summary: String

@@ -74,12 +74,13 @@ public final class EndpointContext {
         return parsed
     }
 
-    public func setCookie(_ name: String, _ value: String, maxAge: Int?, httpOnly: Bool = true) {
-        responseHeaders.append(HTTPField(name: .setCookie, value: auth.cookies.setCookie(name, value, maxAge: maxAge, httpOnly: httpOnly)))
+    public func setCookie(_ name: String, _ value: String, maxAge: Int?, httpOnly: Bool = true, sameSite: String = "Lax", path: String = "/") {
+        responseHeaders.append(HTTPField(name: .setCookie, value: auth.cookies.setCookie(name, value, maxAge: maxAge, httpOnly: httpOnly,
+                                                                                           sameSite: sameSite, path: path)))
     }
 
-    public func expireCookie(_ name: String) {
-        responseHeaders.append(HTTPField(name: .setCookie, value: auth.cookies.expire(name)))
+    public func expireCookie(_ name: String, path: String = "/") {
+        responseHeaders.append(HTTPField(name: .setCookie, value: auth.cookies.expire(name, path: path)))
     }
 
     /// The string at `key` in the body, if it is one.

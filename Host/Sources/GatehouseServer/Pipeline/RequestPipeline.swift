@@ -33,7 +33,8 @@ extension PluginGeneration {
         let ctx = EndpointContext(auth: auth, routes: routes, method: request.method, path: request.path, query: request.query,
                                   headers: request.headers, rawBody: request.body, clientIP: request.clientIP)
         let path = request.path
-        if path.contains("//") || (path.hasSuffix("/") && path.count > 1) || auth.config.advanced.disabledPaths.contains(path) {
+        if path.contains("//") || (path.hasSuffix("/") && path.count > 1 && !routes.servesTrailingSlash(request.method, path))
+            || auth.config.advanced.disabledPaths.contains(path) {
             return (APIResponse(error: .empty(.notFound)), "unmatched")
         }
         if let limiter = rateLimiter {

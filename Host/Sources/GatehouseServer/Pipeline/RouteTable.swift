@@ -9,6 +9,8 @@ public struct RouteTable: Sendable {
     /// Endpoints declared `wellKnown`, by method and `/.well-known/<name>`: served outside the
     /// base path only, so they are not among `endpoints` (the base path's routes).
     private var wellKnown: [String: Endpoint] = [:]
+    /// Method and path of the endpoints whose path ends in `/` (ABI 1.10).
+    private var trailingSlashRoutes: Set<String> = []
     public private(set) var endpoints: [Endpoint] = []
 
     public init() {}
@@ -37,6 +39,7 @@ public struct RouteTable: Sendable {
             let key = Self.key(endpoint.method, endpoint.path)
             guard exact[key] == nil else { throw RouteConflict(method: endpoint.method, path: endpoint.path) }
             exact[key] = endpoint
+            if endpoint.servesTrailingSlash { trailingSlashRoutes.insert(key) }
         }
         endpoints.append(endpoint)
     }
@@ -63,6 +66,11 @@ public struct RouteTable: Sendable {
             return (route.endpoint, ["**": String(path.dropFirst(route.prefix.count))])
         }
         return nil
+    }
+
+    /// Whether an endpoint serves this method and path with its trailing slash (`GET /console/`, ABI 1.10).
+    public func servesTrailingSlash(_ method: HTTPRequest.Method, _ path: String) -> Bool {
+        trailingSlashRoutes.contains(Self.key(method, path))
     }
 
     /// The `wellKnown` endpoint for a well-known URI asked for outside the base path.

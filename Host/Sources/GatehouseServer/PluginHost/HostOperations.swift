@@ -57,8 +57,11 @@ enum HostOperations {
             ABIBuffers.fill(outError, error.serializedBytes())
             return GH_ERROR
         } catch let refused as APIError {
-            // A refusal the operation shares with the core routes (a sign-in hold, say).
-            let error: JSONValue = ["code": .string(refused.code), "message": .string(refused.message)]
+            // A refusal the operation shares with the core routes (a sign-in hold, say); since
+            // 1.10 with the status the core answers it with, so a plugin passes it on as such.
+            var members: [(String, JSONValue)] = [("code", .string(refused.code)), ("message", .string(refused.message))]
+            if host.abiMinor >= 10 { members.append(("status", .int(Int(refused.status.code)))) }
+            let error = JSONValue.object(.init(uniqueKeysWithValues: members))
             ABIBuffers.fill(outError, error.serializedBytes())
             return GH_DENIED
         } catch let failure as Failure {
@@ -182,6 +185,9 @@ enum HostOperations {
                                                     expiresAt: Date().addingTimeInterval(TimeInterval(lifetime)),
                                                     ipAddress: input["ipAddress"]?.stringValue, userAgent: input["userAgent"]?.stringValue,
                                                     extra: extra)
+            // 1.10: a sign-in the plugin checked itself (a console's password and second factor)
+            // is announced as the core's sign-ins are.
+            if input["signIn"]?.boolValue == true { store.events.signInSucceeded(userID: user.id, sessionID: row.id) }
             return ["session": auth.output("session", row)]
         case "sessions.find":
             let session = try await store.session(token: try required(input, "token"))
@@ -252,6 +258,8 @@ enum HostOperations {
             return try await PasswordSignInOperation.run(input, host: host, auth: auth)
         case HTTPDispatchOperation.name:
             return try HTTPDispatchOperation.run(input, host: host, auth: auth)
+        case _ where PluginDirectoryOperations.names.contains(operation):
+            return try PluginDirectoryOperations.run(operation, input, host: host, auth: auth)
         case "http.fetch":
             do {
                 return try await OutboundHTTP.fetch(input)

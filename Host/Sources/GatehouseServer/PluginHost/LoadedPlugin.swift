@@ -198,6 +198,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
             endpoint.rawBody = entry.rawBody
             endpoint.servesSubpaths = entry.servesSubpaths
             endpoint.wellKnown = entry.wellKnown
+            endpoint.servesTrailingSlash = entry.servesTrailingSlash
             return endpoint
         }
     }

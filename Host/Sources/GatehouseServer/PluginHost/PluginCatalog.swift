@@ -7,6 +7,8 @@ import Foundation
 public struct PluginCatalog {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+        /// The failure is an id that is not there to enable (or disable); nothing changed.
+        public var unknownID = false
     }
 
     /// One library on the `available` shelf.
@@ -48,7 +50,8 @@ public struct PluginCatalog {
         let unknown = ids.filter { !Self.isPluginID($0) || !FileManager.default.fileExists(atPath: availableDir + "/\($0).so") }
         guard unknown.isEmpty else {
             let offered = availableIDs()
-            throw Failure(description: "no such plugin in \(availableDir): \(unknown.joined(separator: ", ")) (available: \(offered.isEmpty ? "none" : offered.joined(separator: ", ")))")
+            throw Failure(description: "no such plugin in \(availableDir): \(unknown.joined(separator: ", ")) (available: \(offered.isEmpty ? "none" : offered.joined(separator: ", ")))",
+                          unknownID: true)
         }
         // The shelf must be as safe as the plugins directory: what is copied from it gets the
         // operator's ownership and mode, and would pass the loader's checks.
@@ -72,7 +75,8 @@ public struct PluginCatalog {
             !Self.isPluginID($0) || !(FileManager.default.fileExists(atPath: enabledPath($0)) || FileManager.default.fileExists(atPath: availableDir + "/\($0).so"))
         }
         guard unknown.isEmpty else {
-            throw Failure(description: "no such plugin enabled in \(pluginsDir) or available in \(availableDir): \(unknown.joined(separator: ", "))")
+            throw Failure(description: "no such plugin enabled in \(pluginsDir) or available in \(availableDir): \(unknown.joined(separator: ", "))",
+                          unknownID: true)
         }
         for id in ids {
             try remove(enabledPath(id))

@@ -57,11 +57,18 @@ enum PluginEnvelope {
         for cookie in answer["cookies"]?.arrayValue ?? [] {
             guard let base = cookie["name"]?.stringValue else { continue }
             let name = ctx.auth.cookies.name(base)
+            // 1.10: a cookie kept to the plugin's own pages (its path) and same-site requests.
+            let path = minor >= 10 ? cookie["path"]?.stringValue ?? "/" : "/"
+            let sameSite = minor >= 10 ? cookie["sameSite"]?.stringValue ?? "Lax" : "Lax"
+            guard AuthCookies.isCookiePath(path), sameSite == "Lax" || sameSite == "Strict" else {
+                throw APIError(.internalServerError, "PLUGIN_ERROR", "Plugin answered a cookie with an invalid path or sameSite")
+            }
             if cookie["expire"]?.boolValue == true {
-                ctx.expireCookie(name)
+                ctx.expireCookie(name, path: path)
             } else if let value = cookie["value"]?.stringValue {
                 let stored = cookie["signed"]?.boolValue == true ? ctx.auth.signer.sign(value) : value
-                ctx.setCookie(name, stored, maxAge: cookie["maxAge"]?.intValue, httpOnly: cookie["httpOnly"]?.boolValue ?? true)
+                ctx.setCookie(name, stored, maxAge: cookie["maxAge"]?.intValue, httpOnly: cookie["httpOnly"]?.boolValue ?? true,
+                              sameSite: sameSite, path: path)
             }
         }
         if answer["clearSession"]?.boolValue == true, let session = ctx.newSession {

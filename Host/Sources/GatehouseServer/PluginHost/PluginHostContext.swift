@@ -13,14 +13,18 @@ final class PluginHostContext: Sendable {
     let jobs: [PluginManifest.JobEntry]
     /// The ABI minor the plugin was built for: operations keep the meaning they had for it.
     let abiMinor: Int
+    /// The manifest's `managesPlugins` (ABI 1.10): the `plugins.*` operations are open to it.
+    let managesPlugins: Bool
     /// The auth context of the generation this instance serves; set before `init` runs.
     private let authBox = NIOLockedValueBox<AuthContext?>(nil)
 
-    init(pluginID: String, settings: JSONValue, logger: Logger, jobs: [PluginManifest.JobEntry] = [], abiMinor: Int = PluginABI.minor) {
+    init(pluginID: String, settings: JSONValue, logger: Logger, jobs: [PluginManifest.JobEntry] = [], abiMinor: Int = PluginABI.minor,
+         managesPlugins: Bool = false) {
         self.pluginID = pluginID
         self.settings = settings
         self.jobs = jobs
         self.abiMinor = abiMinor
+        self.managesPlugins = managesPlugins
         var logger = logger
         logger[metadataKey: "plugin"] = .string(pluginID)
         self.logger = logger

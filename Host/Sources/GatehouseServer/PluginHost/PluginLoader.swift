@@ -76,7 +76,8 @@ struct PluginLoader {
                 var trialRoutes = routes
                 let plugin = LoadedPlugin(library: library, manifest: manifest,
                                           host: PluginHostContext(pluginID: library.id, settings: settings, logger: logger,
-                                                                   jobs: manifest.jobs, abiMinor: Int(library.descriptor.pointee.abi_minor)),
+                                                                   jobs: manifest.jobs, abiMinor: Int(library.descriptor.pointee.abi_minor),
+                                                                   managesPlugins: manifest.managesPlugins),
                                           workers: workers)
                 do {
                     for table in try trialSchema.merge(manifest.schema, from: library.id, skippingAbsentTables: plugin.fieldsWaitForTheirTables) {

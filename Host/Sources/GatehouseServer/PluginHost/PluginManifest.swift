@@ -36,6 +36,8 @@ struct PluginManifest: Sendable {
         let servesSubpaths: Bool
         /// A well-known URI served outside the base path, at `/.well-known/<name>{basePath}` (ABI 1.7).
         let wellKnown: Bool
+        /// The path ends in `/` and is served as it is (ABI 1.10; before, such a route was never reached).
+        let servesTrailingSlash: Bool
         let body: BodySchema?
         let query: BodySchema?
         let summary: String
@@ -77,6 +79,9 @@ struct PluginManifest: Sendable {
     var services: [String] = []
     /// Plugins whose services this one calls (ABI 1.2).
     var uses: [Use] = []
+    /// The plugin may list, enable and disable the plugins of the plugins directory (ABI 1.10):
+    /// the operations `plugins.list`, `plugins.enable` and `plugins.disable`.
+    var managesPlugins = false
 
     /// An event subscription: an exact name, or a prefix ending in `*` (`organization.*`, `*`).
     struct EventEntry: Sendable {
@@ -134,11 +139,16 @@ struct PluginManifest: Sendable {
             if wellKnown?.boolValue == true, !Self.isWellKnownPath(path) {
                 throw .invalidManifest("endpoints[\(i)].path must be /.well-known/<name> for a wellKnown endpoint")
             }
+            let servesTrailingSlash = abiMinor >= 10 && path.count > 1 && path.hasSuffix("/")
+            if servesTrailingSlash, path.contains("//") || path.split(separator: "/").contains(where: { $0.hasPrefix(":") }) {
+                throw .invalidManifest("endpoints[\(i)].path may end in / only as a fixed path, without :parameters")
+            }
             let statuses = abiMinor >= 8 ? try Self.statuses(entry["statuses"], at: "endpoints[\(i)].statuses") : []
             endpoints.append(EndpointEntry(
                 style: CallStyle(entry), method: method, path: path, auth: auth, acceptsForm: entry["acceptsForm"]?.boolValue ?? false,
                 originCheck: originCheck?.boolValue ?? true, formCSRF: formCSRF?.boolValue ?? false, rawBody: rawBody?.boolValue ?? false,
                 servesSubpaths: servesSubpaths, wellKnown: wellKnown?.boolValue ?? false,
+                servesTrailingSlash: servesTrailingSlash,
                 body: try Self.schema(entry["body"], at: "endpoints[\(i)].body"),
                 query: try Self.schema(entry["query"], at: "endpoints[\(i)].query"),
                 summary: entry["summary"]?.stringValue ?? "\(methodName) \(path)", statuses: statuses))
@@ -178,6 +188,9 @@ struct PluginManifest: Sendable {
         services = try Self.services(root["services"])
         uses = try Self.uses(root["uses"])
         if let i = uses.firstIndex(where: { $0.plugin == pluginID }) { throw .invalidManifest("uses[\(i)] names the plugin itself") }
+        guard abiMinor >= 10, let manages = root["managesPlugins"]?.nonNull else { return }
+        guard let flag = manages.boolValue else { throw .invalidManifest("managesPlugins must be true or false") }
+        managesPlugins = flag
     }
 
     /// Plugins that must be loaded for this one to load: `requires` and the non-optional `uses`.

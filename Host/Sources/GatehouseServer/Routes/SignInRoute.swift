@@ -26,23 +26,11 @@ enum SignInRoute {
             auth.store.events.signInFailed(email: email, userID: owner?.id, reason: error.code)
             return error
         }
-        /// A failed password: counted towards the lockout, answered as a wrong password.
-        func wrongPassword(owner: Record?) async throws -> APIError {
-            if case .locked(let until) = try await auth.recordSignInFailure(email), let owner {
-                try await auth.accountLocked(owner, until: until)
-            }
-            return refusal(CoreErrors.invalidEmailOrPassword, "invalid_credentials", owner: owner)
-        }
 
-        let lockout = try await auth.lockoutRow(email)
-        let locked = AccountLockout.isLocked(lockout)
-        let owner = try await auth.store.user(email: email)
-        guard let user = owner, let hash = try await auth.store.credentialAccount(userID: user.id)?.string("password") else {
-            await auth.passwords.verifyDummy(password)
-            throw try await wrongPassword(owner: owner)
+        let check = try await auth.checkPasswordSignIn(owner: try await auth.store.user(email: email), lockoutKey: email, password: password)
+        guard check.verified, let user = check.owner else {
+            throw refusal(CoreErrors.invalidEmailOrPassword, "invalid_credentials", owner: check.owner)
         }
-        // While locked, even the right password is answered as a wrong one, after the same work.
-        guard await auth.passwords.verify(password, against: hash), !locked else { throw try await wrongPassword(owner: user) }
         if auth.config.emailAndPassword.requireEmailVerification, user.bool("emailVerified") != true {
             if auth.config.emailVerification.sendOnSignIn {
                 try await auth.sendVerificationEmail(to: email, user: user, callbackURL: ctx.bodyString("callbackURL"))
@@ -51,7 +39,7 @@ enum SignInRoute {
         }
         let session = try await auth.sessions.signIn(ctx, user: user, rememberMe: ctx.bodyBool("rememberMe") ?? true)
         // Only a row with failures needs clearing: no write on an ordinary sign-in.
-        if lockout != nil { try await auth.clearLockout(email) }
+        if check.hadFailures { try await auth.clearLockout(email) }
         record("success")
         let callbackURL = ctx.bodyString("callbackURL")
         var response = APIResponse.json(.object(dropping: [

@@ -91,9 +91,11 @@ extension GatehouseRuntime {
                 continue
             }
             warnedMissing = false
+            // What this reload reads is what was seen before it: a change made while it runs (a
+            // second `plugins enable` right after the first) differs from `last` and gets a reload
+            // of its own. A new pluginsDir in the configuration costs one more reload, no more.
             last = now
             await reload(reason: "files changed")
-            last = FileFingerprint.snapshot(configPath: configPath, pluginsDir: pluginsDir)
         }
     }
 }

@@ -191,7 +191,8 @@ public final class GatehouseRuntime: Sendable {
         let all = [CorePlugin(config)] + plugins
         let owners = Dictionary(all.flatMap { plugin in plugin.schema.tables.map { ($0.name, plugin.id) } }, uniquingKeysWith: { first, _ in first })
         return await AuthContext(config: config, secret: secret, database: database, schema: try PluginGeneration.schema(of: all),
-                                 passwords: passwords, email: email, logger: logger, sessionCache: sessionCache, tableOwners: owners)
+                                 passwords: passwords, email: email, logger: logger, sessionCache: sessionCache, tableOwners: owners,
+                                 pluginReports: { [weak self] in self?.pluginReports ?? [] })
     }
 
     /// Stops and leaves out, until none is left, the started plugins that require (`requires`, or

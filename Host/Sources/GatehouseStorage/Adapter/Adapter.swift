@@ -75,7 +75,10 @@ public struct Adapter: Sendable {
         var sql = "SELECT \(columns(table)) FROM \(dialect.quote(tableName))" + (try whereClause(conditions, table: table, binds: &binds))
         if let orderBy {
             guard table.fields[orderBy.field] != nil else { throw SchemaError.unknownField(table: tableName, field: orderBy.field) }
-            sql += " ORDER BY \(dialect.quote(orderBy.field)) \(orderBy.descending ? "DESC" : "ASC")"
+            let direction = orderBy.descending ? "DESC" : "ASC"
+            sql += " ORDER BY \(dialect.quote(orderBy.field)) \(direction)"
+            // Rows with the same value come in id order, so pages of a listing never overlap or skip.
+            if orderBy.field != "id" { sql += ", \(dialect.quote("id")) \(direction)" }
         }
         // SQLite takes OFFSET only after a LIMIT; the largest one means none, in both dialects.
         if let limit {
