@@ -644,6 +644,9 @@ def test_wrong_passwords_non_admins_and_foreign_origins_get_no_cookie(srv, admin
         r = Console(srv).sign_in(plain.email, plain.password, expect=403)
         assert "better-auth.console_session" not in set_cookie_map(r) and not set_cookie_map(r), r.headers
         assert session_count(srv, plain.user["id"]) == sessions, role
+        # The refusal is a failed sign-in in the audit log, as the core's refusals are.
+        wait_until(lambda: any("NOT_AN_ADMIN" in str(row["data"]) for row in srv.query(
+            'SELECT data FROM "auditLog" WHERE type = ? AND "userId" = ?', "signIn.failed", plain.user["id"])))
 
     # A sign-in form posted from elsewhere (login CSRF): 403, nothing made.
     before = session_count(srv, admin.user["id"])

@@ -52,11 +52,24 @@ struct SignIn: Sendable {
         guard verdict["verified"]?.boolValue == true, let userID = verdict["userId"]?.stringValue else {
             return refuse(ConsoleError.invalidCredentials.failure, email: email)
         }
-        guard try sessions.isAdmin(userID) else { return refuse(ConsoleError.notAdmin.failure, email: email) }
+        guard try sessions.isAdmin(userID) else {
+            announceRefusal(email: email, userID: userID, ConsoleError.notAdmin)
+            return refuse(ConsoleError.notAdmin.failure, email: email)
+        }
         switch try secondFactor.requirement(for: userID) {
         case .none: return try finish(userID, visit)
         case .unavailable: return refuse(ConsoleError.twoFactorUnavailable.failure, email: email)
         case .required: return context.show(Self.codePage(try challenges.create(userID: userID)), to: nil)
+        }
+    }
+
+    /// A right password the console still refuses is a failed sign-in too: announced as the host
+    /// announces its own (`signIn.failed`), so the audit log and the dashboard count it. A
+    /// delivery problem never changes the answer, so it is only logged.
+    private func announceRefusal(email: String, userID: String, _ refusal: ConsoleError) {
+        let payload: JSONValue = ["email": .string(email.lowercased()), "userId": .string(userID), "reason": .string(refusal.rawValue)]
+        do { _ = try host.call("events.emit", ["name": "signIn.failed", "payload": payload]) } catch {
+            host.log(.warning, "console: signIn.failed was not announced (\((error as? PluginError)?.code ?? "\(error)"))")
         }
     }
 
