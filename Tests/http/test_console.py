@@ -1321,6 +1321,37 @@ def test_the_sign_in_rate_limit(server_factory, tmp_path):
     assert statuses[:5] in ([400] * 5, [401] * 5) and statuses[5] == 429, statuses
 
 
+def test_on_an_https_base_url_the_cookie_is_secure_and_a_page_holds_25_users(server_factory, tmp_path):
+    """On an https baseURL the console cookie is Secure and __Secure- prefixed, as the session cookie
+    is; and without a pageSize setting a page lists 25 users, then "Next"."""
+    plugins = tmp_path / "plugins.d"
+    plugins.mkdir()
+    for id in ("admin", "console"):
+        shutil.copy(built_library(id), plugins / f"{id}.so")
+    https = server_factory({"baseURL": "https://127.0.0.1:{port}", "pluginsDir": str(plugins)}, name="console-https")
+    admin = make_admin(https)
+    con = Console(https)
+    r = con.sign_in(admin.email, admin.password)
+    assert location_path(r) == "/api/auth/console/", r.text[:300]
+    cookies = set_cookie_map(r)
+    assert "better-auth.console_session" not in cookies, list(cookies)
+    c = cookies["__Secure-better-auth.console_session"]
+    assert c.attrs.get("secure") is True and c.attrs.get("httponly") is True, c
+    assert str(c.attrs.get("samesite")).lower() == "strict" and c.attrs.get("path") == "/api/auth/console", c
+    assert verify_signed_value(c.value), "the console cookie is not signed"
+    r = con.raw("GET", "console/", cookies=f"better-auth.console_session={c.value}")     # the unprefixed name
+    assert r.status_code == 303 and location_path(r) == "/api/auth/console/sign-in"
+
+    ids = {admin.user["id"]} | {quick_user(https, admin, name=f"Paged {i}").user["id"] for i in range(25)}
+    page = con.get("console/users", h1="Users")
+    first = user_links(page.doc)
+    assert len(first) == 25, len(first)
+    following = next_link(page.doc, page.url)
+    assert following, "no Next link after a full page of 25"
+    page = con.get(following, h1="Users")
+    assert len(user_links(page.doc)) == 1 and next_link(page.doc, page.url) is None
+    assert set(first) | set(user_links(page.doc)) == ids
+
 def test_no_page_shows_a_secret(srv, console):
     """Everything secret the database holds, against every page the tests saw (and every list page
     and user page now); and no answer of the whole run was a 5xx."""

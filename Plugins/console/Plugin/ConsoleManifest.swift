@@ -9,9 +9,12 @@ enum ConsoleManifest {
         let method: String
         let path: String
         let summary: String
-        /// Besides 200: redirects to the sign-in page or back after an action, the refusals the
-        /// console answers as HTML pages (its own and those of the plugins it calls).
-        var statuses = [303, 400, 401, 403, 404, 409, 429]
+        /// Besides 200 (and what the host's pipeline adds to every route).
+        let statuses: [Int]
+
+        /// A page's or an action's: redirects to the sign-in page or back after an action, the
+        /// refusals the console answers as HTML pages (its own and those of the plugins it calls).
+        static let pageStatuses = [303, 400, 401, 403, 404, 409, 429]
 
         var json: JSONValue {
             var entry: [(String, JSONValue)] = [

@@ -22,15 +22,16 @@ struct ConsolePlugin: GatehousePlugin {
         let handler: @Sendable (ConsolePlugin, Visit) throws -> PluginAnswer
 
         init(_ method: String, _ path: String, _ summary: String, _ access: Access = .administrator,
+             statuses: [Int] = ConsoleManifest.Route.pageStatuses,
              _ handler: @escaping @Sendable (ConsolePlugin, Visit) throws -> PluginAnswer) {
-            route = ConsoleManifest.Route(method: method, path: path, summary: summary)
+            route = ConsoleManifest.Route(method: method, path: path, summary: summary, statuses: statuses)
             self.access = access
             self.handler = handler
         }
     }
 
     static let routes: [Endpoint] = [
-        Endpoint("GET", "/console", "The console (redirects to /console/)", .anyone) { plugin, _ in
+        Endpoint("GET", "/console", "The console (redirects to /console/)", .anyone, statuses: [303]) { plugin, _ in
             plugin.context.renderer.redirect(to: plugin.context.paths.home)
         },
         Endpoint("GET", "/console/", "Console dashboard") { try $0.dashboard.show($1) },
@@ -51,13 +52,13 @@ struct ConsolePlugin: GatehousePlugin {
         Endpoint("GET", "/console/webhooks", "Webhook deliveries") { try $0.webhooks.show($1) },
         Endpoint("POST", "/console/webhooks/:id/redeliver", "Send a dead webhook delivery again") { try $0.webhooks.redeliver($1) },
         Endpoint("GET", "/console/audit", "The audit log") { try $0.audit.show($1) },
-        Endpoint("GET", "/console/console.js", "The console's script", .anyone) { plugin, _ in
+        Endpoint("GET", "/console/console.js", "The console's script", .anyone, statuses: []) { plugin, _ in
             plugin.context.renderer.asset(ConsoleFiles.script, contentType: "text/javascript; charset=utf-8")
         },
-        Endpoint("GET", "/console/console.css", "The console's stylesheet", .anyone) { plugin, _ in
+        Endpoint("GET", "/console/console.css", "The console's stylesheet", .anyone, statuses: []) { plugin, _ in
             plugin.context.renderer.asset(ConsoleFiles.stylesheet, contentType: "text/css; charset=utf-8")
         },
-        Endpoint("GET", "/console/**", "Any other console page: 404") { _, _ in throw ConsoleError.notFound.failure },
+        Endpoint("GET", "/console/**", "Any other console page: 404", statuses: [303, 404]) { _, _ in throw ConsoleError.notFound.failure },
     ]
 
     let context: ConsoleContext

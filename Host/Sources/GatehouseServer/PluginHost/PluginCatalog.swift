@@ -35,8 +35,8 @@ public struct PluginCatalog {
 
     public func available() -> [Entry] {
         availableIDs().map { id in
-            let digest = Self.sha256(of: availableDir + "/\(id).so")
-            let enabledDigest = Self.sha256(of: enabledPath(id))
+            let digest = PluginFile.digest(atPath: availableDir + "/\(id).so")
+            let enabledDigest = PluginFile.digest(atPath: enabledPath(id))
             let enabled = FileManager.default.fileExists(atPath: enabledPath(id))
             return Entry(id: id, sha256: digest, enabled: enabled, enabledCopyDiffers: enabled && enabledDigest != digest)
         }
@@ -89,10 +89,6 @@ public struct PluginCatalog {
     /// Plugin ids are lower-case letters, digits and '-' (which also keeps a path out of an id).
     static func isPluginID(_ id: String) -> Bool {
         !id.isEmpty && id.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
-    }
-
-    static func sha256(of path: String) -> String? {
-        FileManager.default.contents(atPath: path).map(PluginFile.digest)
     }
 
     /// Writes `bytes` (read and checked before) to `destination` through a new file under a

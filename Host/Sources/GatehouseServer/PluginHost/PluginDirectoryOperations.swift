@@ -44,7 +44,10 @@ enum PluginDirectoryOperations {
             // The loader's report of the enabled file: its status, version, digest and verdict.
             let report = enabled ? reports.first { ($0.path as NSString).lastPathComponent == "\(id).so" } : nil
             let path = enabled ? catalog.enabledPath(id) : catalog.availableDir + "/\(id).so"
-            let (digest, verdict) = report.flatMap { report in report.sha256.map { ($0, report.trust) } } ?? inspect(path, auth.config.pluginTrust)
+            // A library no load has reported on (one only available): read and checked here.
+            let examination = report?.sha256 == nil ? auth.config.pluginTrust.examine(path) : nil
+            let digest = examination?.sha256 ?? report?.sha256
+            let verdict = examination?.trust ?? report?.trust
             return [
                 "id": .string(id), "enabled": .bool(enabled), "available": .bool(availableIDs.contains(id)),
                 "status": report.map { .string($0.status) } ?? .null, "version": report?.version.map(JSONValue.string) ?? .null,
@@ -53,15 +56,5 @@ enum PluginDirectoryOperations {
             ]
         }
         return ["plugins": .array(entries), "lastReload": reloaded]
-    }
-
-    /// The digest and trust verdict of a library no load has reported on (one only available).
-    private static func inspect(_ path: String, _ trust: PluginTrustPolicy) -> (String?, String?) {
-        do throws(PluginTrustError) {
-            let file = try PluginFile.read(path)
-            do throws(PluginTrustError) { return (file.sha256, try trust.verify(file).description) } catch { return (file.sha256, error.description) }
-        } catch {
-            return (PluginCatalog.sha256(of: path), error.description)
-        }
     }
 }

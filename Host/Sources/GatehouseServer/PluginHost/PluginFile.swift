@@ -62,6 +62,11 @@ struct PluginFile: Sendable {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// The digest of whatever bytes are at `path` now, for reports on a file the checks refused.
+    static func digest(atPath path: String) -> String? {
+        FileManager.default.contents(atPath: path).map(digest)
+    }
+
     /// Refuses a file or directory that someone other than root or the server's user could
     /// replace or rewrite.
     static func checkOwnership(_ info: stat, of path: String) throws(PluginTrustError) {

@@ -15,15 +15,11 @@ public enum PluginInspection {
     /// throwaway host on a temporary database, its `init` run with empty settings. The report's
     /// status says whether it would load.
     public static func check(path: String, trust: PluginTrustPolicy, logger: Logger) async throws -> PluginReport {
-        let file: PluginFile
-        let verdict: PluginTrustVerdict
-        do throws(PluginTrustError) {
-            file = try PluginFile.read(path)
-            verdict = try trust.verify(file)
-        } catch {
-            var report = PluginReport(path: path, status: "skipped: \(error)")
-            report.sha256 = FileManager.default.contents(atPath: path).map(PluginFile.digest)
-            report.trust = error.description
+        let examination = trust.examine(path)
+        guard let file = examination.file, case .success(let verdict) = examination.outcome else {
+            var report = PluginReport(path: path, status: "skipped: \(examination.trust)")
+            report.sha256 = examination.sha256
+            report.trust = examination.trust
             return report
         }
         let scratch = NSTemporaryDirectory() + "gatehouse-check-\(UUID().uuidString)"

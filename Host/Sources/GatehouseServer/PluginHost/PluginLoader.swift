@@ -122,7 +122,7 @@ struct PluginLoader {
                                 report: inout PluginReport) throws -> PluginLibrary {
         do {
             if let directoryRefusal {
-                report.sha256 = FileManager.default.contents(atPath: path).map(PluginFile.digest)
+                report.sha256 = PluginFile.digest(atPath: path)
                 throw directoryRefusal
             }
             // The file the library in service came from, and its signature, untouched since: its

@@ -54,6 +54,21 @@ public struct PluginTrustPolicy: Sendable {
         return PluginTrustVerdict(sha256: file.sha256, signer: signer.base64, policy: self)
     }
 
+    /// Reads the library at `path` and checks it (`gatehouse plugins check` and the plugin
+    /// directory listing): its file when it could be read, the digest of whatever bytes are there,
+    /// and the verdict or the refusal.
+    func examine(_ path: String) -> PluginExamination {
+        let file: PluginFile
+        do throws(PluginTrustError) { file = try PluginFile.read(path) } catch {
+            return PluginExamination(file: nil, sha256: PluginFile.digest(atPath: path), outcome: .failure(error))
+        }
+        do throws(PluginTrustError) {
+            return PluginExamination(file: file, sha256: file.sha256, outcome: .success(try verify(file)))
+        } catch {
+            return PluginExamination(file: file, sha256: file.sha256, outcome: .failure(error))
+        }
+    }
+
     /// Whether a library accepted earlier still passes this policy (a reload keeps it in service
     /// when its file is replaced by one that does not).
     func stillTrusts(_ verdict: PluginTrustVerdict) -> Bool {
@@ -104,5 +119,21 @@ enum PluginTrustError: Error, Sendable, CustomStringConvertible {
         case .badSignature(let path): "the signature \(path) was not made by any key in pluginTrust.publicKeys for this file"
         }
         return "not trusted: " + reason
+    }
+}
+
+/// One library file as read and checked against the trust policy.
+struct PluginExamination: Sendable {
+    /// The bytes read for the checks; nil when the file could not be read as a plugin library.
+    let file: PluginFile?
+    let sha256: String?
+    let outcome: Result<PluginTrustVerdict, PluginTrustError>
+
+    /// The verdict, or why the library is refused, as reports show it.
+    var trust: String {
+        switch outcome {
+        case .success(let verdict): verdict.description
+        case .failure(let refusal): refusal.description
+        }
     }
 }
