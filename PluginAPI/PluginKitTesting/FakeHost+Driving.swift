@@ -12,7 +12,8 @@ extension FakeHost {
     /// request also carries its signed session cookie. The body is not validated against the
     /// manifest's `body` properties. An endpoint declared `rawBody` (ABI 1.4) receives `rawBody`
     /// (else `body` serialised) as the envelope's base64 `rawBody`, and `body` null; a path ending
-    /// in `/**` serves what no other endpoint serves below it, the rest in `params["**"]`.
+    /// in `/**` serves what no other endpoint serves below it, the rest in `params["**"]`. The
+    /// endpoint's `responseHeaders` (ABI 1.11) are added to the answer where it lacks them.
     public func request(_ method: String, _ path: String, body: JSONValue? = nil, rawBody: [UInt8]? = nil, query: [String: String] = [:],
                         headers: [String: String] = [:], session: Session? = nil) throws -> Answer {
         let (route, inline) = Self.split(path)
@@ -35,7 +36,7 @@ extension FakeHost {
         }
         let auth = entry["auth"]?.stringValue ?? "none"
         if auth != "none", current == nil {
-            return Answer(["error": ["status": 401, "code": "UNAUTHORIZED", "message": "Unauthorized"]])
+            return addingDeclaredHeaders(of: entry, to: Answer(["error": ["status": 401, "code": "UNAUTHORIZED", "message": "Unauthorized"]]))
         }
         var sent = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         if let session, sent["cookie"] == nil {
@@ -56,7 +57,16 @@ extension FakeHost {
             members["rawBody"] = bytes.map { .string(Data($0).base64EncodedString()) } ?? .null
             envelope = .object(members)
         }
-        return try signIn(answer: try invoke(.endpoint(index), envelope))
+        return addingDeclaredHeaders(of: entry, to: try signIn(answer: try invoke(.endpoint(index), envelope)))
+    }
+
+    /// The endpoint's `responseHeaders` (ABI 1.11) on an answer that does not set them, as the server adds them.
+    private func addingDeclaredHeaders(of entry: JSONValue, to answer: Answer) -> Answer {
+        guard abiMinor >= 11, let declared = entry["responseHeaders"]?.objectValue, case .object(var members) = answer.json else { return answer }
+        var headers = members["headers"]?.objectValue ?? [:]
+        for (name, value) in declared where answer.header(name) == nil { headers[name] = value }
+        members["headers"] = .object(headers)
+        return Answer(.object(members), newSession: answer.newSession)
     }
 
     /// Calls the plugin with any kind and envelope (hooks, middlewares, interceptors: build the

@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define GATEHOUSE_ABI_MAJOR 1
-#define GATEHOUSE_ABI_MINOR 10
+#define GATEHOUSE_ABI_MINOR 11
 
 /* The name of the one exported symbol; the major version is part of it. */
 #define GATEHOUSE_PLUGIN_ENTRY_SYMBOL "gatehouse_plugin_entry_v1"
@@ -197,7 +197,8 @@ typedef struct gh_plugin_descriptor {
      * endpoints under the form-CSRF rule (1.5), field defaults taken from settings (1.6),
      * well-known URIs served outside the base path (1.7), the statuses each endpoint answers
      * for the OpenAPI document (1.8), endpoint paths ending in `/` and the plugin directory's
-     * management (`managesPlugins`, 1.10).
+     * management (`managesPlugins`, 1.10), headers the host adds to every answer of an endpoint,
+     * its own refusals included (`responseHeaders`, 1.11).
      * Its format is specified in docs/plugin-abi.md.
      */
     const char *manifest_json;

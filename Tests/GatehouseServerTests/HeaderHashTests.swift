@@ -19,6 +19,7 @@ import Testing
         "1.8": "de387d5978c8fc07dd74fac854fdea34e2b5ad2cc803c6e5fd7d01dacae26ca5",
         "1.9": "f21bc1631b1a34601df377f84cb3ab76682b3670cbb95e07c9ea8db658a4e60b",
         "1.10": "46916f3daf35aed7126dbe6be2f6e10c74ed7ed4e2a592553b27e4f2775308f2",
+        "1.11": "a40aefccdfb9ab514bc3db0bc181c41a5bbd2af57d2d3091463ac0a0ddef45c5",
     ]
 
     @Test func headerMatchesItsVersion() throws {

@@ -102,6 +102,25 @@ import Testing
         }
     }
 
+    /// 1.11: `responseHeaders` of a route; an older plugin's key is ignored; framing, cookies,
+    /// redirects and control characters refuse the plugin.
+    @Test func responseHeadersAreReadFromPluginsBuiltFor111() throws {
+        let json = #"{"endpoints": [{"method": "GET", "path": "/x", "responseHeaders": {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}}]}"#
+        let fields = try manifest(json).endpoints[0].responseHeaders
+        #expect(fields.map { "\($0.name.canonicalName)=\($0.value)" }.sorted() == ["cache-control=no-store", "x-frame-options=DENY"])
+        #expect(try PluginManifest(json: json, pluginID: "old", abiMinor: 10).endpoints[0].responseHeaders.isEmpty)
+        #expect(refusal(#"{"endpoints": [{"method": "GET", "path": "/x", "responseHeaders": ["no-store"]}]}"#)
+                == "invalid manifest: endpoints[0].responseHeaders must be an object of header names and values")
+        for name in ["Set-Cookie", "content-length", "Location", "Transfer-Encoding", "bad name"] {
+            #expect(refusal(#"{"endpoints": [{"method": "GET", "path": "/x", "responseHeaders": {"\#(name)": "v"}}]}"#)
+                    == "invalid manifest: endpoints[0].responseHeaders may not set \"\(name)\"")
+        }
+        for value in [#""a\r\nSet-Cookie: x=1""#, "1", #""nul\u0000""#] {
+            #expect(refusal(#"{"endpoints": [{"method": "GET", "path": "/x", "responseHeaders": {"X-A": \#(value)}}]}"#)
+                    == "invalid manifest: endpoints[0].responseHeaders.X-A must be a string without control characters")
+        }
+    }
+
     /// 1.5's endpoint key `formCSRF` and after-hook key `runsLast`: read from plugins built for 1.5 only.
     @Test func formCSRFAndRunsLastAreReadFromPluginsBuiltFor15() throws {
         let json = #"{"endpoints": [{"method": "POST", "path": "/send", "formCSRF": true}], "hooks": {"after": [{"matcher": "/**", "runsLast": true}]}}"#

@@ -11,7 +11,8 @@ struct ProbePlugin: GatehousePlugin {
         "endpoints": [
             ["method": "POST", "path": "/probe/call"],
             ["method": "POST", "path": "/probe/quick", "blocking": false, "envelope": ["body"]],
-            ["method": "GET", "path": "/probe/whoami/:tag", "auth": "session"],
+            ["method": "GET", "path": "/probe/whoami/:tag", "auth": "session",
+             "responseHeaders": ["Cache-Control": "no-store", "X-Frame-Options": "DENY"]],
             ["method": "POST", "path": "/probe/kv"],
             ["method": "POST", "path": "/probe/crypto"],
         ],

@@ -1315,10 +1315,14 @@ def test_the_sign_in_rate_limit(server_factory, tmp_path):
     con = Console(limited)
     statuses = []
     for _ in range(6):
-        r = con.c.post("console/sign-in", data={"email": "not-an-email", "password": "wrong-password-1"},
-                       headers={"X-Forwarded-For": "192.0.2.44"})
+        r = con.raw("POST", "console/sign-in", data={"email": "not-an-email", "password": "wrong-password-1"},
+                    headers={"X-Forwarded-For": "192.0.2.44"})       # raw: the console's headers on each, the 429 too
         statuses.append(r.status_code)
     assert statuses[:5] in ([400] * 5, [401] * 5) and statuses[5] == 429, statuses
+    # The host's other refusals on a console route carry them too: a body over 1 MiB.
+    r = con.raw("POST", "console/sign-in", data={"email": "x" * (1024 * 1024 + 1), "password": "p"},
+                headers={"X-Forwarded-For": "192.0.2.45"})
+    assert r.status_code == 413
 
 
 def test_on_an_https_base_url_the_cookie_is_secure_and_a_page_holds_25_users(server_factory, tmp_path):

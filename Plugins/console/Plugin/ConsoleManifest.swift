@@ -16,10 +16,23 @@ enum ConsoleManifest {
         /// refusals the console answers as HTML pages (its own and those of the plugins it calls).
         static let pageStatuses = [303, 400, 401, 403, 404, 409, 429]
 
+        /// Scripts and styles from the console's own origin only (no inline ones, no eval), forms
+        /// posted only to it, never framed; nothing cached, no content sniffing, no Referer to
+        /// others. Declared per route (ABI 1.11), so the host's own answers on these paths (the
+        /// sign-in rate limit's 429, a body too large) carry them too.
+        static let securityHeaders: JSONValue = [
+            "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "X-Frame-Options": "DENY",
+        ]
+
         var json: JSONValue {
             var entry: [(String, JSONValue)] = [
                 ("method", .string(method)), ("path", .string(path)), ("auth", "none"), ("summary", .string(summary)),
                 ("envelope", ["params", "query", "headers", "body", "ip"]), ("statuses", .array(statuses.map(JSONValue.int))),
+                ("responseHeaders", Self.securityHeaders),
             ]
             if method == "POST" {
                 // Forms; the console checks Origin itself, more strictly than the host's trusted

@@ -41,21 +41,11 @@ struct Page {
     }
 }
 
-/// Renders pages with the mustache library and sets the console's security headers on every
-/// answer: pages, redirects and the static files alike.
+/// Renders pages with the mustache library. The security headers are the routes' own
+/// (`ConsoleManifest.securityHeaders`): the host adds them to every answer.
 struct PageRenderer: Sendable {
     let library: MustacheLibrary
     let paths: ConsolePaths
-
-    /// Scripts and styles from the console's own origin only (no inline ones, no eval), forms
-    /// posted only to it, never framed; nothing cached, no content sniffing, no Referer to others.
-    static let securityHeaders: [(String, String)] = [
-        ("content-security-policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
-        ("cache-control", "no-store"),
-        ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "same-origin"),
-        ("x-frame-options", "DENY"),
-    ]
 
     init(paths: ConsolePaths) throws {
         self.paths = paths
@@ -87,19 +77,19 @@ struct PageRenderer: Sendable {
         }
         guard let html = library.render(context, withTemplate: page.template) else {
             // A page naming a template that ConsoleFiles does not hold: a bug, never a blank page.
-            return secured(.error(status: 500, code: "INTERNAL_SERVER_ERROR", message: "The console has no template \(page.template)"))
+            return .error(status: 500, code: "INTERNAL_SERVER_ERROR", message: "The console has no template \(page.template)")
         }
-        return secured(.text(html, contentType: "text/html; charset=utf-8", status: page.status))
+        return .text(html, contentType: "text/html; charset=utf-8", status: page.status)
     }
 
     /// 303 to a console page.
     func redirect(to location: String) -> PluginAnswer {
-        secured(.status(303).header("location", location))
+        .status(303).header("location", location)
     }
 
     /// A static file.
     func asset(_ text: String, contentType: String) -> PluginAnswer {
-        secured(.text(text, contentType: contentType))
+        .text(text, contentType: contentType)
     }
 
     /// The page for a refusal or a fault with nothing else to show.
@@ -108,10 +98,6 @@ struct PageRenderer: Sendable {
         return Page(template: "error", title: Self.title(status), values: [
             "back": signedIn ? paths.home : paths.signIn, "backLabel": signedIn ? "Back to the dashboard" : "Sign in",
         ], status: status, alert: error)
-    }
-
-    func secured(_ answer: PluginAnswer) -> PluginAnswer {
-        Self.securityHeaders.reduce(answer) { $0.header($1.0, $1.1) }
     }
 
     /// A refusal's own code; a fault's is the console's.

@@ -24,6 +24,11 @@ public struct APIResponse: Sendable {
         APIResponse(status: status, body: .json(value))
     }
 
+    /// Adds each of `fields` whose name the answer does not carry yet (a route's declared headers).
+    public mutating func addMissingHeaders(_ fields: HTTPFields) {
+        for field in fields where headers[field.name] == nil { headers.append(field) }
+    }
+
     /// A 302 to `location`, as `ctx.redirect` does.
     public static func redirect(_ location: String) -> APIResponse {
         var headers = HTTPFields()

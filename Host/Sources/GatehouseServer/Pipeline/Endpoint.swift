@@ -45,6 +45,10 @@ public struct Endpoint: Sendable {
     /// OpenAPI document; the pipeline's own answers (400, 401, 403, 413, 415, 429, 503) are
     /// derived from the other properties (`OperationResponses`).
     public var statuses: [HTTPResponse.Status]
+    /// Headers added to every answer of the route that does not set them itself, the pipeline's
+    /// own refusals included (rate limit, body checks, database unavailable): a plugin's HTML
+    /// pages keep their security headers on every answer (ABI 1.11).
+    public var responseHeaders = HTTPFields()
     public let handler: Handler
 
     public init(

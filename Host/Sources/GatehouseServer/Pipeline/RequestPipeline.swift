@@ -32,6 +32,21 @@ extension PluginGeneration {
     private func answer(_ request: IncomingRequest, logger: Logger) async -> (APIResponse, route: String) {
         let ctx = EndpointContext(auth: auth, routes: routes, method: request.method, path: request.path, query: request.query,
                                   headers: request.headers, rawBody: request.body, clientIP: request.clientIP)
+        var (response, route) = await outcome(request, ctx, logger: logger)
+        // The route's own headers (ABI 1.11) on every answer, the rate limiter's too, which comes before routing.
+        response.addMissingHeaders(ctx.endpoint?.responseHeaders
+            ?? declaredHeaders(request.method, request.path, outsideBasePath: request.outsideBasePath))
+        return (response, route)
+    }
+
+    /// The headers the route serving `method path` declares for every answer (ABI 1.11); none
+    /// when no route serves it.
+    func declaredHeaders(_ method: HTTPRequest.Method, _ path: String, outsideBasePath: Bool) -> HTTPFields {
+        let match = outsideBasePath ? routes.matchWellKnown(method, path) : routes.match(method, path)
+        return match?.endpoint.responseHeaders ?? HTTPFields()
+    }
+
+    private func outcome(_ request: IncomingRequest, _ ctx: EndpointContext, logger: Logger) async -> (APIResponse, route: String) {
         let path = request.path
         if path.contains("//") || (path.hasSuffix("/") && path.count > 1 && !routes.servesTrailingSlash(request.method, path))
             || auth.config.advanced.disabledPaths.contains(path) {

@@ -199,6 +199,7 @@ final class LoadedPlugin: AuthPlugin, @unchecked Sendable {
             endpoint.servesSubpaths = entry.servesSubpaths
             endpoint.wellKnown = entry.wellKnown
             endpoint.servesTrailingSlash = entry.servesTrailingSlash
+            endpoint.responseHeaders = entry.responseHeaders
             return endpoint
         }
     }

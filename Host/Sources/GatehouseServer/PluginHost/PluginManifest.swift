@@ -43,6 +43,8 @@ struct PluginManifest: Sendable {
         let summary: String
         /// What the plugin's handler answers besides 200, for the OpenAPI document (ABI 1.8).
         let statuses: [HTTPResponse.Status]
+        /// Added to every answer of the route that lacks them, the host's own refusals included (ABI 1.11).
+        let responseHeaders: HTTPFields
     }
 
     /// A hook, middleware matcher, and the host-side conditions that spare a call across the ABI.
@@ -144,6 +146,7 @@ struct PluginManifest: Sendable {
                 throw .invalidManifest("endpoints[\(i)].path may end in / only as a fixed path, without :parameters")
             }
             let statuses = abiMinor >= 8 ? try Self.statuses(entry["statuses"], at: "endpoints[\(i)].statuses") : []
+            let responseHeaders = abiMinor >= 11 ? try Self.responseHeaders(entry["responseHeaders"], at: "endpoints[\(i)].responseHeaders") : HTTPFields()
             endpoints.append(EndpointEntry(
                 style: CallStyle(entry), method: method, path: path, auth: auth, acceptsForm: entry["acceptsForm"]?.boolValue ?? false,
                 originCheck: originCheck?.boolValue ?? true, formCSRF: formCSRF?.boolValue ?? false, rawBody: rawBody?.boolValue ?? false,
@@ -151,7 +154,7 @@ struct PluginManifest: Sendable {
                 servesTrailingSlash: servesTrailingSlash,
                 body: try Self.schema(entry["body"], at: "endpoints[\(i)].body"),
                 query: try Self.schema(entry["query"], at: "endpoints[\(i)].query"),
-                summary: entry["summary"]?.stringValue ?? "\(methodName) \(path)", statuses: statuses))
+                summary: entry["summary"]?.stringValue ?? "\(methodName) \(path)", statuses: statuses, responseHeaders: responseHeaders))
         }
         beforeHooks = try Self.hooks(root["hooks"]?["before"], at: "hooks.before")
         afterHooks = try Self.hooks(root["hooks"]?["after"], at: "hooks.after")
@@ -291,6 +294,29 @@ struct PluginManifest: Sendable {
             }
             return HTTPResponse.Status(code: code)
         }
+    }
+
+    /// Headers that frame the message or belong to one answer (cookies, redirects) are refused:
+    /// a route-wide header may only describe how every answer is to be handled (CSP, caching).
+    private static let answerOnlyHeaders: Set<String> = [
+        "connection", "content-length", "content-type", "keep-alive", "location", "set-cookie", "trailer",
+        "transfer-encoding", "upgrade",
+    ]
+
+    private static func responseHeaders(_ value: JSONValue?, at location: String) throws(PluginLoadError) -> HTTPFields {
+        guard let value = value?.nonNull else { return HTTPFields() }
+        guard let object = value.objectValue else { throw .invalidManifest("\(location) must be an object of header names and values") }
+        var fields = HTTPFields()
+        for (name, entry) in object {
+            guard let field = HTTPField.Name(name), !answerOnlyHeaders.contains(field.canonicalName) else {
+                throw .invalidManifest("\(location) may not set \"\(name)\"")
+            }
+            guard let text = entry.stringValue, !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\t" }) else {
+                throw .invalidManifest("\(location).\(name) must be a string without control characters")
+            }
+            fields.append(HTTPField(name: field, value: text))
+        }
+        return fields
     }
 
     private static func schema(_ value: JSONValue?, at location: String) throws(PluginLoadError) -> BodySchema? {

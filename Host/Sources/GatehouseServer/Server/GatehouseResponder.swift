@@ -63,15 +63,13 @@ struct GatehouseResponder: HTTPResponder {
         let generation = runtime.generation
         let config = runtime.config
 
-        let body: [UInt8]
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > Self.maxBodyBytes {
-            return Self.tooLarge()
+        let declaredLength = request.headers[.contentLength].flatMap(Int.init) ?? 0
+        guard declaredLength <= Self.maxBodyBytes, let collected = try? await request.body.collect(upTo: Self.maxBodyBytes) else {
+            var answer = APIResponse(error: APIError(.contentTooLarge, "PAYLOAD_TOO_LARGE", "Request body is too large (limit 1 MiB)"))
+            answer.addMissingHeaders(generation.declaredHeaders(request.method, routedPath, outsideBasePath: wellKnown))
+            return Self.response(answer)
         }
-        do {
-            body = Array((try await request.body.collect(upTo: Self.maxBodyBytes)).readableBytesView)
-        } catch {
-            return Self.tooLarge()
-        }
+        let body = Array(collected.readableBytesView)
         let headerIPs = config.advanced.disableIpTracking ? [] : config.advanced.ipAddressHeaders.map { name in
             HTTPField.Name(name).flatMap { request.headers[$0] }
         }
@@ -114,9 +112,5 @@ struct GatehouseResponder: HTTPResponder {
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
         response(.json(value, status: status))
-    }
-
-    static func tooLarge() -> Response {
-        response(APIResponse(error: APIError(.contentTooLarge, "PAYLOAD_TOO_LARGE", "Request body is too large (limit 1 MiB)")))
     }
 }
