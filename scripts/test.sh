@@ -5,7 +5,8 @@
 # wait on each other's requests, so two cores serve both):
 #   1. on temporary SQLite files;
 #   2. on a throwaway PostgreSQL cluster (scripts/postgres-cluster.sh), one database per server
-#      (GATEHOUSE_TEST_POSTGRES), leaving out the tests marked sqlite_only.
+#      (GATEHOUSE_TEST_POSTGRES), leaving out the tests marked sqlite_only. It has more tests and
+#      its database costs CPU too, so pytest-xdist runs it in two workers, a test file to each.
 # Tests marked postgres_only (several instances on one database, outages) run in pass 2 only.
 # Then the tests marked serial (the benchmark and soak smokes, which load every core) run alone.
 # Each line of output names its pass. Every pass always runs; the script fails if any does.
@@ -41,7 +42,7 @@ set -m  # each pass in its own process group, so an interrupt reaches its server
 (pass sqlite -- -m "not postgres_only and not serial") &
 passes+=($!)
 if pg_url=$(scripts/postgres-cluster.sh start "$pg_dir"); then
-  (pass postgres "GATEHOUSE_TEST_POSTGRES=$pg_url" -- -m "not sqlite_only and not serial") &
+  (pass postgres "GATEHOUSE_TEST_POSTGRES=$pg_url" -- -m "not sqlite_only and not serial" -n 2 --dist loadfile) &
   passes+=($!)
 else
   echo "== the PostgreSQL cluster did not start: no PostgreSQL pass"

@@ -82,7 +82,7 @@ import Testing
         #expect(policy.stillTrusts(verdict))
         #expect(!(try PluginTrustPolicy(sha256: [], publicKeys: [stranger.publicKey.rawRepresentation.base64EncodedString()])).stillTrusts(verdict))
 
-        try library("\u{7F}ELF changed after signing")
+        _ = try library("\u{7F}ELF changed after signing")
         file = try PluginFile.read(path)
         #expect(refusal(policy, file)?.contains("was not made by any key") == true)
         try "not base64!".write(toFile: path + ".sig", atomically: true, encoding: .utf8)

@@ -70,11 +70,11 @@ struct WebhooksPluginTests {
         #expect(row["lastError"]?.stringValue?.contains("500") == true)
 
         Thread.sleep(forTimeInterval: 0.01)                              // initialDelay: 1 ms
-        try host.runJob("sweep")
+        _ = try host.runJob("sweep")
         let second = try #require(host.dispatchedRequests.last)
         #expect(second.id != first.id && second.headers["webhook-id"] == first.headers["webhook-id"] && second.body == first.body)
         #expect(try Self.row(host)["attempts"] == 2)
-        try host.runJob("sweep")
+        _ = try host.runJob("sweep")
         #expect(host.dispatchedRequests.count == 2)                          // in flight: not sent twice
 
         try host.finishDispatch(second.id, status: 204)
@@ -88,7 +88,7 @@ struct WebhooksPluginTests {
         try host.deliverEvent("user.created", payload: [:])
         try host.failDispatch(try #require(host.dispatchedRequests.last).id, code: "TIMEOUT", message: "timed out after 15 s")
         Thread.sleep(forTimeInterval: 0.01)
-        try host.runJob("sweep")
+        _ = try host.runJob("sweep")
         #expect(host.dispatchedRequests.count == 2)
         try host.finishDispatch(try #require(host.dispatchedRequests.last).id, status: 307)
         var row = try Self.row(host)

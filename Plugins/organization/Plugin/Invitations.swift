@@ -113,7 +113,7 @@ struct Invitations: Sendable {
         let email = caller.user["email"]?.stringValue?.lowercased() ?? ""
         let rows = try db.findMany("invitation", [PluginDatabase.equals("email", .string(email)), PluginDatabase.equals("status", "pending")])
             .filter { !Directory.isExpired($0) }
-        return .json(.array(try rows.map { row in
+        return .json(.array(rows.map { row in
             var body = row.objectValue ?? [:]
             body["organizationName"] = (try? directory.organization(row["organizationId"]?.stringValue ?? ""))?["name"] ?? .null
             return .object(body)

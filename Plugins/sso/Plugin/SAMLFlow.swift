@@ -31,7 +31,7 @@ struct SAMLFlow: Sendable {
             throw PluginError(status: 500, code: error.code.uppercased(), message: error.message)
         }
         let state: JSONValue = ["providerId": .string(provider.providerID), "relayState": .string(relayState), "flow": flow.json]
-        try host.call("verifications.create", ["identifier": .string("saml-authn-request:" + requestID), "value": .string(state.serialized()),
+        _ = try host.call("verifications.create", ["identifier": .string("saml-authn-request:" + requestID), "value": .string(state.serialized()),
                                                 "expiresIn": .int(Self.requestLifetime)])
         return .json(["url": .string(request.url), "redirect": true])
     }

@@ -63,7 +63,7 @@ struct WebhookOutbox: Sendable {
         guard try db.update(Self.table, dueAndFree, ["attempts": .int(made + 1), "lockedUntil": lease]) == 1 else { return }
         let claim = Claim(id: id, attempt: made + 1, lease: lease)
         do {
-            try host.call("http.dispatch", [
+            _ = try host.call("http.dispatch", [
                 "request": [
                     "method": "POST", "url": .string(endpoint.url), "body": .string(payload), "timeoutSeconds": .int(settings.timeoutSeconds),
                     "headers": [

@@ -22,7 +22,7 @@ public struct Argon2idPasswordHasher: PasswordHasher {
                                   crypto_pwhash_ALG_ARGON2ID13)
         }
         guard status == 0 else { throw PasswordHashError.unsupported("argon2id hashing failed (out of memory?)") }
-        return String(cString: out)
+        return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     public func recognizes(_ hash: String) -> Bool { hash.hasPrefix("$argon2id$") }

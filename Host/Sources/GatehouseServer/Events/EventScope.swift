@@ -83,7 +83,7 @@ extension EventScope {
     /// Plugin callbacks run on worker threads outside any task, and their host calls in fresh
     /// tasks, so the task-local scope does not reach them by itself: it crosses as a value of
     /// the thread, set for the duration of the callback.
-    nonisolated(unsafe) private static let threadKey: pthread_key_t = {
+    private static let threadKey: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
         return key

@@ -77,14 +77,14 @@ struct BlockingCallRefused: Error, CustomStringConvertible {
 
 /// Marks the plugin worker threads, so host calls know whether they may block.
 enum PluginThread {
-    nonisolated(unsafe) private static let key: pthread_key_t = {
+    private static let key: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
         return key
     }()
 
     /// Set while a callback declared `"blocking": false` runs on the request's own thread.
-    nonisolated(unsafe) private static let servingKey: pthread_key_t = {
+    private static let servingKey: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
         return key

@@ -11,13 +11,13 @@ enum X509Operations {
     static func run(_ operation: String, _ input: JSONValue) async throws(HostOperations.Failure) -> JSONValue {
         switch operation {
         case "x509.parse":
-            return try describe(try certificate(input["certificate"]))
+            return describe(try certificate(input["certificate"]))
         default:
             let chain = try (input["chain"]?.arrayValue ?? []).map { value throws(HostOperations.Failure) in try certificate(value) }
             guard let leaf = chain.first else { throw invalid("chain must hold at least the leaf certificate") }
             let roots = try (input["roots"]?.arrayValue ?? []).map { value throws(HostOperations.Failure) in try certificate(value) }
-            var verifier = Verifier(rootCertificates: CertificateStore(roots)) { RFC5280Policy(validationTime: Date()) }
-            switch await verifier.validate(leafCertificate: leaf, intermediates: CertificateStore(Array(chain.dropFirst()))) {
+            var verifier = Verifier(rootCertificates: CertificateStore(roots)) { RFC5280Policy() }
+            switch await verifier.validate(leaf: leaf, intermediates: CertificateStore(Array(chain.dropFirst()))) {
             case .validCertificate: return ["trusted": true]
             case .couldNotValidate(let failures): return ["trusted": false, "reason": .string(failures.map { "\($0)" }.joined(separator: "; "))]
             }
