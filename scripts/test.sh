@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 # A debug build, with its C dependencies optimized: at -O0 BoringSSL's scrypt takes ~0.44 s a
 # password instead of ~0.09 s, and the HTTP suite hashes thousands (three times its run time).
+# (A plain `swift build` afterwards rebuilds .build/debug: the flags differ.)
 swift build --build-tests -Xcc -O2
 swift test --skip-build
 scripts/fuzz.sh --smoke 15

@@ -64,7 +64,9 @@ extension FakeHost {
     private func addingDeclaredHeaders(of entry: JSONValue, to answer: Answer) -> Answer {
         guard abiMinor >= 11, let declared = entry["responseHeaders"]?.objectValue, case .object(var members) = answer.json else { return answer }
         var headers = members["headers"]?.objectValue ?? [:]
-        for (name, value) in declared where answer.header(name) == nil { headers[name] = value }
+        for (name, value) in declared where !headers.keys.contains(where: { $0.lowercased() == name.lowercased() }) {
+            headers[name] = value
+        }
         members["headers"] = .object(headers)
         return Answer(.object(members), newSession: answer.newSession)
     }

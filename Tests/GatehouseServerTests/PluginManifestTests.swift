@@ -111,11 +111,13 @@ import Testing
         #expect(try PluginManifest(json: json, pluginID: "old", abiMinor: 10).endpoints[0].responseHeaders.isEmpty)
         #expect(refusal(#"{"endpoints": [{"method": "GET", "path": "/x", "responseHeaders": ["no-store"]}]}"#)
                 == "invalid manifest: endpoints[0].responseHeaders must be an object of header names and values")
-        for name in ["Set-Cookie", "content-length", "Location", "Transfer-Encoding", "bad name"] {
+        for name in ["Set-Cookie", "content-length", "Location", "Transfer-Encoding", "Content-Encoding", "X-Request-Id", "bad name"] {
             #expect(refusal(#"{"endpoints": [{"method": "GET", "path": "/x", "responseHeaders": {"\#(name)": "v"}}]}"#)
                     == "invalid manifest: endpoints[0].responseHeaders may not set \"\(name)\"")
         }
-        for value in [#""a\r\nSet-Cookie: x=1""#, "1", #""nul\u0000""#] {
+        #expect(refusal(#"{"endpoints": [{"method": "GET", "path": "/x", "responseHeaders": {"Cache-Control": "no-store", "cache-control": "private"}}]}"#)
+                == "invalid manifest: endpoints[0].responseHeaders names \"cache-control\" twice")
+        for value in [#""a\r\nSet-Cookie: x=1""#, "1", #""nul\u0000""#, #""del\u007f""#] {
             #expect(refusal(#"{"endpoints": [{"method": "GET", "path": "/x", "responseHeaders": {"X-A": \#(value)}}]}"#)
                     == "invalid manifest: endpoints[0].responseHeaders.X-A must be a string without control characters")
         }

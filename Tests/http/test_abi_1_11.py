@@ -14,9 +14,9 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "route_headers_plugin.c
 DECLARED = {"content-security-policy": "default-src 'none'", "cache-control": "no-store", "x-frame-options": "DENY"}
 
 
-def plugin_server(server_factory, directory: Path, name: str, minor: int | None = None):
+def plugin_server(server_factory, directory: Path, name: str, minor: int | None = None, **config):
     build_c_plugin(FIXTURE, directory / "route-headers.so", minor)
-    return server_factory({"pluginsDir": str(directory), "rateLimit": {"enabled": True}}, name=name)
+    return server_factory({"pluginsDir": str(directory), "rateLimit": {"enabled": True}, **config}, name=name)
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +73,17 @@ def test_other_routes_and_older_plugins_get_none(current, older):
               requests.get(older.api + "/route-headers/page", headers={"X-Forwarded-For": "192.0.2.9"})):
         assert r.status_code == 200, r.text
         assert not {k for k in DECLARED if k in r.headers and r.headers[k] == DECLARED[k]}, dict(r.headers)
+
+
+def test_a_disabled_route_looks_like_a_missing_one(server_factory, tmp_path):
+    """A path answered 404 before routing gets none of the route's headers, so they do not tell a
+    disabled route from one that does not exist."""
+    srv = plugin_server(server_factory, tmp_path / "plugins.d", "abi111-disabled",
+                        advanced={"disabledPaths": ["/route-headers/page"]})
+    for path in ("/route-headers/page", "/route-headers/page/", "/route-headers//page"):
+        r = requests.get(srv.api + path)
+        assert r.status_code == 404, (path, r.text)
+        assert not {k for k in DECLARED if k in r.headers}, (path, dict(r.headers))
+    r = requests.post(srv.api + "/route-headers/form", data={"name": "x"}, headers={"Origin": srv.origin})
+    assert r.status_code == 200
+    declared(r)

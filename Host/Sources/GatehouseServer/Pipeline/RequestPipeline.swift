@@ -40,18 +40,24 @@ extension PluginGeneration {
     }
 
     /// The headers the route serving `method path` declares for every answer (ABI 1.11); none
-    /// when no route serves it.
+    /// when no route serves it, or the path is answered 404 before routing (so a disabled route
+    /// looks like a missing one).
     func declaredHeaders(_ method: HTTPRequest.Method, _ path: String, outsideBasePath: Bool) -> HTTPFields {
+        guard isRoutable(method, path) else { return HTTPFields() }
         let match = outsideBasePath ? routes.matchWellKnown(method, path) : routes.match(method, path)
         return match?.endpoint.responseHeaders ?? HTTPFields()
     }
 
+    /// False for the paths answered 404 before routing: `//`, a trailing slash no route declares,
+    /// `advanced.disabledPaths`.
+    private func isRoutable(_ method: HTTPRequest.Method, _ path: String) -> Bool {
+        !(path.contains("//") || (path.hasSuffix("/") && path.count > 1 && !routes.servesTrailingSlash(method, path))
+            || auth.config.advanced.disabledPaths.contains(path))
+    }
+
     private func outcome(_ request: IncomingRequest, _ ctx: EndpointContext, logger: Logger) async -> (APIResponse, route: String) {
         let path = request.path
-        if path.contains("//") || (path.hasSuffix("/") && path.count > 1 && !routes.servesTrailingSlash(request.method, path))
-            || auth.config.advanced.disabledPaths.contains(path) {
-            return (APIResponse(error: .empty(.notFound)), "unmatched")
-        }
+        guard isRoutable(request.method, path) else { return (APIResponse(error: .empty(.notFound)), "unmatched") }
         if let limiter = rateLimiter {
             do {
                 if case .limited(let retryAfter) = try await limiter.check(ip: request.clientIP, path: path) {

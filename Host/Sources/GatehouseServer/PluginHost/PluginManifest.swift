@@ -296,11 +296,12 @@ struct PluginManifest: Sendable {
         }
     }
 
-    /// Headers that frame the message or belong to one answer (cookies, redirects) are refused:
-    /// a route-wide header may only describe how every answer is to be handled (CSP, caching).
+    /// Headers that frame or encode the message, belong to one answer (cookies, redirects) or are
+    /// the host's own are refused: a route-wide header may only say how every answer is to be
+    /// handled (CSP, caching).
     private static let answerOnlyHeaders: Set<String> = [
-        "connection", "content-length", "content-type", "keep-alive", "location", "set-cookie", "trailer",
-        "transfer-encoding", "upgrade",
+        "connection", "content-encoding", "content-length", "content-range", "content-type", "keep-alive", "location",
+        "set-cookie", "trailer", "transfer-encoding", "upgrade", "x-request-id", "x-retry-after",
     ]
 
     private static func responseHeaders(_ value: JSONValue?, at location: String) throws(PluginLoadError) -> HTTPFields {
@@ -311,6 +312,7 @@ struct PluginManifest: Sendable {
             guard let field = HTTPField.Name(name), !answerOnlyHeaders.contains(field.canonicalName) else {
                 throw .invalidManifest("\(location) may not set \"\(name)\"")
             }
+            guard fields[field] == nil else { throw .invalidManifest("\(location) names \"\(name)\" twice") }
             guard let text = entry.stringValue, !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\t" }) else {
                 throw .invalidManifest("\(location).\(name) must be a string without control characters")
             }
