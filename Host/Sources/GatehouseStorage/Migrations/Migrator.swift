@@ -20,8 +20,9 @@ public struct Migrator: Sendable {
     private func plan(for schema: Schema, on executor: any SQLExecutor) async throws -> [String] {
         let d = database.dialect
         var statements: [String] = []
+        let catalog = try await ExistingSchema.read(schema.tables.values.map(\.name), database: database, on: executor)
         for table in schema.tables.values {
-            let existing = try await columns(of: table.name, on: executor)
+            let existing = catalog.columns[table.name] ?? []
             if existing.isEmpty {
                 statements.append(createTable(table))
             } else {
@@ -29,7 +30,7 @@ public struct Migrator: Sendable {
                 let empty = missing.isEmpty ? true : try await isEmpty(table.name, on: executor)
                 for field in missing { statements += addColumn(field, to: table.name, tableIsEmpty: empty) }
             }
-            let indexed = try await indexedColumnSets(of: table.name, on: executor)
+            let indexed = catalog.indexes[table.name] ?? []
             for field in table.fields.values where field.name != "id" && (field.unique || field.indexed || field.references != nil) {
                 guard !indexed.contains([field.name]) else { continue }
                 let kind = field.unique ? "UNIQUE INDEX" : "INDEX"
@@ -110,50 +111,60 @@ public struct Migrator: Sendable {
         return [sql, "UPDATE \(d.quote(table)) SET \(d.quote(field.name)) = \(backfill) WHERE \(d.quote(field.name)) IS NULL"]
     }
 
-    private func columns(of table: String, on executor: any SQLExecutor) async throws -> Set<String> {
-        let d = database.dialect
-        switch d.kind {
-        case .sqlite:
-            let rows = try await executor.query("PRAGMA table_info(\(d.quote(table)))", [])
-            return Set(rows.compactMap { if case .text(let n) = $0["name"] { n } else { nil } })
-        case .postgres:
-            let rows = try await executor.query(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
-                [.string(table)])
-            return Set(rows.compactMap { if case .text(let n) = $0["column_name"] { n } else { nil } })
-        }
+    private func isEmpty(_ table: String, on executor: any SQLExecutor) async throws -> Bool {
+        try await executor.query("SELECT 1 AS n FROM \(database.dialect.quote(table)) LIMIT 1", []).isEmpty
     }
+}
 
-    /// The column lists of the table's indexes (unique constraints and the primary key included).
-    private func indexedColumnSets(of table: String, on executor: any SQLExecutor) async throws -> Set<[String]> {
+/// The columns and the index column lists (unique constraints and the primary key included) of
+/// the tables a plan looks at, as the database has them now. On PostgreSQL two catalog queries
+/// read the whole schema: one `information_schema` query per table made a reload without a
+/// change take most of a second.
+private struct ExistingSchema {
+    var columns: [String: Set<String>] = [:]
+    var indexes: [String: Set<[String]>] = [:]
+
+    static func read(_ tables: [String], database: any Database, on executor: any SQLExecutor) async throws -> ExistingSchema {
         let d = database.dialect
-        var sets = Set<[String]>()
+        var found = ExistingSchema()
         switch d.kind {
         case .sqlite:
-            for index in try await executor.query("PRAGMA index_list(\(d.quote(table)))", []) {
-                guard case .text(let name) = index["name"] else { continue }
-                let cols = try await executor.query("PRAGMA index_info(\(d.quote(name)))", [])
-                sets.insert(cols.compactMap { if case .text(let n) = $0["name"] { n } else { nil } })
+            for table in tables {
+                let columns = try await executor.query("PRAGMA table_info(\(d.quote(table)))", [])
+                found.columns[table] = Set(columns.compactMap { if case .text(let n) = $0["name"] { n } else { nil } })
+                for index in try await executor.query("PRAGMA index_list(\(d.quote(table)))", []) {
+                    guard case .text(let name) = index["name"] else { continue }
+                    let cols = try await executor.query("PRAGMA index_info(\(d.quote(name)))", [])
+                    found.indexes[table, default: []].insert(cols.compactMap { if case .text(let n) = $0["name"] { n } else { nil } })
+                }
             }
         case .postgres:
-            let rows = try await executor.query("""
-                SELECT string_agg(a.attname::text, ',' ORDER BY k.n) AS columns
+            let columns = try await executor.query("""
+                SELECT t.relname::text AS table_name, a.attname::text AS column_name
+                FROM pg_attribute a
+                JOIN pg_class t ON t.oid = a.attrelid
+                JOIN pg_namespace s ON s.oid = t.relnamespace
+                WHERE s.nspname = current_schema() AND t.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+                """, [])
+            for row in columns {
+                guard case .text(let table) = row["table_name"], case .text(let column) = row["column_name"] else { continue }
+                found.columns[table, default: []].insert(column)
+            }
+            let indexes = try await executor.query("""
+                SELECT t.relname::text AS table_name, string_agg(a.attname::text, ',' ORDER BY k.n) AS columns
                 FROM pg_index x
                 JOIN pg_class t ON t.oid = x.indrelid
                 JOIN pg_namespace s ON s.oid = t.relnamespace
                 CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, n)
                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
-                WHERE t.relname = $1 AND s.nspname = current_schema()
-                GROUP BY x.indexrelid
-                """, [.string(table)])
-            for row in rows {
-                if case .text(let columns) = row["columns"] { sets.insert(columns.split(separator: ",").map(String.init)) }
+                WHERE s.nspname = current_schema()
+                GROUP BY x.indexrelid, t.relname
+                """, [])
+            for row in indexes {
+                guard case .text(let table) = row["table_name"], case .text(let columns) = row["columns"] else { continue }
+                found.indexes[table, default: []].insert(columns.split(separator: ",").map(String.init))
             }
         }
-        return sets
-    }
-
-    private func isEmpty(_ table: String, on executor: any SQLExecutor) async throws -> Bool {
-        try await executor.query("SELECT 1 AS n FROM \(database.dialect.quote(table)) LIMIT 1", []).isEmpty
+        return found
     }
 }
